@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class BlogConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "blog"
+
+    def ready(self) -> None:
+        # Connects the receivers that keep search vectors in step with tag changes.
+        from blog import search  # noqa: F401

@@ -1,0 +1,145 @@
+"""Atom and RSS feeds of published posts, for the whole site and for tags.
+
+Feeds carry the full post: feed readers are where many people read a blog, and a summary-only
+feed makes them leave it for every post. Each entry also has the post's summary (its
+description, or the plain-text excerpt), as ``<summary>`` in Atom and ``<description>`` in
+RSS, with the full sanitized HTML in Atom's ``<content>`` and RSS's ``<content:encoded>``.
+Relative links and images in a body are made absolute, since a feed is read away from the site.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urljoin
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.http import Http404, HttpRequest
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from taggit.models import Tag
+
+from blog.models import MAX_FILTER_TAGS, TAG_SEPARATOR, Post
+
+FEED_ITEMS = 20
+
+# body_html is bleach output: attributes are always double-quoted.
+_URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
+
+
+def absolutize_urls(html: str, base: str) -> str:
+    """``html`` with relative ``href`` and ``src`` values resolved against ``base``."""
+    return _URL_ATTRIBUTE.sub(lambda m: f'{m.group(1)}="{urljoin(base, m.group(2))}"', html)
+
+
+class FullContentRss(Rss201rev2Feed):
+    """RSS 2.0 with the whole post in ``<content:encoded>``."""
+
+    def rss_attributes(self) -> dict[str, str]:
+        return {
+            **super().rss_attributes(),
+            "xmlns:content": "http://purl.org/rss/1.0/modules/content/",
+        }
+
+    def add_item_elements(self, handler, item: dict[str, Any]) -> None:
+        super().add_item_elements(handler, item)
+        handler.addQuickElement(
+            "content:encoded", absolutize_urls(item["content_html"], item["link"])
+        )
+
+
+class FullContentAtom(Atom1Feed):
+    """Atom with the whole post in ``<content type="html">``."""
+
+    def add_item_elements(self, handler, item: dict[str, Any]) -> None:
+        super().add_item_elements(handler, item)
+        handler.addQuickElement(
+            "content", absolutize_urls(item["content_html"], item["link"]), {"type": "html"}
+        )
+
+
+class PostFeed(Feed):
+    """The latest published posts, newest first."""
+
+    feed_type = FullContentRss
+    title = settings.SITE_TITLE
+    description = settings.SITE_DESCRIPTION
+    subtitle = settings.SITE_DESCRIPTION
+    # Atom needs an author for every entry; the site stands in for posts without one.
+    author_name = settings.SITE_TITLE
+
+    def link(self) -> str:
+        return reverse("blog:post_list")
+
+    def posts(self, obj: Any):
+        return Post.objects.published()
+
+    def items(self, obj: Any = None):
+        posts = self.posts(obj).select_related("author").prefetch_related("tags")
+        return posts.defer("body", "body_text", "toc_html", "search_vector")[:FEED_ITEMS]
+
+    def item_title(self, post: Post) -> str:
+        return post.title
+
+    def item_description(self, post: Post) -> str:
+        return post.summary
+
+    def item_pubdate(self, post: Post):
+        return post.publish_date
+
+    def item_updateddate(self, post: Post):
+        return max(post.publish_date, post.revised_date or post.publish_date)
+
+    def item_author_name(self, post: Post) -> str | None:
+        if post.author is None:
+            return None
+        return post.author.get_full_name() or post.author.get_username()
+
+    def item_categories(self, post: Post) -> list[str]:
+        return [tag.name for tag in post.tags.all()]
+
+    def item_extra_kwargs(self, post: Post) -> dict[str, Any]:
+        # Sanitized by blog.rendering when the post was saved.
+        return {"content_html": post.body_html}
+
+
+class RssFeed(PostFeed):
+    pass
+
+
+class AtomFeed(PostFeed):
+    feed_type = FullContentAtom
+
+
+class TagRssFeed(PostFeed):
+    """Published posts carrying a tag, or all of several (``a+b``, as on tag pages)."""
+
+    def get_object(self, request: HttpRequest, slug: str) -> list[Tag]:
+        slugs = sorted(set(slug.split(TAG_SEPARATOR)))
+        if len(slugs) > MAX_FILTER_TAGS:
+            raise Http404("Too many tags.")
+        tags = list(Tag.objects.filter(slug__in=slugs).order_by("name"))
+        # Like the tag pages: a tag that no published post carries does not exist for readers.
+        if len(tags) != len(slugs) or not Post.objects.published().tagged_with_all(tags).exists():
+            raise Http404("No such tag.")
+        return tags
+
+    def posts(self, tags: list[Tag]):
+        return Post.objects.published().tagged_with_all(tags)
+
+    def title(self, tags: list[Tag]) -> str:
+        return f"{settings.SITE_TITLE}: posts tagged {' + '.join(tag.name for tag in tags)}"
+
+    def description(self, tags: list[Tag]) -> str:
+        return f"Posts tagged {' and '.join(tag.name for tag in tags)} on {settings.SITE_TITLE}."
+
+    subtitle = description
+
+    def link(self, tags: list[Tag]) -> str:
+        slugs = TAG_SEPARATOR.join(tag.slug for tag in sorted(tags, key=lambda t: t.slug))
+        return reverse("blog:tag_detail", kwargs={"slug": slugs})
+
+
+class TagAtomFeed(TagRssFeed):
+    feed_type = FullContentAtom

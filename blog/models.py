@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from taggit.managers import TaggableManager
+
+from blog.rendering import WORDS_PER_MINUTE, render_post
+
+SLUG_MAX_LENGTH = 200
+# Used when a title has nothing slugify can keep (e.g. only punctuation or emoji).
+FALLBACK_SLUG = "post"
+UNSAFE_URL_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
+# Listings and feeds narrow to posts carrying all of several tags: /tags/python+django/.
+# Taggit's slugs never contain "+".
+TAG_SEPARATOR = "+"
+MAX_FILTER_TAGS = 5
+
+
+def validate_image_url(value: str) -> None:
+    """Allow http(s) and site-relative image URLs; refuse script-bearing schemes."""
+    compact = "".join(value.split()).lower()
+    if compact.startswith(UNSAFE_URL_SCHEMES):
+        raise ValidationError(
+            "Image URLs must be http(s) or relative, not %(scheme)s",
+            params={"scheme": compact.split(":", 1)[0] + ":"},
+        )
+    if ":" in compact.split("/", 1)[0] and not compact.startswith(("http:", "https:")):
+        raise ValidationError("Image URLs must use http or https.")
+
+
+class PostQuerySet(models.QuerySet):
+    def published(self, now: datetime | None = None) -> PostQuerySet:
+        """The one definition of public: not a draft and its publish date has come.
+
+        A scheduled post goes live by itself because the cut-off is "now" at query time.
+        """
+        return self.filter(draft=False, publish_date__lte=now or timezone.now())
+
+    def for_listing(self) -> PostQuerySet:
+        """Published posts as list pages show them: tags prefetched, bodies not loaded."""
+        return (
+            self.published()
+            .defer("body", "body_html", "body_text", "toc_html", "search_vector")
+            .prefetch_related("tags")
+        )
+
+    def tagged_with_all(self, tags) -> PostQuerySet:
+        """Posts carrying every one of ``tags`` (one join per tag, so no duplicates)."""
+        posts = self
+        for tag in tags:
+            posts = posts.filter(tags=tag)
+        return posts
+
+    def visible_to(self, user) -> PostQuerySet:
+        """Published posts, plus drafts and scheduled posts for staff who may edit them."""
+        if user.is_authenticated and user.is_staff and user.has_perm("blog.change_post"):
+            return self.all()
+        return self.published()
+
+
+class Post(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(
+        max_length=SLUG_MAX_LENGTH,
+        unique=True,
+        allow_unicode=True,
+        blank=True,
+        help_text="The post's address. Made from the title if left empty; "
+        "changing it once published breaks existing links.",
+    )
+    body = models.TextField(blank=True, help_text="Markdown. Stored exactly as written.")
+    body_html = models.TextField(blank=True, editable=False)
+    excerpt = models.TextField(blank=True, editable=False)
+    word_count = models.PositiveIntegerField(default=0, editable=False)
+    # What readers see of the body, as plain text: indexed by search and shown in its
+    # highlighted snippets. Filled by render(), like body_html.
+    body_text = models.TextField(blank=True, editable=False)
+    toc_html = models.TextField(blank=True, editable=False)
+    # PostgreSQL only (NULL elsewhere): title, tags, description and body_text, weighted, for
+    # ranked full-text search. Kept in sync by blog.search; its GIN index is made in
+    # migration 0002 on PostgreSQL only, since SQLite cannot build one.
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
+    description = models.TextField(
+        blank=True, help_text="A sentence or two for listings, feeds and search engines."
+    )
+    cover_image = models.CharField(
+        max_length=1000,
+        blank=True,
+        validators=[validate_image_url],
+        help_text="URL of an image shown above the post (http, https or a site path).",
+    )
+    cover_image_alt = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Describe the cover image for readers who cannot see it.",
+    )
+    publish_date = models.DateTimeField(
+        default=timezone.now,
+        help_text="The post goes live at this time. A future date schedules it.",
+    )
+    revised_date = models.DateTimeField(
+        null=True, blank=True, help_text="When the author last revised the post, if shown."
+    )
+    draft = models.BooleanField(
+        default=True, help_text="Drafts are never shown to readers, whatever the date."
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="posts",
+    )
+    extra_front_matter = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Front-matter keys from an imported file that have no column of their own.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    tags = TaggableManager(blank=True)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-publish_date", "-id"]
+        get_latest_by = "publish_date"
+        indexes = [
+            models.Index(fields=["draft", "-publish_date", "-id"], name="post_public_listing"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(self.title, exclude_pk=self.pk)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "body" in update_fields:
+            self.render()
+        super().save(*args, **kwargs)
+        if update_fields is None or {"title", "description", "body"} & set(update_fields):
+            # Imported here because blog.search builds its queries on Post. Tags are set
+            # after a save: blog.search refreshes the vector again when they change.
+            from blog.search import update_search_vectors
+
+            update_search_vectors(Post.objects.filter(pk=self.pk))
+
+    def get_absolute_url(self) -> str:
+        return reverse("blog:post_detail", kwargs={"slug": self.slug})
+
+    @property
+    def status(self) -> str:
+        if self.draft:
+            return self.Status.DRAFT
+        if self.publish_date > timezone.now():
+            return self.Status.SCHEDULED
+        return self.Status.PUBLISHED
+
+    @property
+    def status_label(self) -> str:
+        return self.Status(self.status).label
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, math.ceil(self.word_count / WORDS_PER_MINUTE))
+
+    @property
+    def summary(self) -> str:
+        return self.description or self.excerpt
+
+    def render(self) -> None:
+        """Fill the stored HTML, excerpt and word count from the Markdown body."""
+        rendered = render_post(self.body)
+        self.body_html = rendered.html
+        self.excerpt = rendered.excerpt
+        self.word_count = rendered.word_count
+        self.body_text = rendered.text
+        self.toc_html = rendered.toc_html
+
+
+def unique_slug(title: str, exclude_pk: int | None = None) -> str:
+    """A non-empty slug for ``title`` that no other post uses (``-2``, ``-3``… on clashes)."""
+    base = slugify(title, allow_unicode=True)[: SLUG_MAX_LENGTH - 8].strip("-_") or FALLBACK_SLUG
+    others = Post.objects.exclude(pk=exclude_pk) if exclude_pk else Post.objects.all()
+    taken = set(others.filter(slug__startswith=base).values_list("slug", flat=True))
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"

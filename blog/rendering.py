@@ -1,0 +1,267 @@
+"""Markdown -> sanitized HTML. The only place HTML is made from author text.
+
+Every writer of posts (the admin, the importer, data migrations) goes through
+``render_markdown`` so that what is stored in ``Post.body_html`` is always safe to
+emit without escaping. The sanitizer sits behind this one function so it can be
+swapped (bleach is in maintenance mode; nh3 is its successor) without touching callers.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+import bleach
+import markdown
+from bleach.css_sanitizer import CSSSanitizer
+from markdown.extensions import Extension
+from markdown.extensions.toc import slugify_unicode
+from markdown.treeprocessors import Treeprocessor
+from pygments.formatters import HtmlFormatter
+
+# Pygments writes CSS classes into <span>s; the stylesheet is static/css/pygments.css,
+# generated from these styles (a test keeps the two in step). Both were picked because
+# every token colour meets WCAG AA contrast (4.5:1) on its background.
+PYGMENTS_STYLE = "xcode"
+PYGMENTS_DARK_STYLE = "monokai"
+PYGMENTS_CSS_CLASS = "highlight"
+
+
+class _HeadingLevels(Treeprocessor):
+    """Renumber body headings from h2 down, never skipping a level.
+
+    The page title is the only h1, so "# Intro" in a body becomes h2; an author who jumps
+    from "#" to "####" (one of the seed posts does) still gets a valid outline for screen
+    readers and the HTML checker. Relative depth is kept; the Markdown is not touched.
+    """
+
+    TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+    def run(self, root):
+        headings = [el for el in root.iter() if el.tag in self.TAGS]
+        used = sorted({int(el.tag[1]) for el in headings})
+        rank = {level: index + 2 for index, level in enumerate(used)}
+        previous = 1  # the page title
+        for el in headings:
+            # Never more than one level deeper than the heading before it.
+            level = min(rank[int(el.tag[1])], previous + 1, 6)
+            el.tag = f"h{level}"
+            previous = level
+
+
+class HeadingLevelExtension(Extension):
+    def extendMarkdown(self, md):  # noqa: N802 (Python-Markdown's API name)
+        # Priority above toc's (5) so anchors and the table of contents see the new levels.
+        md.treeprocessors.register(_HeadingLevels(md), "heading_levels", 30)
+
+
+MARKDOWN_EXTENSIONS = [
+    HeadingLevelExtension(),
+    "markdown.extensions.fenced_code",
+    "markdown.extensions.tables",
+    "markdown.extensions.footnotes",
+    "markdown.extensions.codehilite",
+    "markdown.extensions.toc",
+    "markdown.extensions.sane_lists",
+]
+MARKDOWN_EXTENSION_CONFIGS = {
+    "markdown.extensions.codehilite": {
+        "css_class": PYGMENTS_CSS_CLASS,
+        "guess_lang": False,
+        "use_pygments": True,
+    },
+    "markdown.extensions.toc": {
+        # Unicode-aware ids, so a heading in Chinese still gets a usable anchor.
+        "slugify": slugify_unicode,
+        "permalink": False,
+        "toc_depth": "2-4",
+    },
+    "markdown.extensions.footnotes": {"BACKLINK_TITLE": "Back to reference %d"},
+}
+
+ALLOWED_TAGS = frozenset(
+    {
+        "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del",
+        "details", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3",
+        "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre",
+        "q", "s", "samp", "small", "span", "strong", "sub", "summary", "sup", "table",
+        "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul", "var",
+    }
+)  # fmt: skip
+
+_HEADING_ATTRS = ["id"]
+ALLOWED_ATTRIBUTES = {
+    "a": ["href", "title", "id", "class", "rel"],
+    "abbr": ["title"],
+    "img": ["src", "alt", "title", "width", "height", "loading"],
+    "code": ["class"],
+    "div": ["class", "id"],
+    "span": ["class"],
+    "pre": ["class"],
+    "li": ["id"],
+    "sup": ["id"],
+    "ol": ["start"],
+    "td": ["style", "colspan", "rowspan"],
+    "th": ["style", "colspan", "rowspan", "scope"],
+    "h1": _HEADING_ATTRS,
+    "h2": _HEADING_ATTRS,
+    "h3": _HEADING_ATTRS,
+    "h4": _HEADING_ATTRS,
+    "h5": _HEADING_ATTRS,
+    "h6": _HEADING_ATTRS,
+}
+# Only table alignment (written as style="text-align: …" by the tables extension) survives.
+ALLOWED_CSS_PROPERTIES = frozenset({"text-align"})
+# Relative URLs (no scheme) are always allowed by bleach; these are the absolute ones.
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+
+_css_sanitizer = CSSSanitizer(allowed_css_properties=ALLOWED_CSS_PROPERTIES)
+_cleaner = bleach.sanitizer.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    protocols=ALLOWED_PROTOCOLS,
+    css_sanitizer=_css_sanitizer,
+    strip=False,
+    strip_comments=True,
+)
+
+WORDS_PER_MINUTE = 220
+EXCERPT_WORDS = 40
+# A table of contents is worth its space only when a post has this many sections.
+TOC_MIN_HEADINGS = 3
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What a save stores: safe HTML plus the facts readers' pages need without re-parsing."""
+
+    html: str
+    excerpt: str
+    word_count: int
+    # The text a reader sees (footnotes included): what search indexes and highlights.
+    text: str = ""
+    # A nested list of links to the headings, or "" for a post too short to need one.
+    toc_html: str = ""
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, math.ceil(self.word_count / WORDS_PER_MINUTE))
+
+
+def render_markdown(text: str) -> str:
+    """Render author Markdown to HTML that is safe to emit unescaped."""
+    return _convert(text)[0]
+
+
+def render_post(text: str) -> Rendered:
+    """Render a post body once, at save time, with its excerpt, word count and contents."""
+    html, toc_html = _convert(text)
+    visible = _visible_text(html, skip_footnotes=False)
+    return Rendered(
+        html=html,
+        excerpt=make_excerpt(html),
+        word_count=len(visible.split()),
+        # Footnote text is searchable; the reference numbers and ↩ links are noise.
+        text=_visible_text(html, skip_footnotes=False, skip_marks=True),
+        toc_html=toc_html,
+    )
+
+
+def _convert(text: str) -> tuple[str, str]:
+    """Sanitized body HTML and sanitized table of contents ("" when there are few headings)."""
+    # A fresh Markdown instance per call: instances carry state (footnotes, toc ids)
+    # between conversions, and reset() does not clear every extension's.
+    md = markdown.Markdown(
+        extensions=MARKDOWN_EXTENSIONS,
+        extension_configs=MARKDOWN_EXTENSION_CONFIGS,
+        output_format="html",
+    )
+    html = _cleaner.clean(md.convert(text or ""))
+    # The toc extension builds its links from the same ids it writes on the headings,
+    # and heading text with markup is reduced to plain text; it is cleaned all the same.
+    toc_html = _cleaner.clean(md.toc) if _count_headings(md.toc_tokens) >= TOC_MIN_HEADINGS else ""
+    return html, toc_html.strip()
+
+
+def _count_headings(tokens: list[dict]) -> int:
+    return sum(1 + _count_headings(token["children"]) for token in tokens)
+
+
+def make_excerpt(html: str, words: int = EXCERPT_WORDS) -> str:
+    """Plain-text opening of rendered HTML: no markup to break, no footnote text."""
+    tokens = _visible_text(html, skip_footnotes=True).split()
+    if len(tokens) <= words:
+        return " ".join(tokens)
+    return " ".join(tokens[:words]).rstrip(".,;:!?") + "…"
+
+
+def pygments_css() -> str:
+    """The stylesheet for highlighted code, as served from static/css/pygments.css."""
+    selector = f".{PYGMENTS_CSS_CLASS}"
+    light = HtmlFormatter(style=PYGMENTS_STYLE).get_style_defs(selector)
+    dark = HtmlFormatter(style=PYGMENTS_DARK_STYLE).get_style_defs(selector)
+    return (
+        "/* Generated by blog.rendering.pygments_css(); do not edit by hand. */\n"
+        f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
+    )
+
+
+_BLOCK_TAGS = frozenset({"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "tr", "br", "div"})
+
+
+class _TextExtractor(HTMLParser):
+    """Collects the text a reader sees, optionally leaving out footnotes.
+
+    Hand-written because the input is our own sanitized output and the rule is tiny;
+    bleach's strip mode would keep footnote markers and numbers.
+    """
+
+    def __init__(self, skip_footnotes: bool, skip_marks: bool = False) -> None:
+        super().__init__(convert_charrefs=True)
+        self.skip_footnotes = skip_footnotes
+        self.skip_marks = skip_marks
+        self.parts: list[str] = []
+        self._skip_depth = 0
+        self._stack: list[bool] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in {"br", "img", "hr"}:
+            self.parts.append(" ")
+            return
+        classes = (dict(attrs).get("class") or "").split()
+        attr_id = dict(attrs).get("id") or ""
+        # Footnote references in the text and the "back to reference" links.
+        is_mark = (
+            "footnote-ref" in classes
+            or "footnote-backref" in classes
+            or attr_id.startswith("fnref")
+        )
+        skip = (self.skip_footnotes and ("footnote" in classes or is_mark)) or (
+            self.skip_marks and is_mark
+        )
+        self._stack.append(skip)
+        if skip:
+            self._skip_depth += 1
+        if tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in {"br", "img", "hr"}:
+            return
+        if self._stack and self._stack.pop():
+            self._skip_depth -= 1
+        if tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip_depth:
+            self.parts.append(data)
+
+
+def _visible_text(html: str, *, skip_footnotes: bool, skip_marks: bool = False) -> str:
+    parser = _TextExtractor(skip_footnotes, skip_marks)
+    parser.feed(html)
+    parser.close()
+    return re.sub(r"\s+", " ", "".join(parts for parts in parser.parts)).strip()

@@ -1,0 +1,72 @@
+"""sitemap.xml: every public page a search engine should know about, with its last change.
+
+URLs are made absolute from the request's host (django.contrib.sites is not installed, so the
+sitemap framework falls back to the host the request came in on). The sitemap view makes a new
+instance of each class per request, so an instance may remember what its items() computed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Max
+from django.urls import reverse
+
+from blog.models import Post
+
+
+class PageSitemap(Sitemap):
+    """The listing pages, changed whenever a post appears or changes."""
+
+    changefreq = "daily"
+    priority = 1.0
+
+    def items(self) -> list[str]:
+        self.latest = Post.objects.published().aggregate(latest=Max("updated_at"))["latest"]
+        return ["blog:post_list", "blog:tag_list", "blog:archive_index"]
+
+    def location(self, name: str) -> str:
+        return reverse(name)
+
+    def lastmod(self, name: str) -> datetime | None:
+        return self.latest
+
+
+class PostSitemap(Sitemap):
+    changefreq = "monthly"
+    priority = 0.8
+
+    def items(self):
+        return Post.objects.published().only("slug", "publish_date", "updated_at", "revised_date")
+
+    def lastmod(self, post: Post) -> datetime:
+        # updated_at alone would predate the publish date of a post written ahead of time.
+        return max(post.publish_date, post.updated_at, post.revised_date or post.publish_date)
+
+
+class TagSitemap(Sitemap):
+    """Tag pages with published posts; each last changed when its newest post appeared."""
+
+    changefreq = "weekly"
+    priority = 0.5
+
+    def items(self) -> list[dict[str, Any]]:
+        rows = (
+            Post.objects.published()
+            .values("tags__slug")
+            .annotate(latest=Max("publish_date"))
+            .order_by("tags__slug")
+        )
+        return [row for row in rows if row["tags__slug"] is not None]
+
+    def location(self, row: dict[str, Any]) -> str:
+        return reverse("blog:tag_detail", kwargs={"slug": row["tags__slug"]})
+
+    def lastmod(self, row: dict[str, Any]) -> datetime:
+        return row["latest"]
+
+
+# Classes, not instances: see the module docstring.
+SITEMAPS = {"pages": PageSitemap, "posts": PostSitemap, "tags": TagSitemap}

@@ -1,0 +1,94 @@
+"""Tags for what a page says about itself: canonical URL, social cards, JSON-LD, highlights."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from blog import search
+from blog.models import Post
+
+register = template.Library()
+
+# As django.utils.html.json_script does: with <, > and & escaped, no string in the data can
+# close the <script> element or open a comment, whatever a title contains.
+_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context: dict[str, Any], url: str) -> str:
+    """``url`` (a path, or already absolute) made absolute with the request's scheme and host."""
+    return context["request"].build_absolute_uri(url) if url else ""
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context: dict[str, Any]) -> str:
+    """This page's address without tracking or other stray parameters; ``?page=N`` is kept."""
+    request = context["request"]
+    page = context.get("page_obj")
+    suffix = f"?page={page.number}" if page is not None and page.number > 1 else ""
+    return request.build_absolute_uri(request.path) + suffix
+
+
+@register.inclusion_tag("blog/partials/social_meta.html", takes_context=True)
+def social_meta(
+    context: dict[str, Any],
+    title: str = "",
+    description: str = "",
+    image: str = "",
+    image_alt: str = "",
+    kind: str = "website",
+) -> dict[str, Any]:
+    """OpenGraph and Twitter card tags; a large card when the page has an image."""
+    return {
+        "site_title": context.get("SITE_TITLE", ""),
+        "title": title or context.get("SITE_TITLE", ""),
+        "description": description or context.get("SITE_DESCRIPTION", ""),
+        "image": absolute_url(context, image),
+        "image_alt": image_alt,
+        "kind": kind,
+        "url": canonical_url(context),
+    }
+
+
+@register.simple_tag(takes_context=True)
+def post_json_ld(context: dict[str, Any], post: Post) -> SafeString:
+    """A schema.org BlogPosting for ``post`` in a ``<script type="application/ld+json">``."""
+    url = absolute_url(context, post.get_absolute_url())
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": post.title,
+        "description": post.summary,
+        "url": url,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "datePublished": post.publish_date,
+        "dateModified": post.revised_date or post.publish_date,
+        "wordCount": post.word_count,
+        "keywords": [tag.name for tag in post.tags.all()],
+        "publisher": {"@type": "Organization", "name": context.get("SITE_TITLE", "")},
+    }
+    if post.author:
+        data["author"] = {
+            "@type": "Person",
+            "name": post.author.get_full_name() or post.author.get_username(),
+        }
+    if post.cover_image:
+        data["image"] = absolute_url(context, post.cover_image)
+    encoded = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    # The escapes above make the JSON inert inside <script>; browsers never run ld+json.
+    return format_html(
+        '<script type="application/ld+json">{}</script>',
+        mark_safe(encoded.translate(_JSON_SCRIPT_ESCAPES)),  # noqa: S308
+    )
+
+
+@register.filter
+def highlight(marked: str) -> SafeString:
+    """Search text with its matches in ``<mark>``, everything else escaped."""
+    return search.highlight(marked)

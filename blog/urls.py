@@ -1,0 +1,55 @@
+from django.contrib.sitemaps.views import sitemap
+from django.urls import path, register_converter
+
+from blog import feeds, views
+from blog.sitemaps import SITEMAPS
+
+
+class YearConverter:
+    regex = "[12][0-9]{3}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return f"{value:04d}"
+
+
+class MonthConverter:
+    """Two-digit months, so /archive/2024/05/ is the one address of May 2024."""
+
+    regex = "0[1-9]|1[0-2]"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return f"{value:02d}"
+
+
+register_converter(YearConverter, "year")
+register_converter(MonthConverter, "month")
+
+app_name = "blog"
+
+urlpatterns = [
+    path("", views.PostListView.as_view(), name="post_list"),
+    path("posts/<str:slug>/", views.PostDetailView.as_view(), name="post_detail"),
+    path("tags/", views.TagListView.as_view(), name="tag_list"),
+    path("tags/<str:slug>/", views.TagDetailView.as_view(), name="tag_detail"),
+    path("tags/<str:slug>/feed.atom", feeds.TagAtomFeed(), name="tag_feed_atom"),
+    path("tags/<str:slug>/feed.rss", feeds.TagRssFeed(), name="tag_feed_rss"),
+    path("archive/", views.ArchiveIndexView.as_view(), name="archive_index"),
+    path("archive/<year:year>/", views.ArchiveYearView.as_view(), name="archive_year"),
+    path(
+        "archive/<year:year>/<month:month>/",
+        views.ArchiveMonthView.as_view(),
+        name="archive_month",
+    ),
+    path("search/", views.SearchView.as_view(), name="search"),
+    path("feed.atom", feeds.AtomFeed(), name="feed_atom"),
+    path("feed.rss", feeds.RssFeed(), name="feed_rss"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.RobotsView.as_view(), name="robots_txt"),
+    path("favicon.ico", views.FaviconView.as_view()),
+]

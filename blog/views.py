@@ -1,0 +1,294 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.views.generic import DetailView, ListView, RedirectView, TemplateView
+from taggit.models import Tag, TaggedItem
+
+from blog import search
+from blog.models import MAX_FILTER_TAGS, TAG_SEPARATOR, Post
+
+RELATED_POSTS = 3
+NARROWING_TAGS = 12
+
+
+class PublishedPostsMixin:
+    """The queryset and pagination every public listing shares."""
+
+    paginate_by = settings.POSTS_PER_PAGE
+    context_object_name = "posts"
+
+    def get_queryset(self):
+        return Post.objects.for_listing()
+
+
+class PostListView(PublishedPostsMixin, ListView):
+    model = Post
+
+
+def tag_path(slugs: list[str] | tuple[str, ...]) -> str:
+    """The one URL of a set of tags: slugs sorted, so every order shares one address."""
+    return reverse("blog:tag_detail", kwargs={"slug": TAG_SEPARATOR.join(sorted(set(slugs)))})
+
+
+def tagged_posts() -> Any:
+    """Tag assignments of posts. The content type is matched by natural key, joined in SQL,
+    so no query is spent looking it up."""
+    return TaggedItem.objects.filter(
+        content_type__app_label=Post._meta.app_label,
+        content_type__model=Post._meta.model_name,
+    )
+
+
+class TagDetailView(PublishedPostsMixin, ListView):
+    """Published posts carrying one tag, or all of several (``a+b``). 404 when none do."""
+
+    template_name = "blog/tag_detail.html"
+    allow_empty = False
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        slugs = self.kwargs["slug"].split(TAG_SEPARATOR)
+        if len(slugs) > MAX_FILTER_TAGS or "" in slugs:
+            raise Http404("Too many tags, or an empty one.")
+        if slugs != sorted(set(slugs)):
+            # One address per set of tags: /tags/b+a/ and /tags/a+a+b/ lead to /tags/a+b/.
+            query = f"?{request.GET.urlencode()}" if request.GET else ""
+            return HttpResponseRedirect(tag_path(slugs) + query)
+        self.tags = list(Tag.objects.filter(slug__in=slugs).order_by("name"))
+        if len(self.tags) != len(slugs):
+            raise Http404("No such tag.")
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return super().get_queryset().tagged_with_all(self.tags)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        slugs = [tag.slug for tag in self.tags]
+        matching = Post.objects.published().tagged_with_all(self.tags)
+        # Tags that narrow this listing further, with how many posts would remain.
+        narrowing = (
+            tagged_posts()
+            .filter(object_id__in=matching.values("id"))
+            .exclude(tag__in=self.tags)
+            .values("tag__name", "tag__slug")
+            .annotate(count=Count("id"))
+            .order_by("-count", "tag__name")[:NARROWING_TAGS]
+        )
+        if len(slugs) >= MAX_FILTER_TAGS:
+            narrowing = []
+        return super().get_context_data(
+            tags=self.tags,
+            tag=self.tags[0] if len(self.tags) == 1 else None,
+            tag_slugs=TAG_SEPARATOR.join(slugs),
+            narrowing=[{**row, "url": tag_path([*slugs, row["tag__slug"]])} for row in narrowing],
+            removing=[
+                {"tag": tag, "url": tag_path([s for s in slugs if s != tag.slug])}
+                for tag in self.tags
+                if len(self.tags) > 1
+            ],
+            **kwargs,
+        )
+
+
+class TagListView(ListView):
+    """Every tag with at least one published post, with its count of published posts.
+
+    The page is also a form: ``?tag=a&tag=b`` leads to the posts carrying all those tags.
+    """
+
+    template_name = "blog/tag_list.html"
+    context_object_name = "tags"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        chosen = [slug for slug in request.GET.getlist("tag") if slug and "/" not in slug]
+        if chosen:
+            return redirect(tag_path([slug.replace(TAG_SEPARATOR, "") for slug in chosen]))
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        # One query whatever the number of tags.
+        return (
+            tagged_posts()
+            .filter(object_id__in=Post.objects.published().values("id"))
+            .values("tag__name", "tag__slug")
+            .annotate(count=Count("id"))
+            .order_by("tag__name")
+        )
+
+
+def _month_start(year: int, month: int) -> datetime:
+    """Midnight on the first of the month in the site's time zone, like TruncMonth."""
+    return timezone.make_aware(datetime(year, month, 1))
+
+
+def month_counts(posts: Any) -> list[dict[str, Any]]:
+    """Published posts per month, newest first: [{"month": datetime, "count": n}], one query."""
+    return list(
+        posts.annotate(month=TruncMonth("publish_date"))
+        .values("month")
+        .annotate(count=Count("id"))
+        .order_by("-month")
+    )
+
+
+class ArchiveIndexView(TemplateView):
+    """Every year and month with published posts, with their counts."""
+
+    template_name = "blog/archive_index.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        years: list[dict[str, Any]] = []
+        for row in month_counts(Post.objects.published()):
+            if not years or years[-1]["year"] != row["month"].year:
+                years.append({"year": row["month"].year, "count": 0, "months": []})
+            years[-1]["count"] += row["count"]
+            years[-1]["months"].append(row)
+        return super().get_context_data(years=years, **kwargs)
+
+
+class ArchiveYearView(PublishedPostsMixin, ListView):
+    """The published posts of one year, with the year's months and their counts."""
+
+    template_name = "blog/archive_year.html"
+    allow_empty = False
+
+    def get_queryset(self):
+        year = self.kwargs["year"]
+        self.start, self.end = _month_start(year, 1), _month_start(year + 1, 1)
+        return (
+            super().get_queryset().filter(publish_date__gte=self.start, publish_date__lt=self.end)
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        months = month_counts(
+            Post.objects.published().filter(publish_date__gte=self.start, publish_date__lt=self.end)
+        )
+        return super().get_context_data(year=self.kwargs["year"], months=months, **kwargs)
+
+
+class ArchiveMonthView(PublishedPostsMixin, ListView):
+    """The published posts of one month."""
+
+    template_name = "blog/archive_month.html"
+    allow_empty = False
+
+    def get_queryset(self):
+        year, month = self.kwargs["year"], self.kwargs["month"]
+        self.start = _month_start(year, month)
+        end = _month_start(year + month // 12, month % 12 + 1)
+        return super().get_queryset().filter(publish_date__gte=self.start, publish_date__lt=end)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(month=self.start, **kwargs)
+
+
+class SearchView(PublishedPostsMixin, ListView):
+    """Search results, paginated; never indexed by search engines (see the template)."""
+
+    template_name = "blog/search.html"
+
+    def get_queryset(self):
+        self.query = search.normalize_query(self.request.GET.get("q", ""))
+        return search.search_posts(self.query)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(query=self.query, **kwargs)
+        search.mark_matches(context["posts"], self.query)
+        return context
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        response = super().render_to_response(context, **kwargs)
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+
+def neighbour(post: Post, *, older: bool) -> Post | None:
+    """The published post just before (older) or after ``post`` in reading order."""
+    if older:
+        after = Q(publish_date__lt=post.publish_date) | Q(
+            publish_date=post.publish_date, id__lt=post.id
+        )
+        order = ["-publish_date", "-id"]
+    else:
+        after = Q(publish_date__gt=post.publish_date) | Q(
+            publish_date=post.publish_date, id__gt=post.id
+        )
+        order = ["publish_date", "id"]
+    return (
+        Post.objects.published()
+        .filter(after)
+        .only("title", "slug", "publish_date")
+        .order_by(*order)
+        .first()
+    )
+
+
+class PostDetailView(DetailView):
+    """One post. Drafts and scheduled posts are 404 unless the reader may edit posts."""
+
+    model = Post
+    context_object_name = "post"
+
+    def get_queryset(self):
+        return Post.objects.visible_to(self.request.user).prefetch_related("tags")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        post: Post = self.object
+        context = super().get_context_data(**kwargs)
+        context["related_posts"] = self.related_posts(post)
+        context["previous_post"] = neighbour(post, older=True)
+        context["next_post"] = neighbour(post, older=False)
+        context["is_preview"] = not post.is_public
+        return context
+
+    def related_posts(self, post: Post) -> list[Post]:
+        """Published posts sharing the most tags with ``post`` (newest first on ties)."""
+        tag_ids = [tag.id for tag in post.tags.all()]  # prefetched: no query
+        if not tag_ids:
+            return []
+        return list(
+            Post.objects.published()
+            .filter(tags__in=tag_ids)
+            .exclude(pk=post.pk)
+            # Counted after the filter, so only the shared tags count.
+            .annotate(shared_tags=Count("tags"))
+            .only("title", "slug", "publish_date", "word_count")
+            .order_by("-shared_tags", "-publish_date", "-id")[:RELATED_POSTS]
+        )
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        response = super().render_to_response(context, **kwargs)
+        if context["is_preview"]:
+            # A draft preview must never land in a shared or browser cache.
+            add_never_cache_headers(response)
+            patch_cache_control(response, private=True)
+            response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+
+class RobotsView(TemplateView):
+    """robots.txt: everything but the admin may be crawled; the sitemap is named in full."""
+
+    template_name = "robots.txt"
+    content_type = "text/plain; charset=utf-8"
+
+
+class FaviconView(RedirectView):
+    """Browsers and audit tools ask for /favicon.ico whatever the page's <link> says."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args: Any, **kwargs: Any) -> str:
+        # Resolved per request: with hashed static names the manifest exists only after
+        # collectstatic, so it must not be read when the URLconf is imported.
+        return static("favicon.ico")

@@ -1,0 +1,39 @@
+"""Small builders for test data, with defaults that make a post public."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from itertools import count
+from typing import Any
+
+from django.contrib.auth.models import Permission, User
+from django.utils import timezone
+
+from blog.models import Post
+
+_sequence = count(1)
+
+
+def make_post(*, tags: list[str] | None = None, **fields: Any) -> Post:
+    """A saved post: published a day ago unless told otherwise."""
+    n = next(_sequence)
+    fields.setdefault("title", f"Post number {n}")
+    fields.setdefault("body", f"Body of post {n}.")
+    fields.setdefault("draft", False)
+    fields.setdefault("publish_date", timezone.now() - timedelta(days=1))
+    post = Post.objects.create(**fields)
+    if tags:
+        post.tags.set(tags)
+    return post
+
+
+def make_staff(username: str = "editor", *, can_change_posts: bool = True) -> User:
+    """A staff user, with the blog's change permission unless told otherwise."""
+    user = User.objects.create_user(username, password="correct horse battery", is_staff=True)
+    if can_change_posts:
+        user.user_permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label="blog", codename__in=["view_post", "change_post"]
+            )
+        )
+    return user

@@ -1,0 +1,121 @@
+from datetime import timedelta
+
+import feedparser
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from blog.feeds import FEED_ITEMS, absolutize_urls
+from tests.factories import make_post, make_staff
+
+pytestmark = pytest.mark.django_db
+
+SITE_FEEDS = {"atom10": reverse("blog:feed_atom"), "rss20": reverse("blog:feed_rss")}
+
+
+def tag_feeds(slug: str) -> dict[str, str]:
+    return {
+        "atom10": reverse("blog:tag_feed_atom", kwargs={"slug": slug}),
+        "rss20": reverse("blog:tag_feed_rss", kwargs={"slug": slug}),
+    }
+
+
+def parse(client, url: str) -> feedparser.FeedParserDict:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return feedparser.parse(response.content)
+
+
+@pytest.mark.parametrize("version,url", SITE_FEEDS.items())
+def test_site_feeds_are_valid_with_full_content(client, version, url):
+    """Both feeds parse cleanly and carry each post's summary and its full, absolute HTML."""
+    author = make_staff()
+    author.first_name, author.last_name = "Ada", "Lovelace"
+    author.save()
+    post = make_post(
+        title="Feeds & <things>",
+        description="A short summary.",
+        body="Intro with a [local link](/tags/x/) and ![img](/media/a.png).\n\n"
+        "## Part\n\nMore[^1].\n\n[^1]: A note.",
+        tags=["python", "Deep Learning"],
+        author=author,
+    )
+    feed = parse(client, url)
+    assert feed.bozo == 0, feed.get("bozo_exception")
+    assert feed.version == version
+    assert feed.feed.title == "Field Notes"
+    assert feed.feed.link == "http://testserver/"
+    (entry,) = feed.entries
+    assert entry.title == "Feeds & <things>"
+    assert entry.link == "http://testserver" + post.get_absolute_url()
+    assert entry.summary == "A short summary."
+    content = entry.content[0].value
+    assert '<h2 id="part">Part</h2>' in content
+    assert 'href="http://testserver/tags/x/"' in content
+    assert 'src="http://testserver/media/a.png"' in content
+    assert "A note." in content
+    assert sorted(tag.term for tag in entry.tags) == ["Deep Learning", "python"]
+    assert entry.author == "Ada Lovelace"
+    assert entry.published_parsed[:6] == post.publish_date.utctimetuple()[:6]
+
+
+def test_feeds_are_advertised_on_pages(client):
+    """Pages carry autodiscovery links to the site's feeds, tag pages to the tag's too."""
+    make_post(tags=["python"])
+    home = client.get(reverse("blog:post_list")).content.decode()
+    assert (
+        f'type="application/atom+xml" title="Field Notes (Atom)" href="{SITE_FEEDS["atom10"]}"'
+        in home
+    )
+    assert (
+        f'type="application/rss+xml" title="Field Notes (RSS)" href="{SITE_FEEDS["rss20"]}"' in home
+    )
+    tag_page = client.get(reverse("blog:tag_detail", kwargs={"slug": "python"})).content.decode()
+    for url in tag_feeds("python").values():
+        assert f'href="{url}"' in tag_page
+
+
+def test_feed_holds_the_latest_posts_newest_first(client):
+    """The feed lists the newest published posts, newest first, up to its limit."""
+    now = timezone.now()
+    for day in range(FEED_ITEMS + 2):
+        make_post(title=f"Day {day}", publish_date=now - timedelta(days=day + 1))
+    feed = parse(client, SITE_FEEDS["atom10"])
+    titles = [entry.title for entry in feed.entries]
+    assert titles == [f"Day {day}" for day in range(FEED_ITEMS)]
+
+
+@pytest.mark.parametrize("version", ["atom10", "rss20"])
+def test_tag_feeds_hold_the_posts_of_their_tags(client, version):
+    """A tag's feed, and a feed of several tags, holds only posts carrying all of them."""
+    make_post(title="Python only", tags=["python"])
+    make_post(title="Both", tags=["python", "django"])
+    make_post(title="Django only", tags=["django"])
+    feed = parse(client, tag_feeds("python")[version])
+    assert feed.bozo == 0 and feed.version == version
+    assert sorted(entry.title for entry in feed.entries) == ["Both", "Python only"]
+    assert feed.feed.title == "Field Notes: posts tagged python"
+    both = parse(client, tag_feeds("django+python")[version])
+    assert [entry.title for entry in both.entries] == ["Both"]
+    assert both.feed.link == "http://testserver/tags/django+python/"
+
+
+def test_unknown_tag_feeds_are_404(client):
+    """Feeds of missing tags, empty combinations or too many tags are 404."""
+    make_post(tags=["python"])
+    make_post(tags=["django"])
+    for slug in ["nope", "python+nope", "django+python", "a+b+c+d+e+f"]:
+        assert client.get(tag_feeds(slug)["atom10"]).status_code == 404, slug
+
+
+def test_absolutize_urls_leaves_absolute_urls_alone():
+    """Relative links and fragments are resolved; http(s) and mailto URLs are untouched."""
+    html = (
+        '<a href="/a/">x</a><a href="#fn:1">1</a><img src="b.png">'
+        '<a href="https://example.com/">e</a><a href="mailto:a@b.c">m</a>'
+    )
+    assert absolutize_urls(html, "https://site.example/posts/p/") == (
+        '<a href="https://site.example/a/">x</a><a href="https://site.example/posts/p/#fn:1">1</a>'
+        '<img src="https://site.example/posts/p/b.png"><a href="https://example.com/">e</a>'
+        '<a href="mailto:a@b.c">m</a>'
+    )

@@ -1,0 +1,163 @@
+from datetime import timedelta
+from io import StringIO
+from unittest import mock
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.utils import timezone
+from taggit.models import Tag
+
+from blog.models import Post, validate_image_url
+from tests.factories import make_post
+
+pytestmark = pytest.mark.django_db
+
+
+def test_slug_is_made_from_the_title():
+    """A post saved without a slug gets one from its title."""
+    assert make_post(title="Starting journey of deep learning - Pytorch vs Tensorflow ?").slug == (
+        "starting-journey-of-deep-learning-pytorch-vs-tensorflow"
+    )
+
+
+def test_slug_keeps_non_latin_titles_usable():
+    """A Chinese title yields a Unicode slug that resolves to the post."""
+    post = make_post(title="深度学习入门")
+    assert post.slug == "深度学习入门"
+    assert (
+        post.get_absolute_url() == "/posts/%E6%B7%B1%E5%BA%A6%E5%AD%A6%E4%B9%A0%E5%85%A5%E9%97%A8/"
+    )
+
+
+def test_slug_is_never_empty():
+    """A title made only of punctuation still gets a slug, and clashes are numbered."""
+    first = make_post(title="?!… ---")
+    second = make_post(title="!!!")
+    assert (first.slug, second.slug) == ("post", "post-2")
+
+
+def test_slug_clashes_are_numbered():
+    """Two posts with one title get distinct slugs."""
+    assert [make_post(title="Same").slug for _ in range(3)] == ["same", "same-2", "same-3"]
+
+
+def test_slug_is_stable_when_the_title_changes():
+    """Editing a title never moves a post to a new URL."""
+    post = make_post(title="Original title")
+    post.title = "A better title"
+    post.save()
+    post.refresh_from_db()
+    assert post.slug == "original-title"
+
+
+def test_body_is_kept_verbatim_and_rendered_on_save():
+    """The Markdown is stored as written; the HTML is rendered and sanitized on save."""
+    body = "## Hi\r\n\r\n<script>x()</script>  \n"
+    post = make_post(body=body)
+    post.refresh_from_db()
+    assert post.body == body
+    assert '<h2 id="hi">Hi</h2>' in post.body_html
+    assert "<script>" not in post.body_html
+
+
+def test_render_follows_body_edits():
+    """Changing the body re-renders the stored HTML."""
+    post = make_post(body="first")
+    post.body = "**second**"
+    post.save()
+    assert post.body_html == "<p><strong>second</strong></p>"
+
+
+def test_published_excludes_drafts_and_future_posts():
+    """published() is: not a draft, and the publish date has come."""
+    now = timezone.now()
+    public = make_post(publish_date=now - timedelta(minutes=1))
+    make_post(draft=True, publish_date=now - timedelta(days=1))
+    make_post(publish_date=now + timedelta(minutes=1))
+    assert list(Post.objects.published(now)) == [public]
+
+
+def test_scheduled_post_goes_live_by_itself():
+    """A future-dated post becomes public when its time comes, with nothing to run."""
+    now = timezone.now()
+    post = make_post(publish_date=now + timedelta(hours=1))
+    assert post.status == Post.Status.SCHEDULED
+    assert not Post.objects.published().exists()
+    later = now + timedelta(hours=2)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        assert list(Post.objects.published()) == [post]
+        assert post.status == Post.Status.PUBLISHED
+
+
+def test_status():
+    """Status is derived from the draft flag and the date."""
+    assert make_post(draft=True).status == "draft"
+    assert make_post(publish_date=timezone.now() + timedelta(days=1)).status == "scheduled"
+    assert make_post().status == "published"
+
+
+def test_ordering_is_newest_first():
+    """Posts list newest first, ties broken by id."""
+    now = timezone.now()
+    old = make_post(publish_date=now - timedelta(days=3))
+    new = make_post(publish_date=now - timedelta(days=1))
+    assert list(Post.objects.all()) == [new, old]
+    assert Post.objects.latest() == new
+
+
+def test_tags_are_case_insensitive():
+    """ "PyTorch" and "pytorch" are one tag."""
+    make_post(tags=["PyTorch"])
+    make_post(tags=["pytorch", "Deep Learning"])
+    assert Tag.objects.filter(name__iexact="pytorch").count() == 1
+    assert Tag.objects.get(name="Deep Learning").slug == "deep-learning"
+
+
+def test_dates_are_timezone_aware():
+    """Publish dates are stored with a time zone."""
+    assert timezone.is_aware(make_post().publish_date)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        " JAVASCRIPT:alert(1)",
+        "data:image/png;base64,AAAA",
+        "vbscript:x",
+        "jav\tascript:alert(1)",
+        "ftp://example.com/a.png",
+    ],
+)
+def test_cover_image_url_refuses_unsafe_schemes(url):
+    """Script-bearing or non-web cover URLs are refused."""
+    with pytest.raises(ValidationError):
+        validate_image_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://source.unsplash.com/gnyA8vd3Otc/1600*900",
+        "http://example.com/a.png",
+        "/media/cover.jpg",
+        "images/cover.png",
+    ],
+)
+def test_cover_image_url_accepts_web_and_relative_urls(url):
+    """http(s) and site-relative cover URLs are fine."""
+    validate_image_url(url)
+
+
+def test_full_clean_checks_cover_image():
+    """The admin's validation refuses a javascript: cover image."""
+    post = Post(title="x", slug="x", cover_image="javascript:alert(1)")
+    with pytest.raises(ValidationError) as error:
+        post.full_clean()
+    assert "cover_image" in error.value.message_dict
+
+
+def test_migrations_are_complete():
+    """The models and the migrations agree."""
+    call_command("makemigrations", "--check", "--dry-run", stdout=StringIO())

@@ -1,0 +1,258 @@
+from html.parser import HTMLParser
+from pathlib import Path
+
+from django.conf import settings
+from django.test import SimpleTestCase
+
+from blog.rendering import make_excerpt, pygments_css, render_markdown, render_post
+
+
+def attributes_of(html: str, tag: str) -> list[list[str]]:
+    """The attribute names of every ``tag`` element, as a browser's parser sees them."""
+    found: list[list[str]] = []
+
+    class Collector(HTMLParser):
+        def handle_starttag(self, name, attrs):
+            if name == tag:
+                found.append([attr for attr, _ in attrs])
+
+    Collector().feed(html)
+    return found
+
+
+class HostileInputTests(SimpleTestCase):
+    """Golden tests: hostile Markdown and HTML come out as exactly this inert HTML."""
+
+    def assertRenders(self, source: str, expected: str) -> None:
+        self.assertHTMLEqual(render_markdown(source), expected)
+
+    def test_script_tag_is_escaped(self):
+        """A <script> block becomes visible text, never an element."""
+        self.assertRenders(
+            "<script>alert(1)</script>",
+            "&lt;script&gt;alert(1)&lt;/script&gt;",
+        )
+
+    def test_inline_script_in_paragraph(self):
+        """Inline <script> inside a paragraph is escaped too."""
+        self.assertRenders(
+            "Hello <script>alert(1)</script> world",
+            "<p>Hello &lt;script&gt;alert(1)&lt;/script&gt; world</p>",
+        )
+
+    def test_event_handler_attributes_are_removed(self):
+        """on*= handlers on allowed tags are dropped; the tag itself stays."""
+        self.assertRenders(
+            '<p onclick="alert(1)" onmouseover="x()">hi</p>',
+            "<p>hi</p>",
+        )
+        self.assertRenders(
+            "<img src=x onerror=alert(1)>",
+            '<p><img src="x"></p>',
+        )
+
+    def test_javascript_link_loses_its_href(self):
+        """javascript:, vbscript: and data: links keep their text but lose the URL."""
+        for url in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            "vbscript:msgbox(1)",
+            "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+        ]:
+            with self.subTest(url=url):
+                self.assertRenders(f"[click]({url})", "<p><a>click</a></p>")
+
+    def test_entity_encoded_javascript_link(self):
+        """Entity-encoded schemes are decoded before the protocol check."""
+        self.assertRenders(
+            '<a href="&#106;avascript:alert(1)">x</a>',
+            "<p><a>x</a></p>",
+        )
+
+    def test_unsafe_image_sources_are_removed(self):
+        """Images with javascript: or data: sources lose the src and keep the alt text."""
+        self.assertRenders("![pic](javascript:alert(1))", '<p><img alt="pic"></p>')
+        self.assertRenders("![pic](data:image/svg+xml;base64,PHN2Zz4=)", '<p><img alt="pic"></p>')
+
+    def test_attribute_breakout_through_link_title(self):
+        """A quote in a Markdown link title stays inside the title attribute."""
+        html = render_markdown('[a](http://example.com "t\\" onclick=\\"alert(1)")')
+        self.assertEqual(attributes_of(html, "a"), [["href", "title"]])
+        self.assertHTMLEqual(
+            html,
+            '<p><a href="http://example.com" title="t\\&quot; onclick=\\&quot;alert(1)">a</a></p>',
+        )
+
+    def test_attribute_breakout_through_image_url(self):
+        """A quote in an image URL cannot add an event handler."""
+        html = render_markdown('![x](http://example.com/a.png"onerror="alert(1))')
+        for attrs in attributes_of(html, "img"):
+            self.assertFalse([name for name in attrs if name.startswith("on")], html)
+
+    def test_iframe_and_style_are_escaped(self):
+        """<iframe> and <style> never reach the page as elements."""
+        self.assertRenders(
+            '<iframe src="https://evil.example"></iframe>',
+            '&lt;iframe src="https://evil.example"&gt;&lt;/iframe&gt;',
+        )
+        self.assertRenders(
+            "<style>body{display:none}</style>", "&lt;style&gt;body{display:none}&lt;/style&gt;"
+        )
+
+    def test_style_attribute_only_keeps_text_align(self):
+        """Inline CSS is stripped except the table alignment the renderer writes."""
+        self.assertRenders(
+            '<p style="background:url(javascript:alert(1))">x</p>',
+            "<p>x</p>",
+        )
+
+    def test_svg_and_math_are_escaped(self):
+        """SVG and MathML, with their own script vectors, are not allowed elements."""
+        html = render_markdown('<svg onload="alert(1)"><script>alert(1)</script></svg>')
+        self.assertNotIn("<svg", html)
+        self.assertNotIn("<script", html)
+
+    def test_html_comment_is_removed(self):
+        """Comments (conditional-comment tricks included) are dropped."""
+        self.assertRenders("a <!--[if IE]><script>alert(1)</script><![endif]--> b", "<p>a  b</p>")
+
+
+class OrdinaryContentTests(SimpleTestCase):
+    """Golden tests: ordinary Markdown keeps its structure."""
+
+    def assertRenders(self, source: str, expected: str) -> None:
+        self.assertHTMLEqual(render_markdown(source), expected)
+
+    def test_headings_get_anchors(self):
+        """Headings carry ids for linking, Unicode titles included."""
+        self.assertRenders("## Just do it", '<h2 id="just-do-it">Just do it</h2>')
+        self.assertRenders("## 深度学习", '<h2 id="深度学习">深度学习</h2>')
+
+    def test_heading_levels_start_at_h2_and_never_skip(self):
+        """The title is the page's h1, so body headings start at h2 without gaps."""
+        self.assertRenders(
+            "# One\n\n#### Two\n\n## Three\n\n# Four",
+            '<h2 id="one">One</h2><h3 id="two">Two</h3><h3 id="three">Three</h3>'
+            '<h2 id="four">Four</h2>',
+        )
+        self.assertRenders("#### Only", '<h2 id="only">Only</h2>')
+
+    def test_links_and_emphasis(self):
+        """Safe links, mailto and relative URLs survive."""
+        self.assertRenders(
+            "A [link](https://example.com/a?b=1) to *this*, [mail](mailto:a@b.c), [rel](/tags/x/).",
+            '<p>A <a href="https://example.com/a?b=1">link</a> to <em>this</em>, '
+            '<a href="mailto:a@b.c">mail</a>, <a href="/tags/x/">rel</a>.</p>',
+        )
+
+    def test_images(self):
+        """An http image keeps its src, alt and title."""
+        self.assertRenders(
+            '![A cat](https://example.com/cat.jpg "Cat")',
+            '<p><img alt="A cat" src="https://example.com/cat.jpg" title="Cat"></p>',
+        )
+
+    def test_tables_keep_alignment(self):
+        """Pipe tables render with their column alignment."""
+        self.assertRenders(
+            "| a | b |\n|:--|--:|\n| 1 | 2 |",
+            "<table><thead><tr>"
+            '<th style="text-align: left;">a</th><th style="text-align: right;">b</th>'
+            "</tr></thead><tbody><tr>"
+            '<td style="text-align: left;">1</td><td style="text-align: right;">2</td>'
+            "</tr></tbody></table>",
+        )
+
+    def test_fenced_code_is_highlighted_with_classes(self):
+        """Fenced code goes through Pygments, with CSS classes and no inline styles."""
+        self.assertRenders(
+            "```python\nimport torch\n```",
+            '<div class="highlight"><pre><span></span><code>'
+            '<span class="kn">import</span><span class="w"> </span><span class="nn">torch</span>\n'
+            "</code></pre></div>",
+        )
+
+    def test_code_is_escaped_not_executed(self):
+        """HTML inside code is shown as text."""
+        self.assertRenders(
+            "`<script>alert(1)</script>`",
+            "<p><code>&lt;script&gt;alert(1)&lt;/script&gt;</code></p>",
+        )
+
+    def test_footnotes(self):
+        """Footnote references and the footnote list both render."""
+        self.assertRenders(
+            "Claim[^1].\n\n[^1]: Source.",
+            '<p>Claim<sup id="fnref:1"><a class="footnote-ref" href="#fn:1">1</a></sup>.</p>'
+            '<div class="footnote"><hr><ol><li id="fn:1"><p>Source.&#160;'
+            '<a class="footnote-backref" href="#fnref:1" title="Back to reference 1">&#8617;</a>'
+            "</p></li></ol></div>",
+        )
+
+    def test_blockquote_and_lists(self):
+        """Quotes and lists from the seed posts render as expected."""
+        self.assertRenders(
+            "> quoted\n\n- one\n- two",
+            "<blockquote><p>quoted</p></blockquote><ul><li>one</li><li>two</li></ul>",
+        )
+
+    def test_each_render_is_independent(self):
+        """Footnote and heading state never leaks from one post into the next."""
+        first = render_markdown("A[^1]\n\n[^1]: one\n\n## Title")
+        second = render_markdown("## Title")
+        self.assertIn('id="title"', first)
+        self.assertHTMLEqual(second, '<h2 id="title">Title</h2>')
+
+
+class ExcerptAndCountTests(SimpleTestCase):
+    def test_excerpt_has_no_markup_or_footnotes(self):
+        """The excerpt is plain text without footnote numbers or the footnote list."""
+        rendered = render_post("Hello **world**[^1] & <b>friends</b>.\n\n[^1]: A note.")
+        self.assertEqual(rendered.excerpt, "Hello world & friends.")
+
+    def test_excerpt_is_truncated_on_a_word(self):
+        """Long bodies are cut to a fixed number of words with an ellipsis."""
+        html = render_markdown(" ".join(f"w{i}" for i in range(100)))
+        self.assertEqual(make_excerpt(html, words=3), "w0 w1 w2…")
+
+    def test_word_count_and_reading_time(self):
+        """Word count comes from the rendered text; reading time is at least a minute."""
+        rendered = render_post("one two three\n\n```\ncode here\n```")
+        self.assertEqual(rendered.word_count, 5)
+        self.assertEqual(rendered.reading_minutes, 1)
+
+
+class StylesheetTests(SimpleTestCase):
+    def test_served_pygments_stylesheet_matches_renderer(self):
+        """static/css/pygments.css is what the renderer's style produces."""
+        served = Path(settings.BASE_DIR, "static", "css", "pygments.css").read_text()
+        self.assertEqual(served, pygments_css())
+
+
+class TableOfContentsTests(SimpleTestCase):
+    def test_toc_links_to_the_headings_of_long_posts(self):
+        """Three or more headings give a nested, sanitized list of links to their ids."""
+        rendered = render_post("## One *a*\n\n### Sub <img src=x onerror=alert(1)>\n\n## 深度")
+        self.assertHTMLEqual(
+            rendered.toc_html,
+            '<div class="toc"><ul><li><a href="#one-a">One a</a><ul>'
+            '<li><a href="#sub">Sub</a></li></ul></li>'
+            '<li><a href="#深度">深度</a></li></ul></div>',
+        )
+        self.assertIn('<h2 id="one-a">', rendered.html)
+
+    def test_short_posts_have_no_toc(self):
+        """Fewer than three headings: no table of contents."""
+        self.assertEqual(render_post("## One\n\n## Two").toc_html, "")
+
+    def test_plain_text_for_search(self):
+        """The stored text is what readers see, without markup."""
+        self.assertEqual(
+            render_post("Hello **world** <b>x</b>\n\n```\ncode\n```").text, "Hello world x code"
+        )
+
+    def test_plain_text_keeps_footnotes_without_their_marks(self):
+        """Footnote text is kept for search; reference numbers and back links are not."""
+        self.assertEqual(
+            render_post("Word[^1] here.\n\n[^1]: The note.").text, "Word here. The note."
+        )

@@ -1,0 +1,76 @@
+from datetime import timedelta
+from xml.etree import ElementTree
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from blog.models import Post
+from tests.factories import make_post
+
+pytestmark = pytest.mark.django_db
+
+NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+def sitemap_entries(client, **extra) -> dict[str, str | None]:
+    """{absolute URL: lastmod} as the sitemap lists them."""
+    response = client.get(reverse("blog:sitemap"), **extra)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/xml")
+    root = ElementTree.fromstring(response.content)
+    return {
+        url.findtext("s:loc", namespaces=NS): url.findtext("s:lastmod", namespaces=NS)
+        for url in root.findall("s:url", NS)
+    }
+
+
+def test_sitemap_lists_pages_posts_and_tags_with_lastmod(client):
+    """Listing pages, every published post and every tag page are listed with a lastmod."""
+    now = timezone.now()
+    old = make_post(title="Old", publish_date=now - timedelta(days=30), tags=["python"])
+    new = make_post(title="New", publish_date=now - timedelta(days=2), tags=["python", "django"])
+    entries = sitemap_entries(client)
+    base = "http://testserver"
+    assert set(entries) == {
+        f"{base}/",
+        f"{base}/tags/",
+        f"{base}/archive/",
+        f"{base}{old.get_absolute_url()}",
+        f"{base}{new.get_absolute_url()}",
+        f"{base}/tags/python/",
+        f"{base}/tags/django/",
+    }
+    assert all(entries.values())
+    # A tag page last changed when its newest post appeared.
+    assert entries[f"{base}/tags/python/"] == new.publish_date.strftime("%Y-%m-%d")
+
+
+def test_post_lastmod_is_its_latest_date(client):
+    """lastmod is the latest of the publish, edit and revision dates."""
+    now = timezone.now()
+    post = make_post(publish_date=now - timedelta(days=10))
+    Post.objects.filter(pk=post.pk).update(updated_at=now - timedelta(days=20))
+    url = "http://testserver" + post.get_absolute_url()
+    assert sitemap_entries(client)[url] == (now - timedelta(days=10)).strftime("%Y-%m-%d")
+    Post.objects.filter(pk=post.pk).update(revised_date=now - timedelta(days=5))
+    assert sitemap_entries(client)[url] == (now - timedelta(days=5)).strftime("%Y-%m-%d")
+
+
+def test_sitemap_uses_the_request_host(client, settings):
+    """URLs are absolute on the host and scheme the sitemap was asked for."""
+    settings.ALLOWED_HOSTS = ["blog.example.org"]
+    post = make_post()
+    entries = sitemap_entries(client, HTTP_HOST="blog.example.org", secure=True)
+    assert f"https://blog.example.org{post.get_absolute_url()}" in entries
+
+
+def test_robots_txt_points_to_the_sitemap(client):
+    """robots.txt allows crawling, keeps the admin out and names the sitemap in full."""
+    response = client.get(reverse("blog:robots_txt"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    lines = response.content.decode().splitlines()
+    assert "User-agent: *" in lines
+    assert "Disallow: /admin/" in lines
+    assert "Sitemap: http://testserver/sitemap.xml" in lines
