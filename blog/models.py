@@ -129,6 +129,25 @@ class Post(models.Model):
         blank=True,
         help_text="Front-matter keys from an imported file that have no column of their own.",
     )
+    # Provenance of imported posts (blog.importer). Empty for posts written in the admin.
+    source_path = models.CharField(
+        max_length=500,
+        blank=True,
+        editable=False,
+        help_text="The Markdown file this post was imported from, relative to the import root.",
+    )
+    source_hash = models.CharField(
+        max_length=64, blank=True, editable=False, help_text="SHA-256 of the file's bytes."
+    )
+    # A digest of the post's own fields as the last import wrote them: when the post's
+    # current fields no longer match it, an author has edited the post since, and a
+    # re-import must not overwrite that edit.
+    imported_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    imported_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The front matter exactly as written (delimiters included) and its dialect, so that an
+    # export reproduces the file byte for byte; JSON columns may reorder keys (jsonb does).
+    front_matter_format = models.CharField(max_length=10, blank=True, editable=False)
+    front_matter_raw = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -141,6 +160,13 @@ class Post(models.Model):
         get_latest_by = "publish_date"
         indexes = [
             models.Index(fields=["draft", "-publish_date", "-id"], name="post_public_listing"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_path"],
+                condition=~models.Q(source_path=""),
+                name="post_unique_source_path",
+            ),
         ]
 
     def __str__(self) -> str:
