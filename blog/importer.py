@@ -1,8 +1,8 @@
-"""Importing Markdown posts from static-site blogs: discovery, field mapping and upserts.
+"""Importing Markdown posts from static-site blogs: discovery, identity, upserts, export.
 
-``import_posts(paths)`` walks files and folders, reads each post's front matter
-(``blog.frontmatter``), maps its keys onto ``Post`` columns, and creates or updates one post
-per file, each in its own transaction (post and tags together). It returns an
+``import_posts(paths)`` walks files and folders, has ``blog.frontmatter`` read each file and
+map its front matter onto ``Post`` columns, and creates or updates one post per file, each
+in its own savepoint (post and tags together), committed in batches. It returns an
 ``ImportResult``; it never prints. The ``import_posts`` management command is a thin shell
 around it.
 
@@ -107,6 +107,16 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return not self.with_outcome(FAILED)
+
+    @property
+    def redirects(self) -> dict[int, list[str]]:
+        """Old addresses (``aliases``, ``redirect_from``) by post id, for files read this run
+        (an unchanged file is not read, so its redirects were reported when it was)."""
+        return {
+            item.post_id: item.redirects
+            for item in self.outcomes
+            if item.redirects and item.post_id is not None
+        }
 
 
 # --- discovery ---------------------------------------------------------------------------

@@ -112,3 +112,16 @@ def test_verbose_lists_each_file_and_force_overwrites(tmp_path):
     assert "1 conflict" in output
     assert "1 updated" in run(str(tmp_path), "--force")
     assert Post.objects.get().title == "B"
+
+
+def test_interrupt_exits_130_with_a_hint(monkeypatch):
+    """Ctrl-C (or kill) ends the command with status 130 and says a rerun finishes."""
+    from blog.management.commands import import_posts as command
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(command, "import_posts", interrupted)
+    with pytest.raises(CommandError, match="run the import again") as error:
+        run()
+    assert error.value.returncode == 130

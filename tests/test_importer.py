@@ -321,6 +321,7 @@ def test_redirect_keys_are_kept_and_exposed(tmp_path):
     )
     result = import_posts([tmp_path])
     assert result.outcomes[0].redirects == ["/old/a/", "/older/a"]
+    assert result.redirects == {Post.objects.get().pk: ["/old/a/", "/older/a"]}
     assert Post.objects.get().extra_front_matter == {"aliases": ["/old/a/", "/older/a"]}
 
 
@@ -572,3 +573,18 @@ def test_each_post_is_rendered_once(tmp_path, monkeypatch):
     corpus_of(tmp_path, 3)
     import_posts([tmp_path], workers=1)
     assert len(calls) == 3
+
+
+def test_queries_per_new_post_do_not_grow(tmp_path):
+    """Each new post costs the same few queries, however many posts and tags there are."""
+
+    def queries_for(count: int, name: str) -> int:
+        # A subfolder of its own, so that source paths differ from the other run's.
+        corpus_of(tmp_path / name / name, count)
+        with CaptureQueriesContext(connection) as queries:
+            assert import_posts([tmp_path / name], workers=1).counts["created"] == count
+        return len(queries.captured_queries)
+
+    five, ten = queries_for(5, "a"), queries_for(10, "b")
+    per_post = (ten - five) / 5
+    assert per_post <= 9, per_post
