@@ -37,6 +37,7 @@ from django.utils.text import slugify
 from blog.models import SLUG_MAX_LENGTH, validate_image_url
 
 BOM = "\ufeff"
+MAX_VALUES = 10_000  # in one file's front matter
 YAML = "yaml"
 TOML = "toml"
 JSON = "json"
@@ -175,7 +176,24 @@ def _load_yaml(content: str) -> dict[str, Any]:
         raise FrontMatterError(f"invalid YAML front matter: {problem}", line) from error
     except yaml.YAMLError as error:
         raise FrontMatterError(f"invalid YAML front matter: {error}", None) from error
+    if _size(data, MAX_VALUES) > MAX_VALUES:
+        # YAML aliases can make a few lines expand into billions of values ("billion laughs").
+        raise FrontMatterError(f"YAML front matter expands to more than {MAX_VALUES} values", 2)
     return _mapping(data, "YAML")
+
+
+def _size(value: Any, budget: int) -> int:
+    """How many values ``value`` holds, counting shared (aliased) ones each time; stops
+    counting once past ``budget``."""
+    count, stack = 0, [value]
+    while stack and count <= budget:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
 
 
 def _load_toml(content: str) -> dict[str, Any]:

@@ -81,6 +81,17 @@ def test_errors_carry_the_file_line(text, line):
     assert error.value.line == line
 
 
+def test_alias_bombs_are_refused():
+    """A few lines of YAML aliases that expand to millions of values fail fast."""
+    lines = ["---", 'a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for n in range(1, 9):
+        previous = chr(ord("a") + n - 1)
+        name = chr(ord("a") + n)
+        lines.append(f"{name}: &{name} [{', '.join(['*' + previous] * 10)}]")
+    with pytest.raises(FrontMatterError, match="expands to more than"):
+        split("\n".join([*lines, "---", "body"]))
+
+
 def test_line_of_finds_keys_case_insensitively():
     """Mapping errors point at the key's own line."""
     parsed = split("---\ntitle: A\nPubDate: x\n---\n")
