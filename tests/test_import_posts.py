@@ -93,3 +93,35 @@ def test_dry_run_writes_nothing():
     output = run("--dry-run")
     assert "Dry run, nothing written: 2 created" in output
     assert not Post.objects.exists()
+
+
+def test_verbose_lists_each_file_and_force_overwrites(tmp_path):
+    """-v 2 lists every outcome; a conflict is reported, and --force lets the file win."""
+    path = tmp_path / "a.md"
+    path.write_text("---\ntitle: A\ndate: 2021-01-02\n---\nHello\n")
+    (tmp_path / "_index.md").write_text("---\ntitle: Section\n---\n")
+    output = run(str(tmp_path), "-v", "2")
+    assert f"created   {path} -> a" in output
+    assert "section list page" in output
+    post = Post.objects.get()
+    post.title = "Edited"
+    post.save()
+    path.write_text("---\ntitle: B\ndate: 2021-01-02\n---\nHello\n")
+    output = run(str(tmp_path))
+    assert f"{path}: the post was edited since it was imported" in output
+    assert "1 conflict" in output
+    assert "1 updated" in run(str(tmp_path), "--force")
+    assert Post.objects.get().title == "B"
+
+
+def test_interrupt_exits_130_with_a_hint(monkeypatch):
+    """Ctrl-C (or kill) ends the command with status 130 and says a rerun finishes."""
+    from blog.management.commands import import_posts as command
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(command, "import_posts", interrupted)
+    with pytest.raises(CommandError, match="run the import again") as error:
+        run()
+    assert error.value.returncode == 130

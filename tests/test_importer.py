@@ -13,11 +13,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from blog.importer import import_posts, parse_date
+from blog.importer import import_posts
 from blog.models import Post
 from blog.search import search_posts, uses_full_text_search
 
 pytestmark = pytest.mark.django_db
+WRITES = {"INSERT", "UPDATE", "DELETE"}
 
 
 def write(folder: Path, name: str, text: str | bytes) -> Path:
@@ -77,6 +78,21 @@ def test_hugo_toml(tmp_path):
     assert sorted(post.tags.names()) == ["europe", "travel"]
     assert post.extra_front_matter == {"params": {"author": "Ana", "weights": [1, 2]}}
     assert post.body == '\n{{< figure src="a.jpg" >}}\n'
+
+
+def test_zola_toml_taxonomies(tmp_path):
+    """Zola: tags under [taxonomies] are tags; the table and [extra] are kept."""
+    post = only(
+        tmp_path,
+        "content/blog/zola.md",
+        '+++\ntitle = "Z"\ndate = 2022-03-04\n[taxonomies]\ntags = ["rust", "web"]\n'
+        'categories = ["dev"]\n[extra]\ntoc = true\n+++\nBody\n',
+    )
+    assert sorted(post.tags.names()) == ["dev", "rust", "web"]
+    assert post.extra_front_matter == {
+        "taxonomies": {"tags": ["rust", "web"], "categories": ["dev"]},
+        "extra": {"toc": True},
+    }
 
 
 def test_hugo_json(tmp_path):
@@ -161,31 +177,6 @@ def test_bom_crlf_and_no_final_newline(tmp_path):
 
 
 # --- mapping rules -----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("2020-04-11", datetime(2020, 4, 11, tzinfo=UTC)),
-        ("2020-04-11T10:20:30Z", datetime(2020, 4, 11, 10, 20, 30, tzinfo=UTC)),
-        ("2020-04-11T10:20:30.123456+02:00", datetime(2020, 4, 11, 8, 20, 30, 123456, tzinfo=UTC)),
-        ("2020-04-11 10:20:30 -0500", datetime(2020, 4, 11, 15, 20, 30, tzinfo=UTC)),
-        ("2014-10-1 9:00:00", datetime(2014, 10, 1, 9, tzinfo=UTC)),
-        ("03 May 2024", datetime(2024, 5, 3, tzinfo=UTC)),
-        ("Fri, 03 May 2024 10:00:00 +0100", datetime(2024, 5, 3, 9, tzinfo=UTC)),
-        (datetime(2020, 1, 1, 12, 0), datetime(2020, 1, 1, 12, tzinfo=UTC)),
-    ],
-)
-def test_date_forms(value, expected):
-    """Every date form the issue names parses to the same instant; naive means TIME_ZONE."""
-    assert parse_date(value) == expected
-
-
-@pytest.mark.parametrize("value", ["soon", "3", "2020-13-45", True, 42])
-def test_dates_that_are_not_dates(value):
-    """Garbage is refused rather than guessed."""
-    with pytest.raises(ValueError):
-        parse_date(value)
 
 
 def test_naive_dates_use_the_site_time_zone(tmp_path, settings):
@@ -317,6 +308,12 @@ def test_date_from_folder_path(tmp_path):
     assert post.publish_date == datetime(2021, 7, 26, tzinfo=UTC)
 
 
+def test_date_from_bundle_folder_name(tmp_path):
+    """A page bundle named 2022-05-06-slug/index.md has that date and slug."""
+    post = only(tmp_path, "2022-05-06-bundled/index.md", "---\ntitle: B\n---\nx\n")
+    assert (post.publish_date, post.slug) == (datetime(2022, 5, 6, tzinfo=UTC), "bundled")
+
+
 def test_redirect_keys_are_kept_and_exposed(tmp_path):
     """aliases / redirect_from stay in extra_front_matter and are on the outcome for a hook."""
     write(
@@ -324,6 +321,7 @@ def test_redirect_keys_are_kept_and_exposed(tmp_path):
     )
     result = import_posts([tmp_path])
     assert result.outcomes[0].redirects == ["/old/a/", "/older/a"]
+    assert result.redirects == {Post.objects.get().pk: ["/old/a/", "/older/a"]}
     assert Post.objects.get().extra_front_matter == {"aliases": ["/old/a/", "/older/a"]}
 
 
@@ -331,13 +329,14 @@ def test_redirect_keys_are_kept_and_exposed(tmp_path):
 
 
 def test_reimport_unchanged_runs_no_writes(tmp_path):
-    """An unchanged file costs one SELECT and no write."""
+    """An unchanged file is not written: no INSERT, UPDATE or DELETE."""
     write(tmp_path, "a.md", "---\ntitle: A\ndate: 2020-01-01\ntags: [t]\n---\nx\n")
     import_posts([tmp_path])
     with CaptureQueriesContext(connection) as queries:
         result = import_posts([tmp_path])
     assert result.counts["unchanged"] == 1
-    assert all(q["sql"].lstrip().upper().startswith("SELECT") for q in queries.captured_queries)
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].split()[0].upper() in WRITES]
+    assert writes == []
 
 
 def test_changed_file_updates_its_post(tmp_path):
@@ -350,6 +349,7 @@ def test_changed_file_updates_its_post(tmp_path):
     assert result.counts["updated"] == 1
     post.refresh_from_db()
     assert (post.title, post.body, list(post.tags.names())) == ("A2", "y\n", ["u"])
+    assert post.body_html == "<p>y</p>"
     assert post.slug == "a"
 
 
@@ -451,16 +451,17 @@ def test_skipped_files_state_a_reason(tmp_path):
 
 def test_a_failed_write_leaves_no_post_and_no_orphan_tag(tmp_path, monkeypatch):
     """If tagging fails mid-way the post is rolled back with it."""
-    from taggit.managers import _TaggableManager
     from taggit.models import Tag
+
+    from blog import importer
 
     write(tmp_path, "a.md", "---\ntitle: A\ndate: 2020-01-01\ntags: [t1, t2]\n---\nx\n")
 
-    def explode(self, *args, **kwargs):
+    def explode(*args, **kwargs):
         Tag.objects.create(name="orphan")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(_TaggableManager, "set", explode)
+    monkeypatch.setattr(importer, "_add_tags", explode)
     with pytest.raises(KeyboardInterrupt):
         import_posts([tmp_path])
     assert not Post.objects.exists()
@@ -505,3 +506,85 @@ def test_future_date_is_scheduled(tmp_path):
     stamp = when.astimezone(UTC).isoformat()
     post = only(tmp_path, "a.md", f"---\ntitle: A\ndate: {stamp}\n---\nx\n")
     assert post.status == Post.Status.SCHEDULED
+
+
+# --- interruption and parallel rendering -------------------------------------------------
+
+
+def corpus_of(folder: Path, count: int) -> None:
+    for n in range(count):
+        write(
+            folder,
+            f"2020-01-{1 + n % 28:02d}-post-{n:03d}.md",
+            f"---\ntitle: Post {n}\ntags: [t{n % 3}, shared]\n---\n\nBody **{n}**\n",
+        )
+
+
+def test_interrupted_import_is_consistent_and_a_rerun_finishes(tmp_path, monkeypatch):
+    """Ctrl-C mid-run: no post without its tags, no orphan tag; the rerun imports the rest."""
+    from taggit.models import Tag
+
+    from blog.importer import Importer
+
+    corpus_of(tmp_path, 12)
+    real_finish = Importer._finish
+    calls = {"n": 0}
+
+    def interrupt_on_the_seventh(self, job):
+        calls["n"] += 1
+        if calls["n"] == 7:
+            raise KeyboardInterrupt
+        return real_finish(self, job)
+
+    monkeypatch.setattr(Importer, "_finish", interrupt_on_the_seventh)
+    with pytest.raises(KeyboardInterrupt):
+        import_posts([tmp_path], workers=1)
+    for post in Post.objects.all():
+        assert post.tags.count() == 2
+    assert not Tag.objects.filter(taggit_taggeditem_items=None).exists()
+    monkeypatch.undo()
+    result = import_posts([tmp_path], workers=1)
+    assert result.counts["created"] + result.counts["unchanged"] == 12
+    assert Post.objects.count() == 12
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_rendering_gives_the_same_posts(tmp_path):
+    """With worker processes, every post is rendered, tagged and reported in file order."""
+    corpus_of(tmp_path, 40)
+    result = import_posts([tmp_path], workers=2)
+    assert result.counts["created"] == 40
+    assert [Path(item.path).name for item in result.outcomes] == sorted(
+        path.name for path in tmp_path.iterdir()
+    )
+    post = Post.objects.get(title="Post 33")
+    assert post.body_html == "<p>Body <strong>33</strong></p>"
+    assert sorted(post.tags.names()) == ["shared", "t0"]
+    assert import_posts([tmp_path], workers=2).counts["unchanged"] == 40
+
+
+def test_each_post_is_rendered_once(tmp_path, monkeypatch):
+    """The import renders through Post.render once per post; save() does not render again."""
+    from blog import models
+
+    calls = []
+    real = models.render_post
+    monkeypatch.setattr(models, "render_post", lambda text: calls.append(text) or real(text))
+    corpus_of(tmp_path, 3)
+    import_posts([tmp_path], workers=1)
+    assert len(calls) == 3
+
+
+def test_queries_per_new_post_do_not_grow(tmp_path):
+    """Each new post costs the same few queries, however many posts and tags there are."""
+
+    def queries_for(count: int, name: str) -> int:
+        # A subfolder of its own, so that source paths differ from the other run's.
+        corpus_of(tmp_path / name / name, count)
+        with CaptureQueriesContext(connection) as queries:
+            assert import_posts([tmp_path / name], workers=1).counts["created"] == count
+        return len(queries.captured_queries)
+
+    five, ten = queries_for(5, "a"), queries_for(10, "b")
+    per_post = (ten - five) / 5
+    assert per_post <= 9, per_post

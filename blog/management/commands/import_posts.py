@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -20,6 +22,10 @@ from blog.importer import (
 BAR_WIDTH = 30
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 class Command(BaseCommand):
     help = (
         "Import Markdown posts with front matter (Jekyll, Hugo, Zola, Astro, Eleventy, "
@@ -32,6 +38,12 @@ class Command(BaseCommand):
             "--dry-run",
             action="store_true",
             help="report what would be created, updated, … and write nothing",
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="processes rendering in parallel (default: one per core; 1: none)",
         )
         parser.add_argument(
             "--force",
@@ -47,17 +59,28 @@ class Command(BaseCommand):
         self.done = 0
         self.verbosity = verbosity
         started = time.monotonic()
+        # `kill` as Ctrl-C: the batch in progress rolls back and the rendering workers stop
+        # (killed outright, they would linger).
+        main_thread = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, _interrupt) if main_thread else None
         try:
             result = import_posts(
-                paths, dry_run=options["dry_run"], force=options["force"], on_file=self.report
+                paths,
+                dry_run=options["dry_run"],
+                force=options["force"],
+                workers=options["workers"],
+                on_file=self.report,
             )
         except KeyboardInterrupt:
-            # Each post is written in its own transaction: what is done is complete, and a
-            # rerun skips it as unchanged.
+            # The batch in progress was rolled back; committed posts are whole, and a rerun
+            # skips them as unchanged.
             raise CommandError(
                 f"Interrupted after {self.done} file(s); run the import again to finish.",
                 returncode=130,
             ) from None
+        finally:
+            if main_thread:
+                signal.signal(signal.SIGTERM, previous)
         elapsed = time.monotonic() - started
         if self.bar:
             self.stdout.write("")
