@@ -169,7 +169,8 @@ else:
     }
 # Seconds a page stays in Django's cache (it is invalidated on change anyway); 0 turns the page
 # cache off. Browsers and CDNs get Cache-Control: public, max-age, s-maxage, capped at the
-# next scheduled post's publish time when the page cache knows it.
-PAGE_CACHE_TIMEOUT = int(os.environ.get("PAGE_CACHE_TIMEOUT", "600"))
+# next scheduled post's publish time when the page cache knows it. Off by default with DEBUG,
+# where a template edit must show on the next reload.
+PAGE_CACHE_TIMEOUT = int(os.environ.get("PAGE_CACHE_TIMEOUT", "0" if DEBUG else "600"))
 PAGE_CACHE_MAX_AGE = int(os.environ.get("PAGE_CACHE_MAX_AGE", "60"))
 PAGE_CACHE_S_MAXAGE = int(os.environ.get("PAGE_CACHE_S_MAXAGE", "60"))
