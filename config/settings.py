@@ -136,3 +136,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# --- prod ---
+# Production operation: structured logs, the health endpoint, settings for running behind a
+# proxy. gunicorn's own settings are in config/gunicorn.conf.py.
+
+# LOG_FORMAT=json: every log line is one JSON object (blog.logging.JsonFormatter), for a log
+# collector; anything else keeps plain text for people reading a terminal.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT == "json":
+    LOGGING["formatters"] = {"json": {"()": "blog.logging.JsonFormatter"}}
+    LOGGING["handlers"]["console"]["formatter"] = "json"
