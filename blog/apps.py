@@ -6,5 +6,6 @@ class BlogConfig(AppConfig):
     name = "blog"
 
     def ready(self) -> None:
-        # Connects the receivers that keep search vectors in step with tag changes.
-        from blog import search  # noqa: F401
+        # Connects the receivers that keep search vectors in step with tag changes, and those
+        # that invalidate cached pages when content changes.
+        from blog import cache, search  # noqa: F401

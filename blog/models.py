@@ -234,3 +234,18 @@ def unique_slug(title: str, exclude_pk: int | None = None) -> str:
     while f"{base}-{n}" in taken:
         n += 1
     return f"{base}-{n}"
+
+
+class ContentVersion(models.Model):
+    """The version of everything readers see, for the page cache (blog.cache).
+
+    One row. Used only when the cache is process-local (LocMem): every gunicorn worker then
+    has its own cache, and only the database is shared, so a change saved through one worker
+    must be recorded here to invalidate the pages held by the others. With Redis the version
+    lives in Redis.
+    """
+
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"content version {self.version}"

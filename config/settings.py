@@ -63,6 +63,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Right after SecurityMiddleware, so gunicorn serves the admin's CSS and ours.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the page cache, so cached and fresh pages alike answer If-None-Match with 304.
+    "django.middleware.http.ConditionalGetMiddleware",
+    # Before sessions/CSRF/auth, so a hit skips them; stores what the middleware below made.
+    "blog.cache.PageCacheMiddleware",
+    # Inside the page cache (pages are stored compressed); anonymous, cookie-less pages only.
+    "blog.cache.PublicGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -137,9 +143,39 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
+# --- speed ---
+# Django's cache holds whole pages for anonymous readers (blog.cache). Redis when REDIS_URL is
+# set (e.g. redis://127.0.0.1:6379/0), shared by all workers; otherwise each process has its own
+# LocMem cache and the content version lives in the database. Short socket timeouts: if Redis
+# is down, pages come from the database instead, without waiting.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "blog"),
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "blog",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
+# Seconds a page stays in Django's cache (it is invalidated on change anyway); 0 turns the page
+# cache off. Browsers and CDNs get Cache-Control: public, max-age, s-maxage, capped at the
+# next scheduled post's publish time when the page cache knows it.
+PAGE_CACHE_TIMEOUT = int(os.environ.get("PAGE_CACHE_TIMEOUT", "600"))
+PAGE_CACHE_MAX_AGE = int(os.environ.get("PAGE_CACHE_MAX_AGE", "60"))
+PAGE_CACHE_S_MAXAGE = int(os.environ.get("PAGE_CACHE_S_MAXAGE", "60"))
+
 # --- prod ---
-# Production operation: structured logs, the health endpoint, settings for running behind a
-# proxy. gunicorn's own settings are in config/gunicorn.conf.py.
+# Production operation: structured logs (the health endpoint is blog/health.py, gunicorn's
+# settings config/gunicorn.conf.py).
 
 # LOG_FORMAT=json: every log line is one JSON object (blog.logging.JsonFormatter), for a log
 # collector; anything else keeps plain text for people reading a terminal.

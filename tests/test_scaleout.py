@@ -48,8 +48,6 @@ def test_a_post_published_through_one_server_is_served_fresh_by_the_other(tmp_pa
         pytest.skip("two app servers need a shared database: run with DATABASE_URL=postgres://")
     if not redis_reachable():
         pytest.skip(f"Redis not reachable at {REDIS_URL}")
-    # Until the page cache (blog/cache.py, branch speed) is merged there is nothing to go stale.
-    pytest.importorskip("blog.cache")
     prefix = f"test-scaleout-{secrets.token_hex(4)}"
     try:
         checks = scaleout.prove(

@@ -11,6 +11,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -26,7 +27,12 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/2"
 
 def app_env(database_url: str, redis_url: str | None, **extra: str) -> dict[str, str]:
     """The environment of a production app server (DEBUG off, real secret, JSON logs)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GUNICORN_"))}
+    # Production defaults, not the caller's: pytest, for one, turns the page cache off.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "GUNICORN_", "PAGE_CACHE_", "CACHE_"))
+    }
     env.update(
         DJANGO_SECRET_KEY="prod-scripts-" + "k" * 40,
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
@@ -212,6 +218,7 @@ def csrf_token(html: str) -> str:
 
 SEED_CODE = """
 import sys
+import threading
 from datetime import timedelta
 from django.contrib.auth.models import User
 from django.utils import timezone
@@ -297,3 +304,77 @@ def wrk(
     report = json.loads(result.stdout.strip().splitlines()[-1])
     report["wrk"] = " ".join(command[command.index("wrk") :])
     return report
+
+
+@dataclass
+class Sample:
+    at: float  # seconds since the prober started
+    url: str
+    status: int  # 0: no HTTP answer at all (connection refused, timeout)
+    ms: float
+    cache: str | None
+
+
+class Prober:
+    """Threads requesting ``urls`` in turn as fast as they are answered, recording each reply.
+
+    A fault script starts it, breaks something, repairs it, and reads ``samples`` back."""
+
+    def __init__(self, urls: list[str], threads: int = 4, timeout: float = 5) -> None:
+        self.urls, self.threads, self.timeout = urls, threads, timeout
+        self.samples: list[Sample] = []
+        self._stop = threading.Event()
+        self._workers: list[threading.Thread] = []
+        self.started = 0.0
+
+    def __enter__(self) -> Prober:
+        self.started = time.monotonic()
+        for n in range(self.threads):
+            worker = threading.Thread(target=self._run, args=(n,), daemon=True)
+            worker.start()
+            self._workers.append(worker)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for worker in self._workers:
+            worker.join(self.timeout + 5)
+
+    def now(self) -> float:
+        return time.monotonic() - self.started
+
+    def _run(self, offset: int) -> None:
+        n = offset
+        while not self._stop.is_set():
+            url = self.urls[n % len(self.urls)]
+            n += 1
+            began = time.monotonic()
+            try:
+                reply = get(url, timeout=self.timeout)
+                status, cache = reply.status, reply.headers.get("X-Page-Cache")
+            except OSError:
+                status, cache = 0, None
+            self.samples.append(
+                Sample(began - self.started, url, status, (time.monotonic() - began) * 1000, cache)
+            )
+
+    def summary(self, start: float = 0, end: float = float("inf"), url_part: str = "") -> dict:
+        """Counts by status, latency percentiles and cache hits for samples in [start, end)."""
+        chosen = [s for s in self.samples if start <= s.at < end and url_part in s.url]
+        statuses: dict[str, int] = {}
+        for s in chosen:
+            statuses[str(s.status)] = statuses.get(str(s.status), 0) + 1
+        latencies = sorted(s.ms for s in chosen)
+
+        def pct(p: float) -> float | None:
+            if not latencies:
+                return None
+            return round(latencies[min(len(latencies) - 1, int(len(latencies) * p))], 1)
+
+        return {
+            "requests": len(chosen),
+            "statuses": statuses,
+            "cache_hits": sum(1 for s in chosen if s.cache == "hit"),
+            "p50_ms": pct(0.50),
+            "p99_ms": pct(0.99),
+        }

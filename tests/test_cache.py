@@ -1,0 +1,428 @@
+"""The page cache (blog.cache): hits, every kind of invalidation, what is never cached, HTTP."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import uuid
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import caches
+from django.urls import reverse
+from django.utils import timezone
+
+from blog import cache as page_cache
+from blog.admin import set_draft
+from blog.models import ContentVersion, Post
+from tests.factories import make_post, make_staff
+
+pytestmark = pytest.mark.django_db
+
+HOME = reverse("blog:post_list")
+FEED = reverse("blog:feed_atom")
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Nothing listens on this port (the speed helper's range): a Redis that is down.
+DEAD_REDIS = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:8399/1",
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+    }
+}
+
+
+def tag_url(slug: str) -> str:
+    return reverse("blog:tag_detail", kwargs={"slug": slug})
+
+
+class HeaderMiddleware:
+    """Stands in for a middleware below the page cache that adds a header (e.g. CSP)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response["Content-Security-Policy"] = "default-src 'self'"
+        return response
+
+
+@pytest.fixture(autouse=True)
+def cache_on(settings):
+    """The page cache on, in an empty process-local cache, with no remembered outage."""
+    settings.CACHES = LOCMEM
+    settings.PAGE_CACHE_TIMEOUT = 600
+    settings.PAGE_CACHE_MAX_AGE = 60
+    settings.PAGE_CACHE_S_MAXAGE = 60
+    caches["default"].clear()
+    page_cache._health.down_until = page_cache._health.last_warning = 0.0
+    page_cache._health.version_owed = False
+    yield
+    page_cache._health.down_until = 0.0
+    page_cache._health.version_owed = False
+
+
+def get(client, url: str, **extra):
+    response = client.get(url, **extra)
+    assert response.status_code == 200, url
+    return response
+
+
+def test_second_request_is_a_hit_with_the_same_bytes(client, django_assert_num_queries):
+    """A cached page comes back byte for byte, with one query (the content version)."""
+    make_post(title="Cached title", tags=["python"])
+    first = get(client, HOME)
+    assert first["X-Page-Cache"] == "miss"
+    with django_assert_num_queries(1):
+        second = get(client, HOME)
+    assert second["X-Page-Cache"] == "hit"
+    assert second.content == first.content
+    assert second["ETag"] == first["ETag"]
+    assert second["Content-Type"] == first["Content-Type"]
+
+
+def test_query_strings_and_hosts_are_separate_pages(client, settings):
+    """?page=2 and another host are other entries, not the home page's."""
+    settings.ALLOWED_HOSTS = ["testserver", "other.example"]
+    for day in range(12):
+        make_post(title=f"Day {day}", publish_date=timezone.now() - timedelta(days=day + 1))
+    get(client, HOME)
+    second = get(client, HOME, data={"page": 2})
+    assert second["X-Page-Cache"] == "miss" and "Day 11" in second.content.decode()
+    other = get(client, HOME, HTTP_HOST="other.example")
+    assert other["X-Page-Cache"] == "miss" and "http://other.example/" in other.content.decode()
+
+
+def test_headers_added_below_the_cache_survive_a_hit(client, settings):
+    """A header from a later middleware (a security policy) is stored with the page."""
+    index = settings.MIDDLEWARE.index("blog.cache.PublicGZipMiddleware")
+    settings.MIDDLEWARE = [
+        *settings.MIDDLEWARE[: index + 1],
+        "tests.test_cache.HeaderMiddleware",
+        *settings.MIDDLEWARE[index + 1 :],
+    ]
+    make_post()
+    get(client, HOME)
+    hit = get(client, HOME)
+    assert hit["X-Page-Cache"] == "hit"
+    assert hit["Content-Security-Policy"] == "default-src 'self'"
+
+
+# Invalidation: one test per kind of change.
+
+
+def test_saving_a_post_invalidates(client):
+    """An edited title shows at once on the home page, its own page and the feed."""
+    post = make_post(title="Old title")
+    for url in (HOME, post.get_absolute_url(), FEED):
+        get(client, url), get(client, url)
+    post.title = "New title"
+    post.save()
+    for url in (HOME, post.get_absolute_url(), FEED):
+        content = get(client, url).content.decode()
+        assert "New title" in content and "Old title" not in content, url
+
+
+def test_a_new_post_invalidates(client):
+    """A newly published post appears on the cached home page."""
+    make_post(title="First")
+    get(client, HOME)
+    make_post(title="Second")
+    assert "Second" in get(client, HOME).content.decode()
+
+
+def test_deleting_a_post_invalidates(client):
+    """A deleted post disappears from cached pages."""
+    keep, gone = make_post(title="Keeper"), make_post(title="Goner")
+    get(client, HOME)
+    gone.delete()
+    content = get(client, HOME).content.decode()
+    assert "Goner" not in content and "Keeper" in content
+    assert keep.title in content
+
+
+def test_unpublishing_invalidates(client):
+    """Back to draft (the admin's bulk action) hides the post at once; publishing shows it."""
+    post = make_post(title="Flip flop")
+    get(client, HOME)
+    set_draft(Post.objects.filter(pk=post.pk), draft=True)
+    assert "Flip flop" not in get(client, HOME).content.decode()
+    assert client.get(post.get_absolute_url()).status_code == 404
+    set_draft(Post.objects.filter(pk=post.pk), draft=False)
+    assert "Flip flop" in get(client, HOME).content.decode()
+
+
+def test_changing_a_posts_tags_invalidates(client):
+    """Adding and removing a tag shows on the post and the tag pages."""
+    post = make_post(title="Tagged", tags=["python"])
+    get(client, post.get_absolute_url()), get(client, tag_url("python"))
+    post.tags.add("django")
+    assert tag_url("django") in get(client, post.get_absolute_url()).content.decode()
+    assert "Tagged" in get(client, tag_url("django")).content.decode()
+    post.tags.remove("python")
+    assert client.get(tag_url("python")).status_code == 404
+
+
+def test_renaming_a_tag_invalidates(client):
+    """A renamed tag shows under its new name on cached pages."""
+    post = make_post(tags=["pyhton"])
+    get(client, post.get_absolute_url())
+    tag = post.tags.get()
+    tag.name = "python-fixed"
+    tag.save()
+    assert "python-fixed" in get(client, post.get_absolute_url()).content.decode()
+
+
+def test_renaming_an_author_invalidates(client):
+    """The feed names authors, so a changed name must show in it."""
+    author = User.objects.create_user("writer", first_name="Ada", last_name="Byron")
+    make_post(author=author)
+    assert "Ada Byron" in get(client, FEED).content.decode()
+    get(client, FEED)
+    author.last_name = "Lovelace"
+    author.save()
+    assert "Ada Lovelace" in get(client, FEED).content.decode()
+
+
+def test_logging_in_does_not_invalidate(client):
+    """Only last_login changes when someone logs in: no page shows it."""
+    make_post()
+    get(client, HOME)
+    staff = make_staff()
+    version = page_cache._read_database_version()
+    staff.last_login = timezone.now()
+    staff.save(update_fields=["last_login"])
+    assert page_cache._read_database_version() == version
+
+
+def test_scheduled_post_appears_exactly_on_time(client):
+    """Cached pages expire when the next scheduled post's time comes, with no change saved."""
+    now = timezone.now()
+    make_post(title="Already out", publish_date=now - timedelta(hours=1))
+    make_post(title="Scheduled one", publish_date=now + timedelta(minutes=30))
+    assert "Scheduled one" not in get(client, HOME).content.decode()
+    just_before = now + timedelta(minutes=29, seconds=30)
+    with mock.patch("django.utils.timezone.now", return_value=just_before):
+        before = get(client, HOME)
+        assert before["X-Page-Cache"] == "hit"
+        # Browsers and CDNs are told to keep it only until then.
+        assert before["Cache-Control"] == "public, max-age=30, s-maxage=30"
+    with mock.patch("django.utils.timezone.now", return_value=now + timedelta(minutes=30)):
+        after = get(client, HOME)
+        assert after["X-Page-Cache"] == "miss"
+        assert "Scheduled one" in after.content.decode()
+        assert get(client, HOME)["X-Page-Cache"] == "hit"
+
+
+def test_invalidated_again_when_the_transaction_commits(client, django_capture_on_commit_callbacks):
+    """A page rendered before the writer commits is discarded once it commits."""
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        make_post(title="In a transaction", tags=["a", "b"])
+        # A reader caching a page between the change and the commit.
+        assert get(client, HOME)["X-Page-Cache"] == "miss"
+        assert get(client, HOME)["X-Page-Cache"] == "hit"
+    assert len(callbacks) == 1  # once per transaction, however many changes
+    assert get(client, HOME)["X-Page-Cache"] == "miss"
+
+
+def test_version_is_shared_through_the_database_with_locmem(client):
+    """With a process-local cache, the version is a database row every worker reads."""
+    make_post()
+    before = ContentVersion.objects.get(pk=1).version
+    make_post()
+    assert ContentVersion.objects.get(pk=1).version != before
+    ContentVersion.objects.all().delete()  # e.g. a flushed database: the row comes back
+    make_post()
+    assert ContentVersion.objects.filter(pk=1).exists()
+
+
+# Never cached.
+
+
+def test_logged_in_people_never_get_or_make_cached_pages(client):
+    """Staff get fresh, private pages; what they see is never stored for others."""
+    post = make_post(title="Public")
+    get(client, HOME)
+    client.force_login(make_staff())
+    response = get(client, HOME)
+    assert "X-Page-Cache" not in response
+    assert "private" in response["Cache-Control"]
+    assert "Content-Encoding" not in get(client, HOME, HTTP_ACCEPT_ENCODING="gzip")
+    client.logout()
+    assert get(client, post.get_absolute_url())["X-Page-Cache"] == "miss"
+
+
+def test_previews_are_never_stored(client):
+    """A draft preview is private, no-store, and the public still gets a 404."""
+    draft = make_post(title="Secret draft", draft=True)
+    client.force_login(make_staff())
+    preview = get(client, draft.get_absolute_url())
+    assert "no-store" in preview["Cache-Control"] and "private" in preview["Cache-Control"]
+    client.logout()
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    assert client.get(draft.get_absolute_url()).status_code == 404
+
+
+def test_a_stray_session_cookie_skips_the_cache(client, settings):
+    """Any session cookie means "maybe logged in": no lookup and no store."""
+    make_post()
+    client.cookies[settings.SESSION_COOKIE_NAME] = "whatever"
+    assert "X-Page-Cache" not in get(client, HOME)
+    client.cookies.pop(settings.SESSION_COOKIE_NAME)
+    assert get(client, HOME)["X-Page-Cache"] == "miss"
+
+
+def test_responses_setting_cookies_are_not_stored_nor_compressed(client):
+    """The admin login page holds a CSRF token: not cached, not gzipped (BREACH)."""
+    url = reverse("admin:login")
+    for _ in range(2):
+        response = get(client, url, HTTP_ACCEPT_ENCODING="gzip")
+        assert "X-Page-Cache" not in response
+        assert "Content-Encoding" not in response
+        assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_the_admin_is_private_and_no_store(client):
+    """Every admin response, even the redirect to the login page, is private and no-store."""
+    client.force_login(make_staff())
+    for url in (reverse("admin:index"), reverse("admin:blog_post_changelist")):
+        cache_control = client.get(url)["Cache-Control"]
+        assert "private" in cache_control and "no-store" in cache_control, url
+    client.logout()
+    cache_control = client.get(reverse("admin:index"))["Cache-Control"]
+    assert "private" in cache_control and "no-store" in cache_control
+
+
+def test_not_found_is_not_stored(client):
+    """Only 200s are stored: a 404 may become a page or a redirect at any time."""
+    client.get("/posts/nope/")
+    assert "X-Page-Cache" not in client.get("/posts/nope/")
+
+
+# HTTP: validators, Cache-Control, compression.
+
+
+def test_public_pages_carry_cdn_cache_control(client):
+    """Public pages may be kept by browsers and CDNs for a minute."""
+    post = make_post(tags=["python"])
+    for url in (HOME, post.get_absolute_url(), tag_url("python"), FEED, "/sitemap.xml"):
+        for _ in range(2):  # miss, then hit
+            cache_control = get(client, url)["Cache-Control"]
+            assert cache_control == "public, max-age=60, s-maxage=60", url
+
+
+def test_conditional_get_answers_304(client):
+    """The ETag of a page, cached or not, gets a 304 when the client already has it."""
+    make_post()
+    etag = get(client, HOME)["ETag"]
+    for _ in range(2):
+        response = client.get(HOME, HTTP_IF_NONE_MATCH=etag)
+        assert response.status_code == 304
+        assert response.content == b""
+
+
+def test_conditional_get_without_the_page_cache(client, settings):
+    """With the page cache off, ETags still work and are stable across renders."""
+    settings.PAGE_CACHE_TIMEOUT = 0
+    make_post()
+    first = get(client, HOME, HTTP_ACCEPT_ENCODING="gzip")
+    second = get(client, HOME, HTTP_ACCEPT_ENCODING="gzip")
+    assert "X-Page-Cache" not in second
+    assert first["ETag"] == second["ETag"]  # gzip's random padding does not change it
+    assert client.get(HOME, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    assert second["Cache-Control"] == "public, max-age=60, s-maxage=60"
+
+
+def test_anonymous_pages_are_compressed_and_cached_per_encoding(client):
+    """gzip for clients that accept it, identity for the others, each cached."""
+    make_post(body="Some words. " * 200)
+    zipped = get(client, HOME, HTTP_ACCEPT_ENCODING="gzip, br")
+    assert zipped["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped["Vary"]
+    plain = get(client, HOME)
+    assert "Content-Encoding" not in plain and plain["X-Page-Cache"] == "miss"
+    hit = get(client, HOME, HTTP_ACCEPT_ENCODING="gzip")
+    assert hit["X-Page-Cache"] == "hit" and hit["Content-Encoding"] == "gzip"
+    assert gzip.decompress(hit.content) == plain.content
+
+
+# A cache that is down.
+
+
+def test_pages_are_served_when_redis_is_down(client, settings, caplog):
+    """With Redis unreachable: 200s from the database, a warning, saves still work."""
+    settings.CACHES = DEAD_REDIS
+    post = make_post(title="Still here")
+    with caplog.at_level(logging.WARNING, logger="blog.cache"):
+        for url in (HOME, post.get_absolute_url(), FEED):
+            assert "Still here" in get(client, url).content.decode()
+        post.title = "Edited while down"
+        post.save()
+        assert "Edited while down" in get(client, HOME).content.decode()
+    assert "unreachable" in caplog.text or "Could not" in caplog.text
+
+
+def test_a_version_owed_is_published_when_the_cache_returns(client, settings):
+    """A change saved while the cache was down invalidates everything once it is back."""
+    make_post(title="Before outage")
+    get(client, HOME)
+    settings.CACHES = DEAD_REDIS
+    page_cache.invalidate_pages()
+    assert page_cache._health.version_owed
+    settings.CACHES = LOCMEM
+    page_cache._health.down_until = 0.0
+    assert get(client, HOME)["X-Page-Cache"] == "miss"
+    assert not page_cache._health.version_owed
+
+
+# A real Redis (db 1 by default, own key prefix): the version lives in the cache.
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+
+
+@pytest.fixture
+def redis_cache(settings):
+    prefix = f"test-blog-{uuid.uuid4().hex[:8]}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix,
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+        }
+    }
+    cache = caches["default"]
+    try:
+        cache.get("ping")
+    except Exception as error:  # noqa: BLE001
+        pytest.skip(f"no Redis at {REDIS_URL}: {error}")
+    yield cache
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(f"{prefix}:*"))
+    if keys:
+        client.delete(*keys)
+
+
+def test_redis_hits_need_no_query(client, redis_cache, django_assert_num_queries):
+    """With Redis, a hit costs one round trip and no SQL; a save invalidates it."""
+    post = make_post(title="In Redis")
+    get(client, HOME)
+    with django_assert_num_queries(0):
+        assert get(client, HOME)["X-Page-Cache"] == "hit"
+    post.title = "Changed in Redis"
+    post.save()
+    assert "Changed in Redis" in get(client, HOME).content.decode()
+    assert redis_cache.get(page_cache.VERSION_KEY) is not None
+
+
+def test_a_lost_redis_version_cannot_match_old_pages(client, redis_cache):
+    """If the version key is evicted, a new random one is made and old pages are misses."""
+    make_post()
+    get(client, HOME)
+    redis_cache.delete(page_cache.VERSION_KEY)
+    assert get(client, HOME)["X-Page-Cache"] == "miss"
+    assert get(client, HOME)["X-Page-Cache"] == "hit"
