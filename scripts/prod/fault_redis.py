@@ -86,7 +86,7 @@ def main() -> int:
             "shell",
             "-c",
             "from blog.models import Post; print(Post.objects.get(slug='load-3').pk)",
-        ).strip()
+        ).split()[-1]
     )
 
     checks: dict[str, bool] = {}
