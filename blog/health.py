@@ -8,14 +8,17 @@ failed otherwise, so a load balancer takes a broken app server out of rotation. 
 from __future__ import annotations
 
 import logging
+import sys
 import time
 import uuid
 from collections.abc import Callable
 
 from django.core.cache import caches
-from django.db import connections
-from django.http import HttpRequest, JsonResponse
+from django.db import InterfaceError, OperationalError, connections
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
+from django.views import defaults
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
@@ -70,4 +73,24 @@ def health(request: HttpRequest) -> JsonResponse:
         body["failed"] = failed
     response = JsonResponse(body, status=503 if failed else 200)
     add_never_cache_headers(response)
+    return response
+
+
+# Seconds a client (or a CDN serving stale pages on error) is asked to wait when the database
+# is unreachable: about how long PostgreSQL takes to restart (scripts/prod/fault_pg.py).
+RETRY_AFTER_SECONDS = 5
+
+
+@requires_csrf_token
+def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpResponse:
+    """handler500: the usual error page, but 503 with Retry-After when the database is down.
+
+    A lost database connection is temporary (a restart, a failover): 503 tells a load balancer
+    or CDN to retry or serve a stale copy, where 500 says the page itself is broken.
+    """
+    response = defaults.server_error(request, template_name)
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        response.status_code = 503
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        add_never_cache_headers(response)
     return response

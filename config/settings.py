@@ -183,3 +183,9 @@ LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
 if LOG_FORMAT == "json":
     LOGGING["formatters"] = {"json": {"()": "blog.logging.JsonFormatter"}}
     LOGGING["handlers"]["console"]["formatter"] = "json"
+
+# Behind a TLS-terminating proxy (nginx, a load balancer) that sets X-Forwarded-Proto, so that
+# request.is_secure() and absolute URLs say https. Only set it when that proxy is the sole way
+# in and overwrites the header: a client could otherwise claim https for itself.
+if env_bool("DJANGO_BEHIND_HTTPS_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -8,6 +8,9 @@ admin.site.site_header = f"{settings.SITE_TITLE} admin"
 admin.site.site_title = f"{settings.SITE_TITLE} admin"
 admin.site.index_title = "Posts, tags and people"
 
+# 503 + Retry-After instead of 500 while the database is unreachable (blog/health.py).
+handler500 = "blog.health.server_error"
+
 urlpatterns = [
     # For load balancers and monitors: no login, never cached (blog/health.py).
     path("health/", health, name="health"),

@@ -2,7 +2,7 @@
 
 from unittest import mock
 
-from django.db import DatabaseError
+from django.db import DatabaseError, OperationalError
 from django.test import TestCase, override_settings
 
 from blog import health
@@ -87,3 +87,28 @@ class HealthTests(TestCase):
         """Writes are refused: the endpoint has no side effects to trigger."""
         self.assertEqual(self.client.head("/health/").status_code, 200)
         self.assertEqual(self.client.post("/health/").status_code, 405)
+
+
+class DatabaseOutagePageTests(TestCase):
+    """handler500 turns a lost database connection into 503 + Retry-After."""
+
+    def get_home_with(self, error: Exception):
+        client = self.client_class(raise_request_exception=False)
+        with mock.patch("blog.views.PostListView.get", side_effect=error):
+            return client.get("/")
+
+    def test_lost_database_connection_is_503_with_retry_after(self):
+        """An OperationalError (PostgreSQL restarting) is temporary: 503, retry in 5 s."""
+        with self.assertLogs("django.request", "ERROR"):
+            response = self.get_home_with(OperationalError("server closed the connection"))
+        self.assertEqual(response.status_code, 503)
+        self.assertEqual(response["Retry-After"], "5")
+        self.assertIn("no-store", response["Cache-Control"])
+        self.assertContains(response, "Something went wrong", status_code=503)
+
+    def test_other_errors_stay_500(self):
+        """A bug is still a 500, with the site's error page."""
+        with self.assertLogs("django.request", "ERROR"):
+            response = self.get_home_with(ValueError("a bug"))
+        self.assertEqual(response.status_code, 500)
+        self.assertNotIn("Retry-After", response)

@@ -82,6 +82,20 @@ def main() -> int:
             cpu=args.wrk_cpus,
         )
         health = get(server.url + "/health/").status
+        if args.reference:
+            reference = wrk(
+                server.url,
+                [args.reference],
+                duration=10,
+                connections=args.connections,
+                cpu=args.wrk_cpus,
+            )
+            report["reference"] = {
+                "path": args.reference,
+                "rps": reference["rps"],
+                "p99_ms": reference["latency_ms"]["p99"],
+                "errors": sum(reference["errors"].values()),
+            }
     finally:
         server.stop()
         cleanup_keys(args.redis_url, prefix)
