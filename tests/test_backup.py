@@ -108,6 +108,10 @@ def test_restore_into_an_empty_database_loses_nothing(restore_database, tmp_path
     backup_dir = tmp_path / "backup"
     run_script("backup", str(backup_dir), env={"DATABASE_URL": source})
     assert (backup_dir / "blog.dump").stat().st_size > 0
+    # The readable copy: every post, drafts included, as Markdown with front matter.
+    exported = sorted(p.name for p in (backup_dir / "markdown").rglob("*.md"))
+    assert len(exported) == 8, exported
+    assert "SHA256SUMS" in {p.name for p in backup_dir.iterdir()}
 
     run_script("restore", str(backup_dir), restore_database)
 
