@@ -46,6 +46,11 @@ def main() -> int:
     parser.add_argument("--server-cpus", default="0", help="taskset list for gunicorn")
     parser.add_argument("--wrk-cpus", default="1", help="taskset list for wrk")
     parser.add_argument(
+        "--reference",
+        default="/robots.txt",
+        help="a near-constant page measured for 10 s after the run, for scale ('' to skip)",
+    )
+    parser.add_argument(
         "--log", type=Path, default=Path(tempfile.gettempdir()) / "prod-load-gunicorn.log"
     )
     args = parser.parse_args()
