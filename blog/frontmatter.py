@@ -22,7 +22,7 @@ import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -147,10 +147,26 @@ def _mapping(data: Any, fmt: str) -> dict[str, Any]:
     return {str(key): value for key, value in data.items()}
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader (front matter is data, never Python objects; key order kept), except that
+    an impossible date such as 2021-02-30 is a marked error with its line, not a bare
+    ValueError from inside PyYAML."""
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as error:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"invalid date {node.value!r}: {error}", node.start_mark
+            ) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
 def _load_yaml(content: str) -> dict[str, Any]:
     try:
-        # SafeLoader: front matter is data, never Python objects. It keeps key order.
-        data = yaml.load(content, Loader=yaml.SafeLoader)  # noqa: S506 (SafeLoader)
+        data = yaml.load(content, Loader=_Loader)  # noqa: S506 (a SafeLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         # +2: marks are 0-based and the opening "---" is line 1 of the file.
@@ -285,8 +301,18 @@ def _site_zone() -> ZoneInfo:
 def parse_date(value: Any) -> datetime:
     """A timezone-aware datetime from a front-matter value; naive times are in TIME_ZONE.
 
-    Raises ValueError for anything that is not recognisably a date.
+    Raises ValueError for anything that is not recognisably a date, or that does not fit
+    in a database's date range once in UTC.
     """
+    parsed = _parse_date(value)
+    try:
+        parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"date out of range: {value!r}") from None
+    return parsed
+
+
+def _parse_date(value: Any) -> datetime:
     zone = _site_zone()
     if isinstance(value, datetime):
         return value if timezone.is_aware(value) else value.replace(tzinfo=zone)
@@ -336,8 +362,13 @@ def _iso_offset(offset: str) -> str:
 
 
 def _date_from_path(text: str) -> datetime | None:
-    """A date written in a file name (2020-04-11-slug.md) or a path (.../2021/07/26/...)."""
-    for pattern, candidate in ((_DATE_IN_PATH, text), (_DATE_PREFIX, PurePosixPath(text).name)):
+    """A date written in a file name (2020-04-11-slug.md), a bundle's folder name
+    (2020-04-11-slug/index.md) or a path (.../2021/07/26/...)."""
+    path = PurePosixPath(text)
+    candidates = [(_DATE_IN_PATH, text), (_DATE_PREFIX, path.name)]
+    if path.name.lower().startswith("index."):
+        candidates.append((_DATE_PREFIX, path.parent.name))
+    for pattern, candidate in candidates:
         match = pattern.search(candidate)
         if match:
             try:
@@ -384,11 +415,18 @@ def _text(value: Any) -> str:
 
 def _tags(keys: _Keys) -> list[str]:
     names: dict[str, str] = {}
+    values = []
     for name in TAG_KEYS:
         key, value = keys.get(name)
-        if key is None:
-            continue
-        keys.use(key)
+        if key is not None:
+            keys.use(key)
+            values.append(value)
+    # Zola files tags under [taxonomies]; the table itself stays in the kept keys.
+    _, taxonomies = keys.get("taxonomies")
+    if isinstance(taxonomies, dict):
+        lowered = {str(key).lower(): value for key, value in taxonomies.items()}
+        values += [lowered[name] for name in TAG_KEYS if name in lowered]
+    for value in values:
         items = value if isinstance(value, list) else [value]
         for item in items:
             if item is None or isinstance(item, dict | list):

@@ -397,7 +397,10 @@ class Importer:
             return job
         self.seen_sources[source_path] = outcome.path
         job.source_hash = hashlib.sha256(data).hexdigest()
-        job.existing = _first(Post.objects.filter(source_path=source_path))
+        # Rendered fields are left out: they are large, and a re-import replaces them.
+        job.existing = _first(
+            Post.objects.filter(source_path=source_path).defer(*RENDERED_FIELDS, "search_vector")
+        )
         if job.existing and job.existing.source_hash == job.source_hash and not self.force:
             # Not even decoded: an unchanged file costs one indexed SELECT.
             outcome.outcome = UNCHANGED
@@ -440,6 +443,9 @@ class Importer:
                     outcome.reason, outcome.line = failure.reason, failure.line
                 except DatabaseError as error:
                     outcome.outcome, outcome.reason = FAILED, f"database error: {error}"
+                except Exception as error:  # noqa: BLE001 (one odd file must not stop an import)
+                    outcome.outcome = FAILED
+                    outcome.reason = f"cannot import: {type(error).__name__}: {error}"
         if outcome.outcome == UNCHANGED:
             self.claimed_slugs.add(outcome.slug)
         self.result.add(outcome)

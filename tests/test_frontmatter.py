@@ -70,6 +70,8 @@ def test_liquid_opening_is_not_json():
         ('+++\ntitle = "A"\ntitle = "B"\n+++\n', 3),
         ('{\n "a": 1,\n "b": \n}\n', 4),
         ("---\ntitle: A\n", 1),
+        ("---\ntitle: A\ndate: 2021-02-30\n---\n", 3),
+        ("+++\ntitle = 'A'\ndate = 2021-02-30\n+++\n", 3),
     ],
 )
 def test_errors_carry_the_file_line(text, line):
@@ -110,7 +112,9 @@ def test_date_forms(value, expected):
     assert parse_date(value) == expected
 
 
-@pytest.mark.parametrize("value", ["soon", "3", "2020-13-45", True, 42])
+@pytest.mark.parametrize(
+    "value", ["soon", "3", "2020-13-45", True, 42, "0000-01-01", "9999-12-31T23:00:00-05:00"]
+)
 def test_dates_that_are_not_dates(value):
     """Garbage is refused rather than guessed."""
     with pytest.raises(ValueError):

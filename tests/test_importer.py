@@ -80,6 +80,21 @@ def test_hugo_toml(tmp_path):
     assert post.body == '\n{{< figure src="a.jpg" >}}\n'
 
 
+def test_zola_toml_taxonomies(tmp_path):
+    """Zola: tags under [taxonomies] are tags; the table and [extra] are kept."""
+    post = only(
+        tmp_path,
+        "content/blog/zola.md",
+        '+++\ntitle = "Z"\ndate = 2022-03-04\n[taxonomies]\ntags = ["rust", "web"]\n'
+        'categories = ["dev"]\n[extra]\ntoc = true\n+++\nBody\n',
+    )
+    assert sorted(post.tags.names()) == ["dev", "rust", "web"]
+    assert post.extra_front_matter == {
+        "taxonomies": {"tags": ["rust", "web"], "categories": ["dev"]},
+        "extra": {"toc": True},
+    }
+
+
 def test_hugo_json(tmp_path):
     """Hugo JSON front matter: an object at the top of the file."""
     post = only(
@@ -293,6 +308,12 @@ def test_date_from_folder_path(tmp_path):
     assert post.publish_date == datetime(2021, 7, 26, tzinfo=UTC)
 
 
+def test_date_from_bundle_folder_name(tmp_path):
+    """A page bundle named 2022-05-06-slug/index.md has that date and slug."""
+    post = only(tmp_path, "2022-05-06-bundled/index.md", "---\ntitle: B\n---\nx\n")
+    assert (post.publish_date, post.slug) == (datetime(2022, 5, 6, tzinfo=UTC), "bundled")
+
+
 def test_redirect_keys_are_kept_and_exposed(tmp_path):
     """aliases / redirect_from stay in extra_front_matter and are on the outcome for a hook."""
     write(
@@ -327,6 +348,7 @@ def test_changed_file_updates_its_post(tmp_path):
     assert result.counts["updated"] == 1
     post.refresh_from_db()
     assert (post.title, post.body, list(post.tags.names())) == ("A2", "y\n", ["u"])
+    assert post.body_html == "<p>y</p>"
     assert post.slug == "a"
 
 
@@ -538,3 +560,15 @@ def test_parallel_rendering_gives_the_same_posts(tmp_path):
     assert post.body_html == "<p>Body <strong>33</strong></p>"
     assert sorted(post.tags.names()) == ["shared", "t0"]
     assert import_posts([tmp_path], workers=2).counts["unchanged"] == 40
+
+
+def test_each_post_is_rendered_once(tmp_path, monkeypatch):
+    """The import renders through Post.render once per post; save() does not render again."""
+    from blog import models
+
+    calls = []
+    real = models.render_post
+    monkeypatch.setattr(models, "render_post", lambda text: calls.append(text) or real(text))
+    corpus_of(tmp_path, 3)
+    import_posts([tmp_path], workers=1)
+    assert len(calls) == 3
