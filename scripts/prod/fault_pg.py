@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -80,7 +81,7 @@ def ensure_pg_up(version: str, cluster: str) -> None:
 class ReadinessPoller(threading.Thread):
     """Records when pg_isready stopped and started answering yes."""
 
-    def __init__(self, clock) -> None:  # noqa: ANN001
+    def __init__(self, clock: Callable[[], float]) -> None:
         super().__init__(daemon=True)
         self.clock = clock
         self.stop = threading.Event()

@@ -154,7 +154,8 @@ def get(
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        # Redirects are part of what the scripts check (e.g. a login's 302), so none is followed.
         return None
 
 
