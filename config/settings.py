@@ -143,7 +143,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
-
 # --- speed ---
 # Django's cache holds whole pages for anonymous readers (blog.cache). Redis when REDIS_URL is
 # set (e.g. redis://127.0.0.1:6379/0), shared by all workers; otherwise each process has its own
@@ -174,3 +173,20 @@ else:
 PAGE_CACHE_TIMEOUT = int(os.environ.get("PAGE_CACHE_TIMEOUT", "0" if DEBUG else "600"))
 PAGE_CACHE_MAX_AGE = int(os.environ.get("PAGE_CACHE_MAX_AGE", "60"))
 PAGE_CACHE_S_MAXAGE = int(os.environ.get("PAGE_CACHE_S_MAXAGE", "60"))
+
+# --- prod ---
+# Production operation: structured logs (the health endpoint is blog/health.py, gunicorn's
+# settings config/gunicorn.conf.py).
+
+# LOG_FORMAT=json: every log line is one JSON object (blog.logging.JsonFormatter), for a log
+# collector; anything else keeps plain text for people reading a terminal.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT == "json":
+    LOGGING["formatters"] = {"json": {"()": "blog.logging.JsonFormatter"}}
+    LOGGING["handlers"]["console"]["formatter"] = "json"
+
+# Behind a TLS-terminating proxy (nginx, a load balancer) that sets X-Forwarded-Proto, so that
+# request.is_secure() and absolute URLs say https. Only set it when that proxy is the sole way
+# in and overwrites the header: a client could otherwise claim https for itself.
+if env_bool("DJANGO_BEHIND_HTTPS_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

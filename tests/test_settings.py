@@ -84,3 +84,27 @@ def test_postgresql_driver_is_psycopg3():
     import psycopg
 
     assert psycopg.__version__.startswith("3.")
+
+
+def test_https_proxy_header_is_trusted_only_when_asked():
+    """X-Forwarded-Proto is believed only with DJANGO_BEHIND_HTTPS_PROXY=1."""
+    probe = (
+        "import django; from django.conf import settings; django.setup(); "
+        "print(getattr(settings, 'SECURE_PROXY_SSL_HEADER', None))"
+    )
+    for value, expected in (("", "None"), ("1", "('HTTP_X_FORWARDED_PROTO', 'https')")):
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+        result = subprocess.run(
+            [sys.executable, "-c", probe],
+            cwd=ROOT,
+            env={
+                **clean,
+                "DJANGO_SETTINGS_MODULE": "config.settings",
+                "DJANGO_DEBUG": "1",
+                "DJANGO_BEHIND_HTTPS_PROXY": value,
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.stdout.strip() == expected, result.stderr
