@@ -197,7 +197,11 @@ class Post(models.Model):
         if not self.slug:
             self.slug = unique_slug(self.title, exclude_pk=self.pk)
         update_fields = kwargs.get("update_fields")
-        if update_fields is None or "body" in update_fields:
+        # Skipped when render() already ran on this very body: the importer renders in
+        # worker processes (blog.importer) and must not pay for it twice.
+        if (update_fields is None or "body" in update_fields) and getattr(
+            self, "_rendered_body", None
+        ) != self.body:
             self.render()
         super().save(*args, **kwargs)
         if update_fields is None or {"title", "description", "body"} & set(update_fields):
@@ -242,6 +246,7 @@ class Post(models.Model):
         self.word_count = rendered.word_count
         self.body_text = rendered.text
         self.toc_html = rendered.toc_html
+        self._rendered_body = self.body
 
 
 def unique_slug(title: str, exclude_pk: int | None = None) -> str:

@@ -1,0 +1,637 @@
+"""Splitting a post file into front matter and body, for every dialect static blogs use.
+
+``split()`` recognises, by how the text opens:
+
+- YAML between ``---`` lines (Jekyll, Hugo, Astro, Eleventy, Gatsby, Next.js, Zola-less);
+- TOML between ``+++`` lines (Hugo, Zola), read with ``tomllib``;
+- a JSON object (Hugo allows it), read with ``json``;
+- Pelican / MultiMarkdown ``Key: value`` headers ended by a blank line;
+- nothing at all.
+
+The head of the file (BOM, delimiters and all) is kept verbatim in ``FrontMatter.raw`` and
+the body is everything after it, untouched, so ``raw + body`` is always the decoded file.
+Errors carry the 1-based line number in the file.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import math
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from pathlib import PurePosixPath
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from dateutil import parser as dateutil_parser
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.text import slugify
+
+from blog.models import SLUG_MAX_LENGTH, validate_image_url
+
+BOM = "\ufeff"
+YAML = "yaml"
+TOML = "toml"
+JSON = "json"
+PELICAN = "pelican"
+NONE = ""
+
+# Lines, each with its own line ending ("\n" or "\r\n"); str.splitlines() would also split on
+# form feeds and U+2028, which must not end a front-matter line.
+_LINES = re.compile(r"[^\n]*\n|[^\n]+\Z")
+_TOML_LINE = re.compile(r"at line (\d+)")
+# A Pelican / MultiMarkdown header line: a short key, a colon, a value.
+_HEADER = re.compile(r"^([A-Za-z][A-Za-z0-9_-]{0,39})[ \t]*:(?:[ \t]+(.*?))?[ \t]*\r?\n?$")
+_CONTINUATION = re.compile(r"^(?: {4}|\t)\s*(\S.*?)\s*\r?\n?$")
+# A header block only counts as Pelican metadata when it names one of these: otherwise a
+# Markdown file whose first paragraph is "Note: ..." would lose that paragraph.
+PELICAN_KEYS = frozenset(
+    {
+        "title",
+        "date",
+        "modified",
+        "tags",
+        "category",
+        "slug",
+        "author",
+        "authors",
+        "summary",
+        "status",
+        "lang",
+        "save_as",
+        "url",
+        "template",
+        "keywords",
+    }
+)
+
+
+class FrontMatterError(ValueError):
+    """Front matter that cannot be read; ``line`` is 1-based in the file, when known."""
+
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+
+@dataclass
+class FrontMatter:
+    format: str
+    raw: str
+    data: dict[str, Any] = field(default_factory=dict)
+    body: str = ""
+
+    @property
+    def body_line(self) -> int:
+        """The 1-based line of the file on which the body starts."""
+        return self.raw.count("\n") + 1
+
+    def line_of(self, key: str) -> int | None:
+        """The line on which ``key`` is written in the front matter, if it can be found."""
+        pattern = re.compile(
+            rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*[:=]", re.IGNORECASE | re.MULTILINE
+        )
+        match = pattern.search(self.raw)
+        return self.raw.count("\n", 0, match.start()) + 1 if match else None
+
+
+def has_front_matter(text: str) -> bool:
+    """Whether ``text`` opens with YAML, TOML or JSON front matter (cheap, for file discovery)."""
+    text = text.removeprefix(BOM)
+    first = text.split("\n", 1)[0].rstrip()
+    return first in ("---", "+++") or bool(re.match(r'\{\s*("|\})', text))
+
+
+def split(text: str) -> FrontMatter:
+    """Split decoded file text into front matter and body; raise FrontMatterError if unreadable."""
+    bom = BOM if text.startswith(BOM) else ""
+    rest = text[len(bom) :]
+    lines = _LINES.findall(rest)
+    first = lines[0].rstrip() if lines else ""
+    if first == "---":
+        return _fenced(bom, lines, YAML, ("---", "..."), _load_yaml)
+    if first == "+++":
+        return _fenced(bom, lines, TOML, ("+++",), _load_toml)
+    if re.match(r'\{\s*("|\})', rest):
+        return _json(bom, rest)
+    pelican = _pelican(bom, lines)
+    if pelican is not None:
+        return pelican
+    return FrontMatter(NONE, bom, {}, rest)
+
+
+def _fenced(bom: str, lines: list[str], fmt: str, closers: tuple[str, ...], load) -> FrontMatter:
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in closers:
+            content = "".join(lines[1:index])
+            data = load(content)
+            raw = bom + "".join(lines[: index + 1])
+            return FrontMatter(fmt, raw, data, "".join(lines[index + 1 :]))
+    opener = lines[0].rstrip()
+    raise FrontMatterError(f"{fmt.upper()} front matter opened with {opener!r} is never closed", 1)
+
+
+def _mapping(data: Any, fmt: str) -> dict[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise FrontMatterError(f"{fmt} front matter is a {type(data).__name__}, not a mapping", 2)
+    return {str(key): value for key, value in data.items()}
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader (front matter is data, never Python objects; key order kept), except that
+    an impossible date such as 2021-02-30 is a marked error with its line, not a bare
+    ValueError from inside PyYAML."""
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as error:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"invalid date {node.value!r}: {error}", node.start_mark
+            ) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
+def _load_yaml(content: str) -> dict[str, Any]:
+    try:
+        data = yaml.load(content, Loader=_Loader)  # noqa: S506 (a SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        # +2: marks are 0-based and the opening "---" is line 1 of the file.
+        line = mark.line + 2 if mark else None
+        problem = error.problem or error.context or "invalid YAML"
+        raise FrontMatterError(f"invalid YAML front matter: {problem}", line) from error
+    except yaml.YAMLError as error:
+        raise FrontMatterError(f"invalid YAML front matter: {error}", None) from error
+    return _mapping(data, "YAML")
+
+
+def _load_toml(content: str) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(content)
+    except tomllib.TOMLDecodeError as error:
+        # Python 3.11's TOMLDecodeError has no line attribute; its message ends "(at line N, ...)".
+        match = _TOML_LINE.search(str(error))
+        line = int(match.group(1)) + 1 if match else None
+        reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(error))
+        raise FrontMatterError(f"invalid TOML front matter: {reason}", line) from error
+    return _mapping(data, "TOML")
+
+
+def _json(bom: str, rest: str) -> FrontMatter:
+    try:
+        data, end = json.JSONDecoder().raw_decode(rest)
+    except json.JSONDecodeError as error:
+        raise FrontMatterError(f"invalid JSON front matter: {error.msg}", error.lineno) from error
+    # The front matter runs to the end of the line the object closes on.
+    newline = rest.find("\n", end)
+    end = len(rest) if newline == -1 else newline + 1
+    return FrontMatter(JSON, bom + rest[:end], _mapping(data, "JSON"), rest[end:])
+
+
+def _pelican(bom: str, lines: list[str]) -> FrontMatter | None:
+    """Pelican / MultiMarkdown ``Key: value`` headers, ended by a blank line.
+
+    Hand-written: no maintained library reads this format on its own (Python-Markdown's
+    ``meta`` extension only works inside a full Markdown conversion). Keys keep their case
+    here; the importer matches them case-insensitively. Values are strings; a key given
+    twice, or continued on indented lines, collects its values into a list.
+    """
+    data: dict[str, Any] = {}
+    key = None
+    index = 0
+    for index, line in enumerate(lines):  # noqa: B007 (index is used after the loop)
+        if not line.strip():
+            break
+        match = _HEADER.match(line)
+        if match:
+            key, value = match.group(1), match.group(2) or ""
+            if key in data:
+                previous = data[key]
+                data[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
+            else:
+                data[key] = value
+            continue
+        continuation = _CONTINUATION.match(line)
+        if continuation and key is not None:
+            previous = data[key]
+            extra = continuation.group(1)
+            data[key] = [*previous, extra] if isinstance(previous, list) else [previous, extra]
+            continue
+        return None
+    else:
+        index = len(lines)
+    if not data or not {key.lower() for key in data} & PELICAN_KEYS:
+        return None
+    # The blank line that ends the headers belongs to the head, not the body.
+    end = index + 1 if index < len(lines) else index
+    return FrontMatter(PELICAN, bom + "".join(lines[:end]), data, "".join(lines[end:]))
+
+
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
+# Front-matter keys per column, in order of preference. Matched case-insensitively.
+TITLE_KEYS = ("title",)
+DATE_KEYS = ("date", "publishdate", "pubdate", "pubdatetime", "published", "created")
+UPDATED_KEYS = ("updated", "lastmod", "moddatetime", "updateddate", "modified")
+DESCRIPTION_KEYS = ("description", "summary", "excerpt", "subtitle", "spoiler")
+COVER_KEYS = ("image", "cover", "heroimage", "featured_image")
+TAG_KEYS = ("tags", "tag", "categories", "category", "keywords")
+SLUG_PATH_KEYS = ("permalink", "url", "path")
+REDIRECT_KEYS = ("aliases", "redirect_from")
+
+TAG_MAX_LENGTH = 100  # taggit's Tag.name
+# 2020-04-11-slug.md, 2020-4-1_slug.md
+_DATE_PREFIX = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[-_.\s]+|$)")
+# .../2021/07/26/... in a folder path, permalink or path value
+_DATE_IN_PATH = re.compile(r"(?:^|/)(\d{4})/(\d{1,2})/(\d{1,2})(?:/|$)")
+# 2014-10-1 9:00:00, 2014-10-01T09:00, with optional fraction and zone.
+_LOOSE_ISO = re.compile(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:[T ]+(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,](\d{1,6})\d*)?)?)?"
+    r"\s*(Z|[+-]\d{1,2}(?::?\d{2})?)?$",
+    re.IGNORECASE,
+)
+# post.en.md, post-ja.md, index.zh-cn.md: the language part of a translated file's name.
+_LANGUAGE = re.compile(r"^(.+?)[.]([a-z]{2}(?:[-_][a-z]{2,4})?)$", re.IGNORECASE)
+_H1 = re.compile(r"^#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
+# A file name that is an id rather than a name (000_536dfcec70e32c73.txt): only digits and
+# separators, or a long hexadecimal run with digits in it. Such names give no slug.
+_MACHINE_NAME = re.compile(r"[\d\s_.-]*")
+
+
+@dataclass
+class PostData:
+    """A file's content mapped onto Post columns."""
+
+    title: str
+    slug: str  # the wanted slug, before collisions are resolved
+    body: str
+    description: str
+    cover_image: str
+    cover_image_alt: str
+    publish_date: datetime | None  # None: no date anywhere, the fallback applies
+    revised_date: datetime | None
+    draft: bool
+    tags: list[str]
+    extra: dict[str, Any]
+    front_matter: FrontMatter
+    redirects: list[str]
+    notes: list[str]
+
+
+# --- mapping onto Post columns -----------------------------------------------------------
+
+
+def _site_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def parse_date(value: Any) -> datetime:
+    """A timezone-aware datetime from a front-matter value; naive times are in TIME_ZONE.
+
+    Raises ValueError for anything that is not recognisably a date, or that does not fit
+    in a database's date range once in UTC.
+    """
+    parsed = _parse_date(value)
+    try:
+        parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"date out of range: {value!r}") from None
+    return parsed
+
+
+def _parse_date(value: Any) -> datetime:
+    zone = _site_zone()
+    if isinstance(value, datetime):
+        return value if timezone.is_aware(value) else value.replace(tzinfo=zone)
+    if isinstance(value, date):
+        return datetime.combine(value, time(), tzinfo=zone)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"not a date: {value!r}")
+    text = value.strip()
+    match = _LOOSE_ISO.match(text)
+    if match:
+        year, month, day, hour, minute, second, fraction, offset = match.groups()
+        parsed = datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            int((fraction or "0").ljust(6, "0")),
+        )
+        if offset:
+            parsed = datetime.fromisoformat(f"{parsed.isoformat()}{_iso_offset(offset)}")
+            return parsed
+        return parsed.replace(tzinfo=zone)
+    try:
+        parsed = email.utils.parsedate_to_datetime(text)  # RFC 2822
+    except (TypeError, ValueError, IndexError):
+        parsed = None
+    if parsed is None:
+        # "03 May 2024", "May 3, 2024 10:00": dateutil, but only with a four-digit year, since
+        # it would otherwise read "3" as the 3rd of this month.
+        if not re.search(r"\b\d{4}\b", text):
+            raise ValueError(f"not a date: {text!r}")
+        try:
+            parsed = dateutil_parser.parse(text)
+        except (ValueError, OverflowError) as error:
+            raise ValueError(f"not a date: {text!r}") from error
+    return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=zone)
+
+
+def _iso_offset(offset: str) -> str:
+    if offset.upper() == "Z":
+        return "+00:00"
+    sign, digits = offset[0], offset[1:].replace(":", "")
+    hours, minutes = (digits[:-2], digits[-2:]) if len(digits) > 2 else (digits, "00")
+    return f"{sign}{int(hours):02d}:{minutes}"
+
+
+def _date_from_path(text: str) -> datetime | None:
+    """A date written in a file name (2020-04-11-slug.md), a bundle's folder name
+    (2020-04-11-slug/index.md) or a path (.../2021/07/26/...)."""
+    path = PurePosixPath(text)
+    candidates = [(_DATE_IN_PATH, text), (_DATE_PREFIX, path.name)]
+    if path.name.lower().startswith("index."):
+        candidates.append((_DATE_PREFIX, path.parent.name))
+    for pattern, candidate in candidates:
+        match = pattern.search(candidate)
+        if match:
+            try:
+                return datetime(*map(int, match.groups()), tzinfo=_site_zone())
+            except ValueError:
+                continue
+    return None
+
+
+class _Keys:
+    """Case-insensitive access to front matter, remembering which keys were used."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.lower: dict[str, str] = {}
+        for key in data:
+            self.lower.setdefault(key.lower(), key)
+        self.used: set[str] = set()
+
+    def get(self, name: str) -> tuple[str | None, Any]:
+        key = self.lower.get(name)
+        return (key, self.data[key]) if key is not None else (None, None)
+
+    def first(self, names: Iterable[str]) -> tuple[str | None, Any]:
+        for name in names:
+            key, value = self.get(name)
+            if key is not None and value not in (None, ""):
+                return key, value
+        return None, None
+
+    def use(self, key: str | None) -> None:
+        if key is not None:
+            self.used.add(key)
+
+    def rest(self) -> dict[str, Any]:
+        return {key: value for key, value in self.data.items() if key not in self.used}
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        value = " ".join(str(item) for item in value if item is not None)
+    return "" if value is None else " ".join(str(value).split())
+
+
+def _tags(keys: _Keys) -> list[str]:
+    names: dict[str, str] = {}
+    values = []
+    for name in TAG_KEYS:
+        key, value = keys.get(name)
+        if key is not None:
+            keys.use(key)
+            values.append(value)
+    # Zola files tags under [taxonomies]; the table itself stays in the kept keys.
+    _, taxonomies = keys.get("taxonomies")
+    if isinstance(taxonomies, dict):
+        lowered = {str(key).lower(): value for key, value in taxonomies.items()}
+        values += [lowered[name] for name in TAG_KEYS if name in lowered]
+    for value in values:
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if item is None or isinstance(item, dict | list):
+                continue
+            for part in str(item).split(","):
+                tag = " ".join(part.split())
+                if tag:
+                    names.setdefault(tag.lower(), tag)
+    return list(names.values())
+
+
+def _cover(keys: _Keys) -> tuple[str | None, str, str]:
+    for name in COVER_KEYS:
+        key, value = keys.get(name)
+        if key is None or value in (None, ""):
+            continue
+        if isinstance(value, dict):
+            lowered = {str(k).lower(): v for k, v in value.items()}
+            url = next(
+                (lowered[k] for k in ("src", "url", "image", "path") if lowered.get(k)), None
+            )
+            if url is None:
+                continue
+            keys.use(key)
+            return key, str(url).strip(), _text(lowered.get("alt"))
+        if isinstance(value, str):
+            keys.use(key)
+            return key, value.strip(), ""
+    return None, "", ""
+
+
+def _draft(keys: _Keys, in_drafts_folder: bool) -> bool:
+    draft = in_drafts_folder
+    key, value = keys.get("draft")
+    if isinstance(value, bool):
+        draft = draft or value
+        keys.use(key)
+    elif isinstance(value, str) and value.strip().lower() in ("true", "false", "yes", "no"):
+        # Pelican / MultiMarkdown headers are all strings.
+        draft = draft or value.strip().lower() in ("true", "yes")
+        keys.use(key)
+    key, value = keys.get("published")
+    if isinstance(value, bool):  # `published` may also be a date
+        draft = draft or not value
+        keys.use(key)
+    key, value = keys.get("status")
+    if isinstance(value, str) and value.strip().lower() in ("draft", "published", "publish"):
+        draft = draft or value.strip().lower() == "draft"
+        keys.use(key)
+    return draft
+
+
+def _name_slug(source_path: str) -> str:
+    """The slug a file's name gives: date prefix, extension and language handled."""
+    path = PurePosixPath(source_path)
+    stem = path.name
+    for suffix in (*MARKDOWN_SUFFIXES, path.suffix):
+        if suffix and stem.lower().endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    stem = _DATE_PREFIX.sub("", stem)
+    language = ""
+    match = _LANGUAGE.match(stem)
+    if match:
+        stem, language = match.groups()
+    if stem.lower() == "index":
+        # A page bundle (content/posts/my-post/index.md): the folder names the post.
+        stem = _DATE_PREFIX.sub("", path.parent.name) if path.parent.name else ""
+    if not stem or _MACHINE_NAME.fullmatch(stem) or _looks_generated(stem):
+        return ""
+    return _slugify(f"{stem}-{language}" if language else stem)
+
+
+def _looks_generated(stem: str) -> bool:
+    """True for ids like 000_536dfcec70e32c73: a long hexadecimal run holding digits."""
+    return any(
+        len(run) >= 8 and re.search(r"\d", run) for run in re.findall(r"[0-9a-f]+", stem.lower())
+    )
+
+
+def _slugify(text: str) -> str:
+    text = re.sub(r"[./\\]+", "-", text)
+    return slugify(text, allow_unicode=True)[: SLUG_MAX_LENGTH - 8].strip("-_")
+
+
+def _title_from(body: str, source_path: str) -> str:
+    match = _H1.search(body)
+    if match:
+        return match.group(1).strip()
+    name = _name_slug(source_path) or PurePosixPath(source_path).stem
+    return name.replace("-", " ").replace("_", " ").strip().capitalize() or "Untitled"
+
+
+def json_safe(value: Any) -> Any:
+    """Front-matter values as JSON can store them: dates as ISO 8601 strings, keys as strings."""
+    if isinstance(value, dict):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return str(value)
+
+
+def map_front_matter(parsed: FrontMatter, source_path: str) -> PostData:
+    """Map a parsed file onto Post columns; raise FrontMatterError for unusable values."""
+    keys = _Keys(parsed.data)
+    notes: list[str] = []
+
+    key, value = keys.first(TITLE_KEYS)
+    keys.use(key)
+    title = _text(value) if key else _title_from(parsed.body, source_path)
+    if len(title) > 300:
+        raise FrontMatterError(
+            "title is longer than 300 characters", parsed.line_of(key or "title")
+        )
+
+    publish_date = None
+    for name in DATE_KEYS:
+        key, value = keys.get(name)
+        if key is None or value in (None, "") or isinstance(value, bool):
+            continue
+        try:
+            publish_date = parse_date(value)
+        except ValueError as error:
+            if name == "published":
+                continue
+            raise FrontMatterError(f"{key}: {error}", parsed.line_of(key)) from None
+        keys.use(key)
+        break
+    if publish_date is None:
+        link_key, link = keys.first(SLUG_PATH_KEYS)
+        publish_date = _date_from_path(source_path)
+        if publish_date is None and isinstance(link, str):
+            publish_date = _date_from_path(link.strip("/"))
+
+    revised_date = None
+    key, value = keys.first(UPDATED_KEYS)
+    if key:
+        try:
+            revised_date = parse_date(value)
+        except ValueError as error:
+            raise FrontMatterError(f"{key}: {error}", parsed.line_of(key)) from None
+        keys.use(key)
+
+    key, value = keys.first(DESCRIPTION_KEYS)
+    keys.use(key)
+    description = _text(value)
+
+    key, cover, cover_alt = _cover(keys)
+    if cover:
+        try:
+            validate_image_url(cover)
+        except ValidationError as error:
+            raise FrontMatterError(
+                f"{key}: unsafe cover image URL ({error.messages[0]})", parsed.line_of(key)
+            ) from None
+
+    draft = _draft(keys, "_drafts" in PurePosixPath(source_path).parts)
+    tags = _tags(keys)
+    for tag in tags:
+        if len(tag) > TAG_MAX_LENGTH:
+            raise FrontMatterError(f"tag longer than {TAG_MAX_LENGTH} characters: {tag[:40]}…")
+
+    key, value = keys.first(("slug",))
+    slug = _slugify(_text(value)) if key else ""
+    keys.use(key if slug else None)
+    if not slug:
+        _, link = keys.first(SLUG_PATH_KEYS)
+        if isinstance(link, str) and ":" not in link:  # ":title" is a pattern, not a name
+            last = PurePosixPath(link.strip().strip("/")).name
+            slug = _slugify(re.sub(r"\.html?$", "", last))
+    slug = slug or _name_slug(source_path) or _slugify(title)
+
+    redirects = []
+    for name in REDIRECT_KEYS:
+        _, value = keys.get(name)
+        items = value if isinstance(value, list) else [value]
+        redirects += [str(item).strip() for item in items if isinstance(item, str) and item.strip()]
+
+    return PostData(
+        title=title,
+        slug=slug,
+        body=parsed.body,
+        description=description,
+        cover_image=cover,
+        cover_image_alt=cover_alt[:300],
+        publish_date=publish_date,
+        revised_date=revised_date,
+        draft=draft,
+        tags=tags,
+        extra=json_safe(keys.rest()),
+        front_matter=parsed,
+        redirects=redirects,
+        notes=notes,
+    )
+
+
+def dump_yaml(data: dict[str, Any]) -> str:
+    """``data`` as YAML front matter between ``---`` lines, keys in the given order."""
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=10_000)
+    return f"---\n{text}---\n"

@@ -1,0 +1,100 @@
+"""Thin shell around blog.importer: arguments, progress, the summary and the exit code."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from blog.importer import (
+    CONFLICT,
+    FAILED,
+    OUTCOMES,
+    SKIPPED,
+    FileOutcome,
+    default_root,
+    import_posts,
+    iter_files,
+)
+
+BAR_WIDTH = 30
+
+
+class Command(BaseCommand):
+    help = (
+        "Import Markdown posts with front matter (Jekyll, Hugo, Zola, Astro, Eleventy, "
+        "Gatsby/Next.js, Pelican, plain Markdown) from files and folders; default: fixtures/."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("paths", nargs="*", help="files and folders (folders recursively)")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="report what would be created, updated, … and write nothing",
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="the file wins: overwrite posts edited since their last import",
+        )
+
+    def handle(self, *args, **options) -> None:
+        paths = options["paths"] or [default_root()]
+        verbosity = options["verbosity"]
+        self.bar = verbosity >= 1 and self.stdout.isatty()
+        self.total = sum(1 for _ in iter_files(paths)) if self.bar else 0
+        self.done = 0
+        self.verbosity = verbosity
+        started = time.monotonic()
+        try:
+            result = import_posts(
+                paths, dry_run=options["dry_run"], force=options["force"], on_file=self.report
+            )
+        except KeyboardInterrupt:
+            # Each post is written in its own transaction: what is done is complete, and a
+            # rerun skips it as unchanged.
+            raise CommandError(
+                f"Interrupted after {self.done} file(s); run the import again to finish.",
+                returncode=130,
+            ) from None
+        elapsed = time.monotonic() - started
+        if self.bar:
+            self.stdout.write("")
+        if verbosity >= 1:
+            counts = result.counts
+            summary = ", ".join(f"{counts[name]} {name}" for name in OUTCOMES)
+            prefix = "Dry run, nothing written: " if options["dry_run"] else ""
+            self.stdout.write(f"{prefix}{summary} in {elapsed:.1f}s.")
+        if not result.ok:
+            raise CommandError(f"{len(result.with_outcome(FAILED))} file(s) failed to import.")
+
+    def report(self, outcome: FileOutcome) -> None:
+        """Each file's outcome as it happens: failures and conflicts always, all with -v 2."""
+        self.done += 1
+        line = None
+        if outcome.outcome == FAILED:
+            line = self.style.ERROR(f"{outcome}")
+        elif outcome.outcome == CONFLICT:
+            line = self.style.WARNING(f"{outcome}")
+        elif self.verbosity >= 2:
+            line = (
+                f"{outcome.outcome:9} {outcome}"
+                if outcome.outcome == SKIPPED
+                else (f"{outcome.outcome:9} {outcome.path} -> {outcome.slug}")
+            )
+            for note in outcome.notes:
+                line += f"\n          {outcome.path}: {note}"
+        elif self.verbosity >= 1 and outcome.notes:
+            line = "\n".join(f"{outcome.path}: {note}" for note in outcome.notes)
+        if line and (outcome.outcome in (FAILED, CONFLICT) or self.verbosity >= 1):
+            if self.bar:
+                self.stdout.write("\r\033[K", ending="")
+            self.stdout.write(line)
+        if self.bar:
+            filled = BAR_WIDTH * self.done // max(self.total, 1)
+            self.stdout.write(
+                f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {self.done}/{self.total}",
+                ending="",
+            )
+            self.stdout.flush()

@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""How fast import_posts loads a big blog, next to what rendering alone costs.
+
+    .venv/bin/python scripts/bench_import.py --posts 1000 --posts 4000 \\
+        --postgres postgres://postgres@127.0.0.1:5432/blog_importer
+
+For each N it writes N realistic posts (about 1,000 words with code fences, tags from a
+vocabulary of 60, 5 % drafts) into a temporary folder, one file at a time, then measures in
+fresh processes, each reporting its peak memory (the largest RSS of the importing process
+and its rendering workers):
+
+- render only: read, split and ``render_post`` every file in one process (the floor);
+- import into a new SQLite file;
+- import into PostgreSQL (only with ``--postgres``; the benchmark's posts are deleted after).
+
+A figure for people to read, never a test. Memory should not grow with N: files are streamed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MARKER = "bench-import"  # the folder the posts live in: their source_path prefix
+WORDS = (
+    "model data python layer tensor graph training loss gradient batch epoch network "
+    "deploy server query index cache latency memory thread process request response "
+    "the a of and to in is that for with as on it this by be are from at or an"
+).split()
+TAGS = [f"topic-{n}" for n in range(60)]
+CODE = "```python\ndef step(model, batch):\n    loss = model(batch).mean()\n    return loss\n```\n"
+
+
+def generate(folder: Path, count: int) -> None:
+    rng = random.Random(count)  # noqa: S311 (test data, not security)
+    posts = folder / MARKER
+    posts.mkdir(parents=True)
+    for n in range(count):
+        paragraphs = []
+        for p in range(12):
+            words = " ".join(rng.choice(WORDS) for _ in range(80))
+            paragraphs.append(f"{words.capitalize()}.")
+            if p % 4 == 3:
+                paragraphs.append(CODE)
+            if p % 5 == 0:
+                paragraphs.append(f"## Section {p}")
+        tags = ", ".join(rng.sample(TAGS, 5))
+        draft = "true" if n % 20 == 0 else "false"
+        day = 1 + n % 28
+        text = (
+            f"---\ntitle: Benchmark post {n}\ndate: 2023-{1 + n % 12:02d}-{day:02d}\n"
+            f"tags: [{tags}]\ndraft: {draft}\ndescription: Post {n} of {count}\nlayout: post\n"
+            f"---\n\n" + "\n\n".join(paragraphs) + "\n"
+        )
+        (posts / f"2023-01-{day:02d}-post-{n:06d}.md").write_text(text, encoding="utf-8")
+
+
+def peak_rss_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024  # Linux reports KiB
+
+
+def child(mode: str, folder: str) -> None:
+    """Runs in a fresh process so that peak memory belongs to this measurement alone."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only")
+    os.environ.pop("DJANGO_DEBUG", None)  # DEBUG would keep every query in memory
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from blog import frontmatter
+    from blog.importer import import_posts
+    from blog.rendering import render_post
+
+    if mode == "render":
+        started = time.perf_counter()
+        count = 0
+        for path in sorted(Path(folder, MARKER).iterdir()):
+            render_post(frontmatter.split(path.read_text(encoding="utf-8")).body)
+            count += 1
+        seconds = time.perf_counter() - started
+    else:
+        from blog.models import Post
+
+        call_command("migrate", verbosity=0)
+        started = time.perf_counter()
+        result = import_posts([folder])
+        seconds = time.perf_counter() - started
+        count = result.counts["created"]
+        assert result.ok and count == len(result.outcomes), result.counts
+        rss = peak_rss_mb()  # before the clean-up below, which loads the posts to delete them
+        if mode == "postgres":
+            from taggit.models import Tag
+
+            ours = Post.objects.filter(source_path__startswith=f"{MARKER}/")
+            while ids := list(ours.values_list("pk", flat=True)[:200]):
+                Post.objects.filter(pk__in=ids).delete()
+            Tag.objects.filter(taggit_taggeditem_items=None, name__startswith="topic-").delete()
+        print(json.dumps({"posts": count, "seconds": seconds, "rss_mb": rss}))
+        return
+    print(json.dumps({"posts": count, "seconds": seconds, "rss_mb": peak_rss_mb()}))
+
+
+def measure(mode: str, folder: Path, database_url: str) -> dict:
+    env = {**os.environ, "DATABASE_URL": database_url}
+    out = subprocess.run(  # noqa: S603 (our own script)
+        [sys.executable, __file__, "--child", mode, str(folder)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--posts", type=int, action="append", help="N (repeatable)")
+    parser.add_argument("--postgres", help="PostgreSQL URL to import into as well")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(*args.child)
+    print(
+        f"{'posts':>6} {'run':<10} {'seconds':>8} {'posts/s':>8} {'vs render':>9} {'peak RSS':>9}"
+    )
+    for count in args.posts or [1000]:
+        with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
+            folder = Path(tmp, "posts")
+            generate(folder, count)
+            runs = {"render only": measure("render", folder, f"sqlite:///{tmp}/render.db")}
+            runs["sqlite"] = measure("sqlite", folder, f"sqlite:///{tmp}/bench.db")
+            if args.postgres:
+                runs["postgresql"] = measure("postgres", folder, args.postgres)
+            floor = runs["render only"]["seconds"]
+            for name, run in runs.items():
+                rate = run["posts"] / run["seconds"]
+                print(
+                    f"{count:>6} {name:<10} {run['seconds']:>8.1f} {rate:>8.0f} "
+                    f"{run['seconds'] / floor:>8.2f}x {run['rss_mb']:>7.0f}MB",
+                    flush=True,
+                )
+    return None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""blog.frontmatter: splitting files by dialect, line numbers of errors, and date parsing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from blog import frontmatter
+from blog.frontmatter import FrontMatterError, parse_date, split
+
+CASES = {
+    "yaml": "---\ntitle: A\nlist: [1, 2]\n---\nbody\n",
+    "yaml_dots": "---\ntitle: A\n...\nbody\n",
+    "toml": '+++\ntitle = "A"\n[x]\ny = 1\n+++\nbody\n',
+    "json": '{"title": "A", "n": {"m": 1}}\n\nbody\n',
+    "pelican": "Title: A\nTags: a, b\n    c\n\nbody\n",
+    "none": "# A\n\nbody\n",
+    "bom_crlf": "\ufeff---\r\ntitle: A\r\n---\r\nbody\r\n",
+    "no_final_newline": "---\ntitle: A\n---\nbody",
+    "empty_yaml": "---\n---\nbody\n",
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_raw_plus_body_is_the_file(name):
+    """Whatever the dialect, the head kept verbatim plus the body is the whole text."""
+    parsed = split(CASES[name])
+    assert parsed.raw + parsed.body == CASES[name]
+
+
+def test_dialects_and_values():
+    """Each dialect is recognised and its values read, in order, nested ones included."""
+    assert split(CASES["yaml"]).data == {"title": "A", "list": [1, 2]}
+    assert split(CASES["yaml_dots"]).format == frontmatter.YAML
+    toml = split(CASES["toml"])
+    assert (toml.format, toml.data) == ("toml", {"title": "A", "x": {"y": 1}})
+    json_ = split(CASES["json"])
+    assert (json_.format, json_.data, json_.body) == (
+        "json",
+        {"title": "A", "n": {"m": 1}},
+        "\nbody\n",
+    )
+    pelican = split(CASES["pelican"])
+    assert (pelican.format, pelican.data) == ("pelican", {"Title": "A", "Tags": ["a, b", "c"]})
+    assert pelican.body == "body\n"
+    assert split(CASES["none"]).format == frontmatter.NONE
+    assert split(CASES["bom_crlf"]).data == {"title": "A"}
+    assert split(CASES["empty_yaml"]).data == {}
+
+
+def test_a_first_paragraph_with_a_colon_is_not_pelican():
+    """'Note: …' opening a plain Markdown file stays body text."""
+    parsed = split("Note: this is just a paragraph\n\nMore.\n")
+    assert parsed.format == frontmatter.NONE
+    assert parsed.body.startswith("Note:")
+
+
+def test_liquid_opening_is_not_json():
+    """A body that opens with `{%` is not JSON front matter."""
+    assert split("{% include x.html %}\nbody\n").format == frontmatter.NONE
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("---\ntitle: A\nbad: [1, 2\n---\n", 4),
+        ("---\ntitle: A\n  indented: wrong\n---\n", 3),
+        ("---\n- a list\n---\n", 2),
+        ('+++\ntitle = "A"\ntitle = "B"\n+++\n', 3),
+        ('{\n "a": 1,\n "b": \n}\n', 4),
+        ("---\ntitle: A\n", 1),
+        ("---\ntitle: A\ndate: 2021-02-30\n---\n", 3),
+        ("+++\ntitle = 'A'\ndate = 2021-02-30\n+++\n", 3),
+    ],
+)
+def test_errors_carry_the_file_line(text, line):
+    """Malformed front matter names the line of the file where the problem is."""
+    with pytest.raises(FrontMatterError) as error:
+        split(text)
+    assert error.value.line == line
+
+
+def test_line_of_finds_keys_case_insensitively():
+    """Mapping errors point at the key's own line."""
+    parsed = split("---\ntitle: A\nPubDate: x\n---\n")
+    assert parsed.line_of("pubdate") == 3
+    assert parsed.line_of("missing") is None
+
+
+def test_dump_yaml_reads_back():
+    """Generated front matter (export) is YAML this module reads back to the same values."""
+    data = {"title": "Ünï: code", "date": "2020-01-01T00:00:00+00:00", "tags": ["a"], "n": {"x": 1}}
+    assert split(frontmatter.dump_yaml(data) + "body").data == data
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2020-04-11", datetime(2020, 4, 11, tzinfo=UTC)),
+        ("2020-04-11T10:20:30Z", datetime(2020, 4, 11, 10, 20, 30, tzinfo=UTC)),
+        ("2020-04-11T10:20:30.123456+02:00", datetime(2020, 4, 11, 8, 20, 30, 123456, tzinfo=UTC)),
+        ("2020-04-11 10:20:30 -0500", datetime(2020, 4, 11, 15, 20, 30, tzinfo=UTC)),
+        ("2014-10-1 9:00:00", datetime(2014, 10, 1, 9, tzinfo=UTC)),
+        ("03 May 2024", datetime(2024, 5, 3, tzinfo=UTC)),
+        ("Fri, 03 May 2024 10:00:00 +0100", datetime(2024, 5, 3, 9, tzinfo=UTC)),
+        (datetime(2020, 1, 1, 12, 0), datetime(2020, 1, 1, 12, tzinfo=UTC)),
+    ],
+)
+def test_date_forms(value, expected):
+    """Every date form the issue names parses to the same instant; naive means TIME_ZONE."""
+    assert parse_date(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value", ["soon", "3", "2020-13-45", True, 42, "0000-01-01", "9999-12-31T23:00:00-05:00"]
+)
+def test_dates_that_are_not_dates(value):
+    """Garbage is refused rather than guessed."""
+    with pytest.raises(ValueError):
+        parse_date(value)
