@@ -203,7 +203,7 @@ def _time_limit(seconds: float) -> Iterator[None]:
     is where Python-Markdown's slow paths are. An exception that lands in a garbage-collector
     callback or ``__del__`` is swallowed there, so it is raised again every 50 ms until the
     block has left. The lock makes "finished" and "raise" exclusive: nothing is raised once
-    the block is done, and what was raised before surfaces inside this function.
+    the block is done, and one raised but not yet delivered is cancelled.
     """
     thread_id = threading.get_ident()
     lock = threading.Lock()
@@ -216,11 +216,14 @@ def _time_limit(seconds: float) -> Iterator[None]:
             with lock:
                 if done.is_set():
                     return
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                    ctypes.c_ulong(thread_id), ctypes.py_object(_RenderTimeout)
-                )
+                _set_async_exception(thread_id, _RenderTimeout)
             if done.wait(0.05):
                 return
+
+    def stop() -> None:
+        with lock:
+            done.set()
+            _set_async_exception(thread_id, None)  # drop one raised but not yet delivered
 
     watchdog = threading.Thread(target=expire, name="render-time-limit", daemon=True)
     try:
@@ -228,16 +231,21 @@ def _time_limit(seconds: float) -> Iterator[None]:
         try:
             yield
         finally:
-            with lock:
-                done.set()
-            # A raise made just before done was set is delivered by the next bytecodes,
-            # which are these: still inside the try.
-            watchdog.join()
+            stop()
     except _RenderTimeout:
+        # Delivered in the block, or in the first stop() before it could finish: stop again.
+        stop()
         raise RenderLimitError(
             f"Rendering took longer than {seconds:g} seconds and was stopped; "
             "the body is too large or too deeply nested."
         ) from None
+
+
+def _set_async_exception(thread_id: int, exception: type[BaseException] | None) -> None:
+    """Raise ``exception`` in the thread at its next bytecode (``None`` cancels a pending one)."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread_id), ctypes.py_object(exception) if exception else None
+    )
 
 
 @dataclass(frozen=True)

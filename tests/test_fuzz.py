@@ -20,7 +20,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 from taggit.models import Tag
 
-from blog import rendering
+from blog import frontmatter, rendering
+from blog.frontmatter import FrontMatterError
+from blog.importer import FAILED, import_posts, prepare
 from blog.models import SLUG_MAX_LENGTH, Post, unique_slug, validate_image_url
 from blog.rendering import RenderLimitError, render_post
 from tests.xss_corpus import VECTORS, assert_inert
@@ -227,3 +229,120 @@ def test_image_url_validator_sees_through_obfuscation(scheme, junk, where):
     url = scheme[:where] + "".join(junk) + scheme[where:] + ":alert(1)"
     with pytest.raises(ValidationError):
         validate_image_url(url)
+
+
+# --- The importer's parsers (blog.frontmatter, blog.importer) -------------------------------------
+
+FRONT_MATTER_PIECES = st.sampled_from(
+    ["---\n", "+++\n", "...\n", "{", "}", '"', "'", ":", "=", "- ", "[", "]", "\n", "  ", "\t",
+     "title", "date", "tags", "draft", "image", "cover", "slug", "description", "2024-01-02",
+     "2024-13-45", "10:61:00", "+25:00", "0000-00-00", "9999-12-31T23:59:59-14:00", "1e400",
+     "true", "null", "~", "!!python/object:os.system", "&a", "*a", "<<: *a", "\ufeff", "é",
+     "javascript:alert(1)", "data:x", "Title: ", "Date: ", "Tags: ", "<script>", "[^1]"]
+)  # fmt: skip
+front_matter_text = st.lists(FRONT_MATTER_PIECES | st.text(max_size=5), max_size=40).map("".join)
+
+
+@given(front_matter_text)
+@settings(max_examples=300, deadline=None)
+def test_front_matter_split_raises_only_its_own_error(text):
+    """Any text is split, or refused with FrontMatterError: never another exception."""
+    try:
+        parsed = frontmatter.split(text)
+    except FrontMatterError as error:
+        assert error.reason
+        return
+    assert isinstance(parsed.data, dict) and isinstance(parsed.body, str)
+
+
+@given(
+    st.one_of(
+        st.text(max_size=40),
+        front_matter_text,
+        st.integers(),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.datetimes(),
+        st.dates(),
+        st.none(),
+        st.booleans(),
+        st.lists(st.integers(), max_size=3),
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_date_parser_raises_only_value_error(value):
+    """parse_date gives an aware datetime or a ValueError, whatever the value."""
+    try:
+        parsed = frontmatter.parse_date(value)
+    except ValueError:
+        return
+    assert parsed.tzinfo is not None
+
+
+@given(
+    st.binary(max_size=300) | front_matter_text.map(lambda t: t.encode("utf-8", "surrogatepass"))
+)
+@settings(max_examples=300, deadline=None)
+def test_prepare_never_raises(data):
+    """Preparing any file gives a skip, a FrontMatterError failure, or mapped post data."""
+    prepared = prepare(data, "fuzz.md", markdown=True)
+    outcomes = [bool(prepared.skip), prepared.failure is not None, prepared.post_data is not None]
+    assert outcomes.count(True) == 1
+    if prepared.failure is not None:
+        assert isinstance(prepared.failure, FrontMatterError)
+    if prepared.post_data is not None:
+        assert_inert(prepared.rendered["body_html"])
+
+
+class ImportFuzzTests(TestCase):
+    """A whole import of a hostile file writes a complete post or nothing."""
+
+    @given(front_matter_text, front_matter_text)
+    @settings(
+        max_examples=60,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    def test_import_writes_a_whole_post_or_none(self, head, body):
+        import tempfile
+        from pathlib import Path
+
+        with tempfile.TemporaryDirectory() as folder:
+            Path(folder, "post.md").write_text(head + body, encoding="utf-8", errors="replace")
+            before = Post.objects.count()
+            result = import_posts([folder], workers=1)
+            (outcome,) = result.outcomes
+            if outcome.outcome == FAILED:
+                assert outcome.reason
+                assert Post.objects.count() == before
+            for post in Post.objects.all():
+                assert post.slug and SLUG_RE.match(post.slug)
+                assert post.body_html == render_post(post.body).html
+                validate_image_url(post.cover_image)
+                assert_inert(post.body_html)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "cover",
+    ["javascript:alert(1)", "java&#x09;script:alert(1)", "data:image/png;base64,AAAA",
+     " JAVASCRIPT:alert(1)", "vbscript:x", "java\\tscript:alert(1)"],
+)  # fmt: skip
+def test_import_refuses_unsafe_cover_urls(tmp_path, cover):
+    """A script or data cover URL in front matter fails the file; no post is written."""
+    (tmp_path / "post.md").write_text(
+        f'---\ntitle: Cover\nimage: "{cover}"\n---\nBody\n', encoding="utf-8"
+    )
+    result = import_posts([tmp_path], workers=1)
+    assert [o.outcome for o in result.outcomes] == [FAILED]
+    assert "cover" in result.outcomes[0].reason.lower() or "image" in result.outcomes[0].reason
+    assert not Post.objects.exists()
+
+
+@pytest.mark.django_db
+def test_import_refuses_a_body_over_the_render_limits(tmp_path):
+    """A body the renderer refuses fails that file with the reason, and writes nothing."""
+    (tmp_path / "deep.md").write_text("---\ntitle: Deep\n---\n" + "> " * 100 + "x\n")
+    result = import_posts([tmp_path], workers=1)
+    assert [o.outcome for o in result.outcomes] == [FAILED]
+    assert "nests quotes or lists" in result.outcomes[0].reason
+    assert not Post.objects.exists()
