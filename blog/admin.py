@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -8,6 +10,19 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from blog.models import Post
+from blog.rendering import RenderLimitError, render_post
+from blog.security import ThrottledAdminAuthenticationForm
+
+
+class PostAdminForm(forms.ModelForm):
+    def clean_body(self) -> str:
+        """Refuse a body the renderer would refuse on save, with its reason, not a 500."""
+        body = self.cleaned_data["body"]
+        try:
+            render_post(body)
+        except RenderLimitError as error:
+            raise ValidationError(str(error)) from error
+        return body
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -33,6 +48,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
+    form = PostAdminForm
     list_display = ["title", "status_label", "publish_date", "tag_list", "author"]
     list_filter = [StatusFilter, "draft", "publish_date", "tags"]
     search_fields = ["title", "description", "body", "tags__name"]
@@ -99,3 +115,7 @@ def set_draft(queryset: QuerySet[Post], *, draft: bool) -> int:
         post.save(update_fields=["draft", "updated_at"])
         changed += 1
     return changed
+
+
+# Password guessing against the admin login is throttled (blog.security).
+admin.site.login_form = ThrottledAdminAuthenticationForm

@@ -18,6 +18,7 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import escape
 from taggit.models import Tag
 
 from blog.models import MAX_FILTER_TAGS, TAG_SEPARATOR, Post
@@ -83,7 +84,9 @@ class PostFeed(Feed):
         return post.title
 
     def item_description(self, post: Post) -> str:
-        return post.summary
+        # The summary is plain text, but Atom's <summary type="html"> and RSS's <description>
+        # are read as HTML: escaped, a title like "<img onerror=…>" stays text in a reader.
+        return escape(post.summary)
 
     def item_pubdate(self, post: Post):
         return post.publish_date

@@ -1,16 +1,23 @@
 from __future__ import annotations
 
+import hashlib
+import html
 import math
+import re
+import unicodedata
 from datetime import datetime
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
+from taggit.models import Tag
 
 from blog.rendering import WORDS_PER_MINUTE, render_post
 
@@ -25,14 +32,28 @@ MAX_FILTER_TAGS = 5
 
 
 def validate_image_url(value: str) -> None:
-    """Allow http(s) and site-relative image URLs; refuse script-bearing schemes."""
-    compact = "".join(value.split()).lower()
+    """Allow http(s) and site-relative image URLs; refuse every other scheme.
+
+    Read the way a browser reads it, and stricter: HTML entities decoded (``java&#x09;script:``),
+    whitespace, control and invisible format characters dropped (``\\x00javascript:``,
+    ``java\\u200bscript:``), case folded. Any scheme but http and https is refused, so
+    ``javascript:``, ``vbscript:``, ``data:`` and ``file:`` never reach a page or a feed.
+    """
+    decoded = html.unescape(value)
+    if any(unicodedata.category(char) in {"Cc", "Cf"} for char in decoded.strip()):
+        raise ValidationError("Image URLs must not contain control or invisible characters.")
+    compact = "".join(
+        char for char in decoded if not char.isspace() and unicodedata.category(char)[0] != "C"
+    ).lower()
     if compact.startswith(UNSAFE_URL_SCHEMES):
         raise ValidationError(
             "Image URLs must be http(s) or relative, not %(scheme)s",
             params={"scheme": compact.split(":", 1)[0] + ":"},
         )
-    if ":" in compact.split("/", 1)[0] and not compact.startswith(("http:", "https:")):
+    # A scheme is whatever precedes the first ":" before any "/", "?" or "#" (WHATWG URL).
+    if ":" in re.split(r"[/?#\\]", compact, maxsplit=1)[0] and not compact.startswith(
+        ("http:", "https:")
+    ):
         raise ValidationError("Image URLs must use http or https.")
 
 
@@ -254,3 +275,14 @@ class ContentVersion(models.Model):
 
     def __str__(self) -> str:
         return f"content version {self.version}"
+
+
+# --- security: tags whose names have nothing to slugify ---------------------------------------
+# taggit slugifies tag names with Django's slugify, which keeps nothing of "C++"-like symbol
+# names or emoji: the first such tag was saved with an empty slug, and every page listing it
+# failed with NoReverseMatch (a 500). A stable fallback made from the name keeps it linkable.
+@receiver(pre_save, sender=Tag)
+def _fallback_tag_slug(sender, instance: Tag, **kwargs) -> None:
+    if not instance.slug:
+        digest = hashlib.sha256(instance.name.encode("utf-8", "surrogatepass")).hexdigest()
+        instance.slug = f"tag-{digest[:10]}"

@@ -8,8 +8,12 @@ swapped (bleach is in maintenance mode; nh3 is its successor) without touching c
 
 from __future__ import annotations
 
+import ctypes
 import math
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -133,6 +137,117 @@ EXCERPT_WORDS = 40
 TOC_MIN_HEADINGS = 3
 
 
+# --- Input bounds -----------------------------------------------------------------------------
+# Python-Markdown is quadratic or worse on some inputs, and recursive on nesting: 5,000 nested
+# ">" took 18 s here, 5,000 "[" or "<http://" over 20 s, 5,000 nested list markers raised
+# RecursionError, and 5,000 identical headings, fences or table rows 14-20 s each (figures in
+# tests/test_fuzz.py). A save must fail with a clear error, never hang a worker, so a body is
+# refused before Markdown sees it when it is too long or too deeply nested, and a conversion
+# that still runs past the time limit is stopped. Real posts are far inside all three.
+MAX_BODY_CHARS = 200_000
+# Blockquote and list markers opening one line ("> > - 1. x"), plus its indentation in levels.
+MAX_NESTING_DEPTH = 32
+RENDER_TIME_LIMIT = 10.0  # seconds
+# The footnote extension's reference pattern, \[\^([^\]]*)\], is quadratic inside one C regex
+# call (which the time limit cannot interrupt) when "[^" repeats without a "]": 20,000 of
+# them took 10 s. Five hundred footnotes is already far more than any post has.
+MAX_FOOTNOTE_MARKERS = 500
+
+_CONTAINER_MARKER = re.compile(r"[ \t]*(?:>|[-+*](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$))")
+
+
+class RenderLimitError(ValueError):
+    """A body the renderer refuses: too long, too deeply nested, or too slow to convert."""
+
+
+def check_limits(text: str) -> None:
+    """Raise ``RenderLimitError`` for a body over the size or nesting bounds; cheap, linear."""
+    if len(text) > MAX_BODY_CHARS:
+        raise RenderLimitError(
+            f"The body is {len(text):,} characters long; the limit is {MAX_BODY_CHARS:,}."
+        )
+    if text.count("[^") > MAX_FOOTNOTE_MARKERS:
+        raise RenderLimitError(f"The body has more than {MAX_FOOTNOTE_MARKERS:,} footnote marks.")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if nesting_depth(line) > MAX_NESTING_DEPTH:
+            raise RenderLimitError(
+                f"Line {number} nests quotes or lists more than {MAX_NESTING_DEPTH} levels deep."
+            )
+
+
+def nesting_depth(line: str) -> int:
+    """How many quote and list levels ``line`` opens (indentation counts on list lines)."""
+    depth = position = 0
+    while match := _CONTAINER_MARKER.match(line, position):
+        depth += 1
+        position = match.end()
+        if depth > MAX_NESTING_DEPTH:
+            break
+    if depth:
+        indent = line[: len(line) - len(line.lstrip(" \t"))].replace("\t", "    ")
+        depth += len(indent) // 4
+    return depth
+
+
+class _RenderTimeout(BaseException):
+    """Raised inside the rendering thread when its time is up (BaseException: nothing in
+    Markdown or bleach may swallow it with ``except Exception``)."""
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Stop the code in the block after ``seconds``, by raising in this thread.
+
+    CPython checks for an asynchronous exception between bytecodes, so this costs nothing
+    while the block runs (a profiling hook cost 4x here) and stops Python-level loops, which
+    is where Python-Markdown's slow paths are. An exception that lands in a garbage-collector
+    callback or ``__del__`` is swallowed there, so it is raised again every 50 ms until the
+    block has left. The lock makes "finished" and "raise" exclusive: nothing is raised once
+    the block is done, and one raised but not yet delivered is cancelled.
+    """
+    thread_id = threading.get_ident()
+    lock = threading.Lock()
+    done = threading.Event()
+
+    def expire() -> None:
+        if done.wait(seconds):
+            return
+        while True:
+            with lock:
+                if done.is_set():
+                    return
+                _set_async_exception(thread_id, _RenderTimeout)
+            if done.wait(0.05):
+                return
+
+    def stop() -> None:
+        with lock:
+            done.set()
+            _set_async_exception(thread_id, None)  # drop one raised but not yet delivered
+
+    watchdog = threading.Thread(target=expire, name="render-time-limit", daemon=True)
+    try:
+        watchdog.start()
+        try:
+            yield
+        finally:
+            stop()
+    except _RenderTimeout:
+        # Delivered in the block, or in the first stop() before it could finish: stop again.
+        stop()
+        raise RenderLimitError(
+            f"Rendering took longer than {seconds:g} seconds and was stopped; "
+            "the body is too large or too deeply nested."
+        ) from None
+
+
+def _set_async_exception(thread_id: int, exception: type[BaseException] | None) -> None:
+    """Raise ``exception`` in the thread at its next bytecode (``None`` cancels a pending one)."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread_id), ctypes.py_object(exception) if exception else None
+    )
+
+
 @dataclass(frozen=True)
 class Rendered:
     """What a save stores: safe HTML plus the facts readers' pages need without re-parsing."""
@@ -170,7 +285,17 @@ def render_post(text: str) -> Rendered:
 
 
 def _convert(text: str) -> tuple[str, str]:
-    """Sanitized body HTML and sanitized table of contents ("" when there are few headings)."""
+    """Sanitized body HTML and sanitized table of contents ("" when there are few headings).
+
+    Raises ``RenderLimitError`` for a body outside the input bounds above.
+    """
+    text = text or ""
+    check_limits(text)
+    with _time_limit(RENDER_TIME_LIMIT):
+        return _convert_unbounded(text)
+
+
+def _convert_unbounded(text: str) -> tuple[str, str]:
     # A fresh Markdown instance per call: instances carry state (footnotes, toc ids)
     # between conversions, and reset() does not clear every extension's.
     md = markdown.Markdown(
@@ -178,7 +303,7 @@ def _convert(text: str) -> tuple[str, str]:
         extension_configs=MARKDOWN_EXTENSION_CONFIGS,
         output_format="html",
     )
-    html = _cleaner.clean(md.convert(text or ""))
+    html = _cleaner.clean(md.convert(text))
     # The toc extension builds its links from the same ids it writes on the headings,
     # and heading text with markup is reduced to plain text; it is cleaned all the same.
     toc_html = _cleaner.clean(md.toc) if _count_headings(md.toc_tokens) >= TOC_MIN_HEADINGS else ""

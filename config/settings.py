@@ -4,6 +4,8 @@ Everything that differs between a laptop and production comes from the environme
 one file serves both. Unsafe choices (DEBUG, a known SECRET_KEY, any host) are never defaults.
 """
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 
@@ -63,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Right after SecurityMiddleware, so gunicorn serves the admin's CSS and ours.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, which answers static files itself: only pages get the policy.
+    "blog.security.ContentSecurityPolicyMiddleware",
     # Outside the page cache, so cached and fresh pages alike answer If-None-Match with 304.
     "django.middleware.http.ConditionalGetMiddleware",
     # Before sessions/CSRF/auth, so a hit skips them; stores what the middleware below made.
@@ -190,3 +194,65 @@ if LOG_FORMAT == "json":
 # in and overwrites the header: a client could otherwise claim https for itself.
 if env_bool("DJANGO_BEHIND_HTTPS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- security ---
+# Production runs behind TLS: DJANGO_HTTPS=1 turns on HTTPS redirects, HSTS and secure
+# cookies (kept off by default so `runserver` on http://127.0.0.1 keeps working).
+HTTPS = env_bool("DJANGO_HTTPS")
+SECURE_SSL_REDIRECT = HTTPS and env_bool("DJANGO_SSL_REDIRECT", True)
+# (DJANGO_BEHIND_HTTPS_PROXY, in the prod block above, trusts a proxy's X-Forwarded-Proto.)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", 31_536_000 if HTTPS else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading is a promise browsers bake in for months; it is the operator's call, so off by
+# default, and check --deploy's reminder about it (W021) is silenced.
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD")
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+
+def _style_hash(declaration: str) -> str:
+    digest = hashlib.sha256(declaration.encode()).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+# Content-Security-Policy (django-csp, through blog.security). Reader pages run no script.
+# The only inline styles are the table alignments blog.rendering keeps, allowed by hash.
+_TABLE_ALIGN_HASHES = [_style_hash(f"text-align: {side};") for side in ("left", "center", "right")]
+# Post bodies and covers may show images from any https host (and http, for old posts).
+_IMAGE_SOURCES = ["'self'", "https:", "http:"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'none'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-hashes'", *_TABLE_ALIGN_HASHES],
+        "img-src": _IMAGE_SOURCES,
+        "font-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Under /admin/: Django's own scripts, and the author autocomplete's requests.
+CONTENT_SECURITY_POLICY_ADMIN = {
+    "script-src": ["'self'"],
+    "connect-src": ["'self'"],
+}
+
+# Admin login throttling (blog.security): after LOGIN_FAILURE_LIMIT failed attempts for one
+# username from one address, or LOGIN_FAILURE_LIMIT_PER_ADDRESS for any usernames, the form
+# refuses to check passwords for LOGIN_LOCKOUT_SECONDS. Counted in the default cache: with
+# several server processes, give them a shared cache (Redis) so they count together.
+LOGIN_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = int(
+    os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT_PER_ADDRESS", "30")
+)
+LOGIN_LOCKOUT_SECONDS = int(os.environ.get("DJANGO_LOGIN_LOCKOUT_SECONDS", "900"))

@@ -1,0 +1,255 @@
+"""Production settings, response headers, the Content-Security-Policy and login throttling."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import html5lib
+import pytest
+from django.contrib.auth.models import User
+from django.test import override_settings
+from django.urls import reverse
+
+from blog.security import LoginThrottle
+from tests.factories import make_post
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRODUCTION_ENV = {
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+    "DJANGO_ALLOWED_HOSTS": "blog.example.com",
+    "DJANGO_HTTPS": "1",
+}
+
+
+def run_in_fresh_process(args: list[str], **env: str) -> subprocess.CompletedProcess:
+    """Settings are read once per process, so production ones need a process of their own."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    clean.pop("PYTEST_VERSION", None)
+    clean["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_reports_nothing_with_production_settings():
+    """`manage.py check --deploy` is silent with DEBUG off and DJANGO_HTTPS=1."""
+    result = run_in_fresh_process(
+        ["manage.py", "check", "--deploy", "--fail-level", "DEBUG"], **PRODUCTION_ENV
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout, result.stdout + result.stderr
+
+
+def test_check_deploy_notices_missing_https():
+    """Without DJANGO_HTTPS the same check warns (so the test above is not vacuous)."""
+    env = {**PRODUCTION_ENV, "DJANGO_HTTPS": ""}
+    result = run_in_fresh_process(["manage.py", "check", "--deploy"], **env)
+    assert "security.W004" in result.stderr + result.stdout  # no HSTS
+
+
+PROBE = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps({k: getattr(settings, k) for k in ["
+    "'SECURE_SSL_REDIRECT', 'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', "
+    "'SECURE_HSTS_SECONDS', 'SECURE_HSTS_INCLUDE_SUBDOMAINS', 'SECURE_HSTS_PRELOAD', "
+    "'SECURE_CONTENT_TYPE_NOSNIFF', 'SECURE_REFERRER_POLICY', 'SESSION_COOKIE_HTTPONLY', "
+    "'SECURE_PROXY_SSL_HEADER']}))"
+)
+
+
+def test_https_toggle_turns_on_hsts_redirect_and_secure_cookies():
+    """DJANGO_HTTPS=1: redirect, a year of HSTS with subdomains, cookies only over TLS."""
+    values = json.loads(run_in_fresh_process(["-c", PROBE], **PRODUCTION_ENV).stdout)
+    assert values["SECURE_SSL_REDIRECT"] is True
+    assert values["SESSION_COOKIE_SECURE"] is values["CSRF_COOKIE_SECURE"] is True
+    assert values["SECURE_HSTS_SECONDS"] == 31_536_000
+    assert values["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    assert values["SECURE_HSTS_PRELOAD"] is False
+    assert values["SECURE_CONTENT_TYPE_NOSNIFF"] is True
+    assert values["SECURE_PROXY_SSL_HEADER"] is None  # only with DJANGO_BEHIND_HTTPS_PROXY=1
+
+
+def test_local_development_keeps_plain_http():
+    """Without DJANGO_HTTPS, runserver over http still works: no redirect, no HSTS."""
+    values = json.loads(run_in_fresh_process(["-c", PROBE], DJANGO_DEBUG="1").stdout)
+    assert values["SECURE_SSL_REDIRECT"] is False
+    assert values["SECURE_HSTS_SECONDS"] == 0
+    assert values["SESSION_COOKIE_SECURE"] is False
+
+
+def test_proxy_header_is_opt_in():
+    """X-Forwarded-Proto is trusted only when the operator says a proxy sets it."""
+    env = {**PRODUCTION_ENV, "DJANGO_BEHIND_HTTPS_PROXY": "1"}
+    values = json.loads(run_in_fresh_process(["-c", PROBE], **env).stdout)
+    assert values["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+# --- Headers on real responses ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@override_settings(SECURE_HSTS_SECONDS=31_536_000, SECURE_HSTS_INCLUDE_SUBDOMAINS=True)
+def test_security_headers_on_pages(client):
+    """HSTS (over TLS), nosniff, referrer policy, framing and opener policy on a page."""
+    post = make_post(title="Headers")
+    for url in [reverse("blog:post_list"), post.get_absolute_url(), reverse("blog:feed_atom")]:
+        response = client.get(url, secure=True)
+        assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+def directives(header: str) -> dict[str, list[str]]:
+    parsed = {}
+    for part in header.split(";"):
+        name, *values = part.split()
+        parsed[name] = values
+    return parsed
+
+
+@pytest.mark.django_db
+def test_reader_pages_allow_no_script(client):
+    """Reader pages: no script source at all, no plugins, no framing, no base tag."""
+    post = make_post(title="Policy", tags=["csp"])
+    for url in [
+        reverse("blog:post_list"),
+        post.get_absolute_url(),
+        reverse("blog:tag_detail", args=["csp"]),
+        reverse("blog:search") + "?q=policy",
+        "/missing/",
+    ]:
+        policy = directives(client.get(url)["Content-Security-Policy"])
+        assert policy["script-src"] == ["'none'"], url
+        assert policy["default-src"] == ["'none'"]
+        assert policy["frame-ancestors"] == ["'none'"]
+        assert policy["base-uri"] == ["'none'"]
+        assert policy["style-src"] == ["'self'"]
+        assert "'unsafe-inline'" not in " ".join(sum(policy.values(), []))
+
+
+@pytest.mark.django_db
+def test_pages_have_no_inline_script_only_data_blocks(client):
+    """The only <script> on a post page is the JSON-LD data block, which CSP does not run."""
+    post = make_post(title="Data block")
+    root = html5lib.parse(client.get(post.get_absolute_url()).content, namespaceHTMLElements=False)
+    scripts = list(root.iter("script"))
+    assert [s.get("type") for s in scripts] == ["application/ld+json"]
+    for element in root.iter():
+        assert not [a for a in element.attrib if str(a).startswith("on")]
+
+
+@pytest.mark.django_db
+def test_admin_policy_allows_its_own_scripts_only(client):
+    """The admin may run its own files and call itself; still no inline script or eval."""
+    client.force_login(User.objects.create(username="root", is_staff=True, is_superuser=True))
+    for url in [reverse("admin:login"), reverse("admin:blog_post_add")]:
+        policy = directives(client.get(url)["Content-Security-Policy"])
+        assert policy["script-src"] == ["'self'"], url
+        assert policy["connect-src"] == ["'self'"]
+        assert policy["frame-ancestors"] == ["'none'"]
+    root = html5lib.parse(
+        client.get(reverse("admin:blog_post_add")).content, namespaceHTMLElements=False
+    )
+    for script in root.iter("script"):
+        assert script.get("src") or script.get("type") == "application/json", script.attrib
+
+
+# --- Login throttling ---------------------------------------------------------------------------
+
+# Its own cache, so counters never touch a shared one (and clearing it is harmless).
+LOCAL_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                           "LOCATION": "throttle-tests"}}  # fmt: skip
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def author(db):
+    with override_settings(
+        CACHES=LOCAL_CACHE,
+        LOGIN_FAILURE_LIMIT=3,
+        LOGIN_FAILURE_LIMIT_PER_ADDRESS=6,
+        # Fast hashing: each login attempt checks a password.
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    ):
+        from django.core.cache import cache
+
+        cache.clear()
+        yield User.objects.create_user("author", password=PASSWORD, is_staff=True)
+        cache.clear()
+
+
+def log_in(client, username: str, password: str, address: str = "10.0.0.1"):
+    return client.post(
+        reverse("admin:login"),
+        {"username": username, "password": password, "next": "/admin/"},
+        REMOTE_ADDR=address,
+    )
+
+
+def test_lockout_after_repeated_failures(client, author):
+    """After the limit, even the right password is refused, with a message saying why."""
+    for _ in range(3):
+        response = log_in(client, "author", "wrong")
+        assert response.status_code == 200
+        assert "Please enter the correct username and password" in response.content.decode()
+    response = log_in(client, "author", PASSWORD)
+    assert response.status_code == 200
+    assert "Too many failed login attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_lockout_is_per_address_and_username(client, author):
+    """Another address, or another username from the same address, is not locked out."""
+    for _ in range(3):
+        log_in(client, "author", "wrong")
+    assert log_in(client, "author", PASSWORD, address="10.0.0.2").status_code == 302
+
+
+def test_username_case_does_not_dodge_the_counter(client, author):
+    """AUTHOR and author share one counter."""
+    for name in ["author", "AUTHOR", "Author"]:
+        log_in(client, name, "wrong")
+    assert "Too many failed" in log_in(client, "author", PASSWORD).content.decode()
+
+
+def test_spraying_usernames_from_one_address_is_limited(client, author):
+    """Many usernames from one address hit the per-address limit."""
+    for i in range(6):
+        log_in(client, f"user{i}", "wrong")
+    assert "Too many failed" in log_in(client, "author", PASSWORD).content.decode()
+
+
+def test_success_resets_the_counter(client, author):
+    """A successful login clears that username's failures."""
+    for _ in range(2):
+        log_in(client, "author", "wrong")
+    assert log_in(client, "author", PASSWORD).status_code == 302
+    client.logout()
+    for _ in range(2):
+        log_in(client, "author", "wrong")
+    assert log_in(client, "author", PASSWORD).status_code == 302
+
+
+def test_lockout_expires(author):
+    """Counters live in the cache with the lockout period as their timeout."""
+    from django.core.cache import cache
+
+    throttle = LoginThrottle("10.9.9.9", "author")
+    for _ in range(3):
+        throttle.record_failure()
+    assert throttle.locked
+    cache.delete_many([throttle.pair, throttle.address])  # what expiry does
+    assert not throttle.locked
