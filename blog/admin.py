@@ -288,8 +288,10 @@ class PostAdmin(admin.ModelAdmin):
     # --- saving -------------------------------------------------------------------------------
 
     def save_model(self, request: HttpRequest, obj: Post, form: forms.ModelForm, change: bool):
-        if change and form.has_changed():
-            revisions.record_previous(obj, request.user)
+        if change:
+            tags = form.cleaned_data.get("tags")
+            new = revisions.version_of(obj, tags=tags) if tags is not None else None
+            revisions.record_previous(obj, request.user, new=new)
         super().save_model(request, obj, form, change)
 
     def _preview_redirect(self, request: HttpRequest, obj: Post) -> HttpResponse | None:

@@ -29,27 +29,43 @@ def snapshot(post: Post) -> dict[str, Any]:
     return version
 
 
-def version_of(item: Post | Revision) -> dict[str, Any]:
-    """The versioned fields of a revision, or of a post as it stands in memory."""
+def version_of(item: Post | Revision, tags: list[str] | None = None) -> dict[str, Any]:
+    """The versioned fields of a revision, or of a post as it stands in memory.
+
+    ``tags`` overrides a post's stored tags (a form's tags are saved after the post).
+    """
     version = {field: getattr(item, field) for field in FIELDS if field != "tags"}
-    if isinstance(item, Revision):
-        version["tags"] = list(item.tags)
-    else:
-        version["tags"] = sorted(item.tags.names(), key=str.lower)
+    if tags is None:
+        tags = list(item.tags) if isinstance(item, Revision) else list(item.tags.names())
+    version["tags"] = sorted(tags, key=str.lower)
     return version
 
 
-def record_previous(post: Post, user: Any = None) -> Revision | None:
+def same_version(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Equal fields; tags compared without case, as taggit matches them."""
+
+    def key(version: dict[str, Any]) -> dict[str, Any]:
+        return {**version, "tags": sorted(tag.lower() for tag in version["tags"])}
+
+    return key(a) == key(b)
+
+
+def record_previous(
+    post: Post, user: Any = None, *, new: dict[str, Any] | None = None
+) -> Revision | None:
     """Keep the stored version of ``post`` before it is overwritten.
 
-    Call before saving. Nothing is kept for an unsaved post, or when the stored version is
-    the same as the newest revision (a save that changed nothing, saved twice).
+    Call before saving. Nothing is kept for an unsaved post, when the save is about to
+    store the same fields again (``new``, if known), or when the stored version is already
+    the newest revision.
     """
     if post.pk is None:
         return None
     version = snapshot(post)
+    if new is not None and same_version(version, new):
+        return None
     latest = post.revisions.order_by("-created_at", "-id").first()
-    if latest is not None and version_of(latest) == version:
+    if latest is not None and same_version(version_of(latest), version):
         return None
     saved_by = user if getattr(user, "is_authenticated", False) else None
     return Revision.objects.create(post=post, saved_by=saved_by, **version)
