@@ -42,6 +42,8 @@
     }
 
     button.addEventListener("click", refresh);
+    // A refused save (e.g. an edit conflict) shows the stored body: preview the form's text.
+    if (document.querySelector(".errornote")) refresh();
     body.addEventListener("input", function () {
       clearTimeout(timer);
       timer = setTimeout(refresh, 600);
