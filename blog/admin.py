@@ -155,8 +155,10 @@ class PostAdminForm(forms.ModelForm):
         cleaned = super().clean()
         if self.instance.pk is None:
             return cleaned
-        # self.instance was loaded for this request, so it holds the stored version now.
-        current = version_token(self.instance)
+        # The admin runs the whole change view in one transaction, so this row lock holds
+        # until the save commits: two saves arriving together cannot both pass the check.
+        stored = Post.objects.select_for_update().only("updated_at").get(pk=self.instance.pk)
+        current = version_token(stored)
         if cleaned.get("version") != current:
             latest = self.instance.revisions.select_related("saved_by").first()
             who = f" ({latest.saved_by.get_username()})" if latest and latest.saved_by else ""
@@ -167,7 +169,7 @@ class PostAdminForm(forms.ModelForm):
             raise ValidationError(
                 format_html(
                     CONFLICT_MESSAGE,
-                    when=timezone.localtime(self.instance.updated_at).strftime("%H:%M:%S"),
+                    when=timezone.localtime(stored.updated_at).strftime("%H:%M:%S"),
                     who=who,
                     diff_url=diff_url,
                 ),

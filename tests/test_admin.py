@@ -447,3 +447,13 @@ def test_staff_without_post_permissions_cannot_see_drafts_or_previews(client):
     assert client.get(change_url(draft)).status_code == 403
     assert client.get(reverse("admin:blog_post_versions", args=[draft.pk])).status_code == 403
     assert client.get(reverse("admin:blog_post_diff", args=[draft.pk])).status_code == 403
+
+
+def test_redirect_admin_lists_targets(admin_client):
+    post = make_post(slug="first")
+    post.slug = "second"
+    post.save()
+    response = admin_client.get(reverse("admin:blog_redirect_changelist"))
+    assert "/posts/first/" in response.content.decode()
+    assert "/posts/second/" in response.content.decode()
+    assert admin_client.get(reverse("admin:blog_redirect_add")).status_code == 200
