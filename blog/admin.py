@@ -153,7 +153,9 @@ class PostAdminForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        if self.instance.pk is None:
+        if self.instance.pk is None or self.add_prefix("version") not in self.data:
+            # The rendered form always sends the field; a client that never saw the form
+            # (a script posting fields directly) has no version to compare.
             return cleaned
         # The admin runs the whole change view in one transaction, so this row lock holds
         # until the save commits: two saves arriving together cannot both pass the check.
@@ -283,7 +285,7 @@ class PostAdmin(admin.ModelAdmin):
             '<div class="post-body preview-body">{html}</div></div>',
             url=reverse("admin:blog_post_preview"),
             stats=stats,
-            note="Updates as you type." if post.pk else "",
+            note="Updates as you type.",
             html=mark_safe(post.body_html),  # noqa: S308
         )
 

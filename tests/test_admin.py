@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
@@ -457,3 +457,25 @@ def test_redirect_admin_lists_targets(admin_client):
     assert "/posts/first/" in response.content.decode()
     assert "/posts/second/" in response.content.decode()
     assert admin_client.get(reverse("admin:blog_redirect_add")).status_code == 200
+
+
+def test_view_only_staff_can_open_the_form_read_only(client):
+    """The hidden version field must not break the read-only form of view-only staff."""
+    viewer = make_staff("viewer", can_change_posts=False)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_post"))
+    client.force_login(viewer)
+    post = make_post(title="Look only")
+    response = client.get(change_url(post))
+    assert response.status_code == 200
+    assert "Look only" in response.content.decode()
+    assert 'name="_preview"' not in response.content.decode()
+
+
+def test_a_post_without_any_version_field_is_not_checked(admin_client):
+    """Only forms that carry a version are compared: scripts posting fields opt out."""
+    post = make_post()
+    data = form_data(post, body="scripted")
+    del data["version"]
+    post.title = "changed meanwhile"
+    post.save()
+    assert admin_client.post(change_url(post), data).status_code == 302
