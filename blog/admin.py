@@ -1,28 +1,66 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
+from taggit.forms import TagWidget
+from taggit.models import Tag
 
-from blog.models import Post
+from blog import revisions, sharing
+from blog.models import SHARE_LINK_DAYS, Post, Redirect, Revision, ShareLink
+from blog.redirects import tag_moved, target_url
 from blog.rendering import RenderLimitError, render_post
 from blog.security import ThrottledAdminAuthenticationForm
+from blog.tags import merge_tags
+
+# Largest Markdown body the preview endpoint renders; a real post is far smaller.
+PREVIEW_MAX_CHARS = 500_000
+TAG_SUGGESTIONS = 1000
+CONFLICT_MESSAGE = (
+    "Someone else saved this post at {when}{who} after you opened it, so your changes were "
+    "NOT saved. Your text is still in the form below. "
+    '<a href="{diff_url}">Compare their version with the one you started from</a>; '
+    "saving again replaces their version with yours (theirs stays in the post's versions)."
+)
 
 
-class PostAdminForm(forms.ModelForm):
-    def clean_body(self) -> str:
-        """Refuse a body the renderer would refuse on save, with its reason, not a 500."""
-        body = self.cleaned_data["body"]
-        try:
-            render_post(body)
-        except RenderLimitError as error:
-            raise ValidationError(str(error)) from error
-        return body
+def fingerprint_function() -> Callable[[Post], str] | None:
+    """blog.importer's fingerprint of a post's importable fields, if the importer has one."""
+    try:
+        from blog.importer import post_fingerprint  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return post_fingerprint
+
+
+def divergence(post: Post) -> str:
+    """Whether an imported post has been edited since its last import."""
+    if not post.source_path:
+        return "Not imported"
+    fingerprint = fingerprint_function()
+    if fingerprint is None or not post.imported_fingerprint:
+        return "unknown"
+    if fingerprint(post) == post.imported_fingerprint:
+        return "Same as the file"
+    return "Edited since the import"
+
+
+def version_token(post: Post) -> str:
+    """What a form remembers of the version it was opened on (optimistic locking)."""
+    return post.updated_at.isoformat() if post.pk and post.updated_at else ""
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -46,23 +84,146 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ProvenanceFilter(admin.SimpleListFilter):
+    """Imported posts that were edited since their import, or not; posts written here."""
+
+    title = "provenance"
+    parameter_name = "provenance"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("diverged", "Edited since the import"),
+            ("in_sync", "Same as the file"),
+            ("imported", "Imported (any)"),
+            ("written_here", "Written in the admin"),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "written_here":
+            return queryset.filter(source_path="")
+        if value not in {"diverged", "in_sync", "imported"}:
+            return queryset
+        imported = queryset.exclude(source_path="")
+        if value == "imported":
+            return imported
+        fingerprint = fingerprint_function()
+        if fingerprint is None:
+            return imported.none()
+        # The fingerprint is computed in Python, so this scans the imported posts; it runs
+        # only when an author picks the filter.
+        want_diverged = value == "diverged"
+        ids = [
+            post.pk
+            for post in imported.exclude(imported_fingerprint="").prefetch_related("tags")
+            if (fingerprint(post) != post.imported_fingerprint) == want_diverged
+        ]
+        return queryset.filter(pk__in=ids)
+
+
+class TagSuggestionsWidget(TagWidget):
+    """Taggit's comma-separated input plus a <datalist> of existing tags (no framework)."""
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__({"list": "tag-suggestions", "autocomplete": "off", **(attrs or {})})
+
+    def render(self, name, value, attrs=None, renderer=None):
+        names = Tag.objects.order_by("name").values_list("name", flat=True)[:TAG_SUGGESTIONS]
+        options = format_html(
+            '<datalist id="tag-suggestions">{}</datalist>',
+            mark_safe("".join(format_html('<option value="{}">', n) for n in names)),  # noqa: S308
+        )
+        return super().render(name, value, attrs, renderer) + options
+
+
+class PostAdminForm(forms.ModelForm):
+    # Optimistic locking: the version the author opened, compared on save (issue 5, item 6).
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Post
+        fields = [
+            *["title", "slug", "body", "description", "tags", "draft", "publish_date", "author"],
+            *["cover_image", "cover_image_alt", "revised_date", "extra_front_matter"],
+        ]
+        widgets = {"tags": TagSuggestionsWidget}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = version_token(self.instance)
+
+    def clean_body(self) -> str:
+        """Refuse a body the renderer would refuse on save, with its reason, not a 500."""
+        body = self.cleaned_data["body"]
+        try:
+            render_post(body)
+        except RenderLimitError as error:
+            raise ValidationError(str(error)) from error
+        return body
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.instance.pk is None or self.add_prefix("version") not in self.data:
+            # The rendered form always sends the field; a client that never saw the form
+            # (a script posting fields directly) has no version to compare.
+            return cleaned
+        # The admin runs the whole change view in one transaction, so this row lock holds
+        # until the save commits: two saves arriving together cannot both pass the check.
+        stored = Post.objects.select_for_update().only("updated_at").get(pk=self.instance.pk)
+        current = version_token(stored)
+        if cleaned.get("version") != current:
+            latest = self.instance.revisions.select_related("saved_by").first()
+            who = f" ({latest.saved_by.get_username()})" if latest and latest.saved_by else ""
+            diff_url = reverse("admin:blog_post_diff", args=[self.instance.pk])
+            # The next submit carries the new version: saving again is a deliberate overwrite.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("version")] = current
+            raise ValidationError(
+                format_html(
+                    CONFLICT_MESSAGE,
+                    when=timezone.localtime(stored.updated_at).strftime("%H:%M:%S"),
+                    who=who,
+                    diff_url=diff_url,
+                ),
+                code="conflict",
+            )
+        return cleaned
+
+
+class ShareLinkForm(forms.Form):
+    days = forms.IntegerField(
+        min_value=1,
+        max_value=sharing.MAX_AGE.days,
+        initial=SHARE_LINK_DAYS,
+        label="Valid for (days)",
+    )
+
+
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
     form = PostAdminForm
     list_display = ["title", "status_label", "publish_date", "tag_list", "author"]
-    list_filter = [StatusFilter, "draft", "publish_date", "tags"]
+    list_filter = [StatusFilter, "draft", "publish_date", ProvenanceFilter, "tags"]
     search_fields = ["title", "description", "body", "tags__name"]
     date_hierarchy = "publish_date"
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["author"]
-    readonly_fields = ["status_label", "rendered_preview", "created_at", "updated_at"]
+    readonly_fields = [
+        "status_label",
+        "rendered_preview",
+        "created_at",
+        "updated_at",
+        "source_path",
+        "imported_at",
+        "divergence_label",
+    ]
     actions = ["publish_posts", "unpublish_posts"]
     list_per_page = 50
     fieldsets = [
-        (None, {"fields": ["title", "slug", "body", "description", "tags"]}),
-        ("Publication", {"fields": ["draft", "publish_date", "status_label", "author"]}),
-        ("Cover image", {"fields": ["cover_image", "cover_image_alt"]}),
+        (None, {"fields": ["title", "slug", "body", "description", "tags", "version"]}),
         ("Preview", {"fields": ["rendered_preview"]}),
+        ("Publication", {"fields": ["status_label", "draft", "publish_date", "author"]}),
+        ("Cover image", {"fields": ["cover_image", "cover_image_alt"]}),
         (
             "Details",
             {
@@ -70,7 +231,12 @@ class PostAdmin(admin.ModelAdmin):
                 "classes": ["collapse"],
             },
         ),
+        ("Import", {"fields": ["source_path", "imported_at", "divergence_label"]}),
     ]
+
+    class Media:
+        css = {"all": ["blog/admin/authors.css"]}
+        js = ["blog/admin/post_form.js"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Post]:
         return super().get_queryset(request).select_related("author").prefetch_related("tags")
@@ -78,39 +244,246 @@ class PostAdmin(admin.ModelAdmin):
     def get_changeform_initial_data(self, request: HttpRequest) -> dict:
         return {"author": request.user.pk, **super().get_changeform_initial_data(request)}
 
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("blog.publish_post")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Post | None = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not self.has_publish_permission(request):
+            # Writers without the publish right keep their posts as drafts.
+            fields.append("draft")
+        return fields
+
+    def get_fieldsets(self, request: HttpRequest, obj: Post | None = None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not obj.source_path:
+            fieldsets = [fs for fs in fieldsets if fs[0] != "Import"]
+        return fieldsets
+
+    # --- list and form columns -------------------------------------------------------------
+
     @admin.display(description="Status", ordering="draft")
     def status_label(self, post: Post) -> str:
         if post.pk is None:
-            return "—"
-        return post.status_label
+            return "Draft (new)"
+        css = f"post-status post-status-{post.status}"
+        if post.status == Post.Status.SCHEDULED:
+            when = timezone.localtime(post.publish_date).strftime("%Y-%m-%d %H:%M")
+            return format_html('<span class="{}">Scheduled for {}</span>', css, when)
+        return format_html('<span class="{}">{}</span>', css, post.status_label)
 
     @admin.display(description="Tags")
     def tag_list(self, post: Post) -> str:
         return ", ".join(sorted(tag.name for tag in post.tags.all()))
 
-    @admin.display(description="Rendered body (as of the last save)")
-    def rendered_preview(self, post: Post) -> str:
-        if not post.body_html:
-            return "Save the post to see it rendered."
-        # body_html was sanitized by blog.rendering.render_markdown when it was saved.
-        return format_html('<div class="post-body">{}</div>', mark_safe(post.body_html))  # noqa: S308
+    @admin.display(description="Edited since the import?")
+    def divergence_label(self, post: Post) -> str:
+        return divergence(post)
 
-    @admin.action(description="Publish selected posts", permissions=["change"])
+    @admin.display(description="Rendered body")
+    def rendered_preview(self, post: Post) -> str:
+        stats = (
+            f"{post.word_count} words · {post.reading_minutes} min read" if post.pk else "0 words"
+        )
+        # body_html was sanitized by blog.rendering.render_post when it was saved; the
+        # preview button replaces it with the endpoint's output, sanitized the same way.
+        return format_html(
+            '<div class="live-preview" data-preview-url="{url}">'
+            '<p><button type="button" class="button preview-button">Preview</button> '
+            '<span class="preview-stats" aria-live="polite">{stats}</span> '
+            '<span class="preview-note">{note}</span></p>'
+            '<div class="post-body preview-body">{html}</div></div>',
+            url=reverse("admin:blog_post_preview"),
+            stats=stats,
+            note="Updates as you type.",
+            html=mark_safe(post.body_html),  # noqa: S308
+        )
+
+    # --- saving -------------------------------------------------------------------------------
+
+    def save_model(self, request: HttpRequest, obj: Post, form: forms.ModelForm, change: bool):
+        if change:
+            tags = form.cleaned_data.get("tags")
+            new = revisions.version_of(obj, tags=tags) if tags is not None else None
+            revisions.record_previous(obj, request.user, new=new)
+        super().save_model(request, obj, form, change)
+
+    def _preview_redirect(self, request: HttpRequest, obj: Post) -> HttpResponse | None:
+        if "_preview" in request.POST:
+            return HttpResponseRedirect(obj.get_absolute_url())
+        return None
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._preview_redirect(request, obj) or super().response_add(
+            request, obj, post_url_continue
+        )
+
+    def response_change(self, request, obj):
+        return self._preview_redirect(request, obj) or super().response_change(request, obj)
+
+    # --- actions ------------------------------------------------------------------------------
+
+    @admin.action(description="Publish selected posts", permissions=["publish"])
     def publish_posts(self, request: HttpRequest, queryset: QuerySet[Post]) -> None:
-        count = set_draft(queryset, draft=False)
+        count = set_draft(queryset, draft=False, user=request.user)
         self.message_user(request, f"Published {count} post(s).", messages.SUCCESS)
 
-    @admin.action(description="Unpublish selected posts (back to draft)", permissions=["change"])
+    @admin.action(description="Unpublish selected posts (back to draft)", permissions=["publish"])
     def unpublish_posts(self, request: HttpRequest, queryset: QuerySet[Post]) -> None:
-        count = set_draft(queryset, draft=True)
+        count = set_draft(queryset, draft=True, user=request.user)
         self.message_user(request, f"Moved {count} post(s) back to draft.", messages.SUCCESS)
 
+    # --- extra pages: live preview, versions, diff, restore -----------------------------------
 
-def set_draft(queryset: QuerySet[Post], *, draft: bool) -> int:
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("preview/", view(self.preview_view), name="blog_post_preview"),
+            path("<int:object_id>/versions/", view(self.versions_view), name="blog_post_versions"),
+            path("<int:object_id>/versions/diff/", view(self.diff_view), name="blog_post_diff"),
+            path("<int:object_id>/share/", view(self.share_view), name="blog_post_share"),
+            path(
+                "<int:object_id>/versions/<int:revision_id>/restore/",
+                view(self.restore_view),
+                name="blog_post_restore",
+            ),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request: HttpRequest) -> JsonResponse:
+        """The body as the site will render it: JSON for the form's preview button."""
+        if request.method != "POST":
+            return require_POST(lambda r: None)(request)
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        body = request.POST.get("body", "")[:PREVIEW_MAX_CHARS]
+        rendered = render_post(body)
+        response = JsonResponse(
+            {
+                "html": rendered.html,
+                "word_count": rendered.word_count,
+                "reading_minutes": rendered.reading_minutes,
+            }
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    def _post_for(self, request: HttpRequest, object_id: int, *, change: bool = False) -> Post:
+        post = get_object_or_404(Post, pk=object_id)
+        allowed = (
+            self.has_change_permission(request, post)
+            if change
+            else self.has_view_or_change_permission(request, post)
+        )
+        if not allowed:
+            raise PermissionDenied
+        return post
+
+    def _context(self, request: HttpRequest, post: Post, title: str, **extra: Any) -> dict:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": post,
+            "title": title,
+            "has_change_permission": self.has_change_permission(request, post),
+            **extra,
+        }
+
+    def versions_view(self, request: HttpRequest, object_id: int) -> TemplateResponse:
+        post = self._post_for(request, object_id)
+        context = self._context(
+            request,
+            post,
+            f"Versions of “{post.title}”",
+            revisions=post.revisions.select_related("saved_by"),
+        )
+        return TemplateResponse(request, "admin/blog/post/versions.html", context)
+
+    def diff_view(self, request: HttpRequest, object_id: int) -> TemplateResponse:
+        """Two versions side by side as a unified diff: ?a=<revision id>&b=<id or current>."""
+        post = self._post_for(request, object_id)
+        all_revisions = list(post.revisions.select_related("saved_by"))
+
+        def pick(key: str, default: str) -> tuple[str, Any]:
+            choice = request.GET.get(key) or default
+            if choice == "current":
+                return "current", post
+            found = next((r for r in all_revisions if str(r.pk) == choice), None)
+            if found is None:
+                raise Http404("No such version.")
+            return choice, found
+
+        default_a = str(all_revisions[0].pk) if all_revisions else "current"
+        a_key, a = pick("a", default_a)
+        b_key, b = pick("b", "current")
+        context = self._context(
+            request,
+            post,
+            f"Changes to “{post.title}”",
+            revisions=all_revisions,
+            a_key=a_key,
+            b_key=b_key,
+            a=a,
+            b=b,
+            lines=revisions.diff(revisions.version_of(a), revisions.version_of(b)),
+        )
+        return TemplateResponse(request, "admin/blog/post/diff.html", context)
+
+    def share_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Create and revoke share links: read-only previews for people without an account."""
+        post = self._post_for(request, object_id)
+        user = request.user
+        if request.method == "POST":
+            if "revoke" in request.POST:
+                if not user.has_perm("blog.change_sharelink"):
+                    raise PermissionDenied
+                link = get_object_or_404(ShareLink, pk=request.POST["revoke"], post=post)
+                sharing.revoke(link)
+                self.message_user(request, "The link was revoked.", messages.SUCCESS)
+            else:
+                if not user.has_perm("blog.add_sharelink"):
+                    raise PermissionDenied
+                form = ShareLinkForm(request.POST)
+                if form.is_valid():
+                    sharing.create_share_link(post, user, days=form.cleaned_data["days"])
+                    self.message_user(request, "New share link created.", messages.SUCCESS)
+            return redirect("admin:blog_post_share", object_id)
+        links = [
+            {"link": link, "url": request.build_absolute_uri(sharing.share_path(link))}
+            for link in post.share_links.select_related("created_by")
+        ]
+        context = self._context(
+            request,
+            post,
+            f"Share “{post.title}”",
+            links=links,
+            form=ShareLinkForm(),
+            can_add=user.has_perm("blog.add_sharelink"),
+            can_revoke=user.has_perm("blog.change_sharelink"),
+        )
+        return TemplateResponse(request, "admin/blog/post/share.html", context)
+
+    def restore_view(self, request: HttpRequest, object_id: int, revision_id: int):
+        if request.method != "POST":
+            return redirect("admin:blog_post_versions", object_id)
+        post = self._post_for(request, object_id, change=True)
+        revision = get_object_or_404(Revision, pk=revision_id, post=post)
+        revisions.restore(revision, request.user)
+        when = timezone.localtime(revision.created_at).strftime("%Y-%m-%d %H:%M")
+        self.message_user(
+            request,
+            f"Restored the version replaced at {when}. The version it replaced is kept.",
+            messages.SUCCESS,
+        )
+        return redirect("admin:blog_post_change", object_id)
+
+
+def set_draft(queryset: QuerySet[Post], *, draft: bool, user: Any = None) -> int:
     """Flip the draft flag on a selection, returning how many posts changed."""
     changed = 0
     # save() per post rather than update(), so every write path (signals, caches) stays one.
     for post in queryset.filter(draft=not draft):
+        revisions.record_previous(post, user)
         post.draft = draft
         post.save(update_fields=["draft", "updated_at"])
         changed += 1
@@ -119,3 +492,78 @@ def set_draft(queryset: QuerySet[Post], *, draft: bool) -> int:
 
 # Password guessing against the admin login is throttled (blog.security).
 admin.site.login_form = ThrottledAdminAuthenticationForm
+
+
+# --- tags: counts, rename (old address redirects) and merge ------------------------------------
+
+admin.site.unregister(Tag)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "post_count"]
+    search_fields = ["name"]
+    ordering = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    actions = ["merge_selected"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Tag]:
+        items = "taggit_taggeditem_items"
+        is_post = Q(
+            **{
+                f"{items}__content_type__app_label": Post._meta.app_label,
+                f"{items}__content_type__model": Post._meta.model_name,
+            }
+        )
+        return super().get_queryset(request).annotate(posts=Count(items, filter=is_post))
+
+    @admin.display(description="Posts", ordering="posts")
+    def post_count(self, tag: Tag) -> int:
+        return tag.posts
+
+    def save_model(self, request: HttpRequest, obj: Tag, form, change: bool) -> None:
+        old_slug = form.initial.get("slug") if change else None
+        super().save_model(request, obj, form, change)
+        if old_slug and old_slug != obj.slug:
+            tag_moved(old_slug, obj)
+
+    @admin.action(description="Merge selected tags…", permissions=["change", "delete"])
+    def merge_selected(self, request: HttpRequest, queryset: QuerySet[Tag]):
+        tags = list(queryset.order_by("-posts", "name"))
+        if len(tags) < 2:
+            self.message_user(request, "Select two tags or more to merge.", messages.WARNING)
+            return None
+        into = request.POST.get("into")
+        if "apply" in request.POST and into:
+            survivor = next((t for t in tags if str(t.pk) == into), None)
+            if survivor is not None:
+                others = [t for t in tags if t.pk != survivor.pk]
+                count = merge_tags(survivor, others)
+                names = ", ".join(t.name for t in others)
+                self.message_user(
+                    request,
+                    f"Merged {names} into {survivor.name}: {count} post(s) moved; "
+                    "the old tag addresses redirect to it.",
+                    messages.SUCCESS,
+                )
+                return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Merge tags",
+            "tags": tags,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/taggit/tag/merge.html", context)
+
+
+@admin.register(Redirect)
+class RedirectAdmin(admin.ModelAdmin):
+    list_display = ["old_path", "target", "created_at"]
+    search_fields = ["old_path", "post__title", "tag__name"]
+    autocomplete_fields = ["post", "tag"]
+    list_select_related = ["post", "tag"]
+
+    @admin.display(description="Leads to")
+    def target(self, redirect: Redirect) -> str:
+        return target_url(redirect, redirect.old_path)

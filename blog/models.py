@@ -4,8 +4,9 @@ import hashlib
 import html
 import math
 import re
+import secrets
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -179,6 +180,8 @@ class Post(models.Model):
     class Meta:
         ordering = ["-publish_date", "-id"]
         get_latest_by = "publish_date"
+        # authors: writing and publishing are separate rights (see blog.admin).
+        permissions = [("publish_post", "Can publish and unpublish posts")]
         indexes = [
             models.Index(fields=["draft", "-publish_date", "-id"], name="post_public_listing"),
         ]
@@ -196,6 +199,8 @@ class Post(models.Model):
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
             self.slug = unique_slug(self.title, exclude_pk=self.pk)
+        # authors: the old address 301s to the new one (blog.redirects).
+        old_slug = getattr(self, "_loaded_slug", None)
         update_fields = kwargs.get("update_fields")
         # Skipped when render() already ran on this very body: the importer renders in
         # worker processes (blog.importer) and must not pay for it twice.
@@ -210,9 +215,22 @@ class Post(models.Model):
             from blog.search import update_search_vectors
 
             update_search_vectors(Post.objects.filter(pk=self.pk))
+        if old_slug and old_slug != self.slug:
+            from blog.redirects import slug_changed
+
+            slug_changed(self, old_slug)
+        self._loaded_slug = self.slug
 
     def get_absolute_url(self) -> str:
         return reverse("blog:post_detail", kwargs={"slug": self.slug})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        post = super().from_db(db, field_names, values)
+        # authors: remember the slug as loaded, so a rename can leave a redirect behind
+        # without a query on every save (blog.redirects).
+        post._loaded_slug = post.__dict__.get("slug")
+        return post
 
     @property
     def status(self) -> str:
@@ -286,3 +304,98 @@ def _fallback_tag_slug(sender, instance: Tag, **kwargs) -> None:
     if not instance.slug:
         digest = hashlib.sha256(instance.name.encode("utf-8", "surrogatepass")).hexdigest()
         instance.slug = f"tag-{digest[:10]}"
+
+
+# --- authors: revisions, redirects and share links (logic in blog.revisions,
+# blog.redirects and blog.sharing) ---
+
+
+class Revision(models.Model):
+    """A post as it was before one save: what an author can compare with and restore."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    created_at = models.DateTimeField(default=timezone.now)
+    # Who made the save that replaced this version.
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, allow_unicode=True, db_index=False)
+    body = models.TextField(blank=True)
+    description = models.TextField(blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    publish_date = models.DateTimeField()
+    revised_date = models.DateTimeField(null=True, blank=True)
+    draft = models.BooleanField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = "created_at"
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class Redirect(models.Model):
+    """An old address that now lives elsewhere: consulted only when a page is 404."""
+
+    old_path = models.CharField(max_length=500, unique=True, help_text="e.g. /posts/old-slug/")
+    # Exactly one target. Pointing at the object (not at a path) collapses chains: however
+    # often a slug changes, every old address leads straight to the current one.
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.CASCADE, related_name="redirects"
+    )
+    tag = models.ForeignKey(
+        "taggit.Tag", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["old_path"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(post__isnull=False, tag__isnull=True)
+                | models.Q(post__isnull=True, tag__isnull=False),
+                name="redirect_one_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.old_path
+
+
+SHARE_LINK_DAYS = 7
+
+
+def default_share_expiry() -> datetime:
+    return timezone.now() + timedelta(days=SHARE_LINK_DAYS)
+
+
+class ShareLink(models.Model):
+    """A revocable, expiring link that lets someone without an account read one post."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="share_links")
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(
+        default=default_share_expiry, help_text="The link stops working at this time."
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Share link for {self.post}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.token:
+            self.token = secrets.token_urlsafe(24)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the final 404 (and request.user); it queries only on a 404.
+    "blog.redirects.RedirectFallbackMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -1,13 +1,14 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
 from blog.models import Post
-from tests.factories import make_post
+from tests.admin_forms import form_data
+from tests.factories import make_post, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -155,3 +156,326 @@ def test_change_form_has_view_on_site_and_rendered_preview(admin_client):
     assert reverse("admin:view_on_site", args=[content_type.pk, post.pk]) in content
     assert '<h2 id="preview-heading">Preview heading</h2>' in content
     assert "<script>alert(1)</script>" not in content
+
+
+# --- issue 5: the authors' admin ---------------------------------------------------------------
+
+PREVIEW = reverse("admin:blog_post_preview")
+
+
+def test_preview_endpoint_renders_with_the_sites_renderer(admin_client):
+    """The preview is blog.rendering's sanitized HTML, with word count and reading time."""
+    body = "## Hi\n\nSome **bold** words <script>alert(1)</script>"
+    response = admin_client.post(PREVIEW, {"body": body})
+    data = response.json()
+    assert {"private", "no-store"} <= set(response["Cache-Control"].split(", "))
+    assert '<h2 id="hi">Hi</h2>' in data["html"]
+    assert "<strong>bold</strong>" in data["html"]
+    assert "<script>" not in data["html"]
+    assert data["word_count"] >= 4
+    assert data["reading_minutes"] == 1
+
+
+def test_preview_endpoint_refuses_get_anonymous_and_unprivileged(client):
+    """Only staff who may add or change posts can use the preview endpoint."""
+    assert client.post(PREVIEW, {"body": "x"}).status_code == 302  # to the login page
+    client.force_login(make_staff(can_change_posts=False))
+    assert client.post(PREVIEW, {"body": "x"}).status_code == 403
+    client.force_login(make_staff("writer"))
+    assert client.get(PREVIEW).status_code == 405
+    assert client.post(PREVIEW, {"body": "x"}).status_code == 200
+
+
+def test_preview_endpoint_needs_the_csrf_token(django_user_model):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_staff())
+    assert client.post(PREVIEW, {"body": "x"}).status_code == 403
+
+
+def test_form_has_live_preview_stats_status_and_save_and_preview(admin_client):
+    post = make_post(body="one two three", publish_date=timezone.now() + timedelta(days=2))
+    content = admin_client.get(change_url(post)).content.decode()
+    assert f'data-preview-url="{PREVIEW}"' in content
+    assert "3 words · 1 min read" in content
+    assert "Scheduled for" in content
+    assert 'name="_preview"' in content
+    assert "blog/admin/post_form.js" in content
+    assert reverse("admin:blog_post_versions", args=[post.pk]) in content
+    assert reverse("admin:blog_post_share", args=[post.pk]) in content
+    # Content-Security-Policy friendly: no inline script of ours.
+    assert "<script>" not in content.split("</head>", 1)[1].replace(
+        '<script id="django-admin-form-add-constants"', ""
+    )
+
+
+def test_save_and_preview_opens_the_post_on_the_site(admin_client):
+    post = make_post(draft=True)
+    response = admin_client.post(change_url(post), {**form_data(post), "_preview": "1"})
+    assert response.status_code == 302
+    assert response["Location"] == post.get_absolute_url()
+    assert admin_client.get(post.get_absolute_url()).status_code == 200
+
+
+def test_tags_field_suggests_existing_tags(admin_client):
+    make_post(tags=["django", "<b>bold</b>"])
+    content = admin_client.get(ADD).content.decode()
+    assert 'list="tag-suggestions"' in content
+    assert '<option value="django">' in content
+    assert '<option value="&lt;b&gt;bold&lt;/b&gt;">' in content
+
+
+# --- optimistic locking ---
+
+
+def test_a_stale_save_is_refused_and_the_text_kept(admin_client):
+    """Two editors open the same version; the second save is refused, their text stays."""
+    post = make_post(title="Original", body="original body")
+    opened = form_data(post)  # both open the form now
+    first = admin_client.post(change_url(post), {**opened, "body": "first editor's body"})
+    assert first.status_code == 302
+
+    second = admin_client.post(change_url(post), {**opened, "body": "second editor's body"})
+    assert second.status_code == 200
+    content = second.content.decode()
+    assert "Someone else saved this post" in content
+    assert "second editor&#x27;s body" in content  # their text is still in the form
+    assert reverse("admin:blog_post_diff", args=[post.pk]) in content
+    post.refresh_from_db()
+    assert post.body == "first editor's body"
+
+    # The refused form now carries the current version: saving again is a deliberate choice.
+    form = second.context["adminform"].form
+    assert form.data["version"] == post.updated_at.isoformat()
+    third = admin_client.post(change_url(post), {**form.data.dict()})
+    assert third.status_code == 302
+    post.refresh_from_db()
+    assert post.body == "second editor's body"
+    # And nothing was lost: the first editor's text is a revision.
+    assert post.revisions.filter(body="first editor's body").exists()
+
+
+def test_bulk_publish_in_between_also_conflicts(admin_client):
+    post = make_post(draft=True)
+    opened = form_data(post)
+    admin_client.post(CHANGELIST, {"action": "publish_posts", "_selected_action": [post.pk]})
+    response = admin_client.post(change_url(post), opened)
+    assert response.status_code == 200
+    assert "Someone else saved this post" in response.content.decode()
+
+
+def test_a_save_without_changes_keeps_no_revision(admin_client):
+    post = make_post(publish_date=timezone.now().replace(microsecond=0))
+    assert admin_client.post(change_url(post), form_data(post)).status_code == 302
+    assert not post.revisions.exists()
+
+
+# --- slug changes through the admin ---
+
+
+def test_changing_the_slug_in_the_admin_redirects_the_old_address(admin_client, client):
+    post = make_post(slug="before")
+    admin_client.post(change_url(post), form_data(post, slug="after"))
+    assert client.get("/posts/before/")["Location"] == "/posts/after/"
+
+
+# --- tags: counts, merge ---
+
+TAGS = reverse("admin:taggit_tag_changelist")
+
+
+def test_tag_list_shows_post_counts(admin_client):
+    make_post(tags=["python", "django"])
+    make_post(tags=["python"])
+    response = admin_client.get(TAGS)
+    counts = {tag.name: tag.posts for tag in response.context["cl"].result_list}
+    assert counts == {"django": 1, "python": 2}
+
+
+def test_merge_tags_moves_posts_and_redirects(admin_client, client):
+    from taggit.models import Tag
+
+    both = make_post(tags=["py", "python"])
+    only_old = make_post(tags=["py"])
+    only_new = make_post(tags=["python"])
+    ids = list(Tag.objects.values_list("pk", flat=True))
+    survivor = Tag.objects.get(name="python")
+
+    confirm = admin_client.post(TAGS, {"action": "merge_selected", "_selected_action": ids})
+    assert confirm.status_code == 200
+    assert "Keep which tag?" in confirm.content.decode()
+    response = admin_client.post(
+        TAGS,
+        {"action": "merge_selected", "_selected_action": ids, "apply": "1", "into": survivor.pk},
+    )
+    assert response.status_code == 302
+    assert list(Tag.objects.values_list("name", flat=True)) == ["python"]
+    for post in (both, only_old, only_new):
+        assert list(post.tags.names()) == ["python"]
+    assert client.get("/tags/py/")["Location"] == "/tags/python/"
+    assert client.get("/tags/py/feed.rss")["Location"] == "/tags/python/feed.rss"
+
+
+def test_merging_into_a_tag_then_merging_that_collapses_the_chain(client):
+    from taggit.models import Tag
+
+    from blog.tags import merge_tags
+
+    make_post(tags=["a", "b", "c"])
+    a, b, c = (Tag.objects.get(name=n) for n in "abc")
+    merge_tags(b, [a])
+    merge_tags(c, [b])
+    assert client.get("/tags/a/")["Location"] == "/tags/c/"
+    assert client.get("/tags/b/")["Location"] == "/tags/c/"
+
+
+def test_merge_needs_two_tags(admin_client):
+    from taggit.models import Tag
+
+    make_post(tags=["solo"])
+    ids = list(Tag.objects.values_list("pk", flat=True))
+    response = admin_client.post(
+        TAGS, {"action": "merge_selected", "_selected_action": ids}, follow=True
+    )
+    assert "Select two tags or more" in response.content.decode()
+
+
+# --- provenance ---
+
+
+def test_provenance_unknown_without_the_importers_fingerprint(admin_client):
+    post = make_post(source_path="posts/hello.md", imported_fingerprint="abc")
+    post.imported_at = timezone.now()
+    post.save()
+    content = admin_client.get(change_url(post)).content.decode()
+    assert "posts/hello.md" in content
+    assert "Edited since the import?" in content
+    assert "unknown" in content
+
+
+def test_provenance_section_is_hidden_for_posts_written_here(admin_client):
+    post = make_post()
+    assert "Edited since the import?" not in admin_client.get(change_url(post)).content.decode()
+
+
+@pytest.fixture
+def fake_fingerprint(monkeypatch):
+    """Stands in for blog.importer.post_fingerprint (written by the importer's author)."""
+    import sys
+    import types
+
+    module = types.ModuleType("blog.importer")
+    module.post_fingerprint = lambda post: f"fp:{post.body}"
+    monkeypatch.setitem(sys.modules, "blog.importer", module)
+
+
+def test_provenance_filter_and_field_with_a_fingerprint(admin_client, fake_fingerprint):
+    same = make_post(title="Same", body="b1", source_path="a.md", imported_fingerprint="fp:b1")
+    edited = make_post(title="Edited", body="b2", source_path="b.md", imported_fingerprint="fp:x")
+    make_post(title="Written here")
+
+    def titles(value):
+        response = admin_client.get(CHANGELIST, {"provenance": value})
+        return sorted(p.title for p in response.context["cl"].result_list)
+
+    assert titles("diverged") == ["Edited"]
+    assert titles("in_sync") == ["Same"]
+    assert titles("imported") == ["Edited", "Same"]
+    assert titles("written_here") == ["Written here"]
+    assert "Same as the file" in admin_client.get(change_url(same)).content.decode()
+    assert "Edited since the import" in admin_client.get(change_url(edited)).content.decode()
+
+
+# --- permissions ---
+
+
+def test_authors_group_command_is_idempotent():
+    from io import StringIO
+
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("create_authors_group", stdout=out)
+    call_command("create_authors_group", stdout=out)
+    group = Group.objects.get(name="Authors")
+    assert "Updated group 'Authors'" in out.getvalue()
+    codenames = set(group.permissions.values_list("codename", flat=True))
+    assert {"change_post", "publish_post", "add_sharelink", "change_tag"} <= codenames
+
+
+def test_an_author_in_the_group_can_write_and_publish(client):
+    from django.contrib.auth.models import Group
+
+    from blog.authors import ensure_authors_group
+
+    ensure_authors_group()
+    author = make_staff("author", can_change_posts=False)
+    author.groups.add(Group.objects.get(name="Authors"))
+    client.force_login(author)
+    post = make_post(draft=True)
+    assert client.get(post.get_absolute_url()).status_code == 200
+    assert client.post(PREVIEW, {"body": "x"}).status_code == 200
+    client.post(CHANGELIST, {"action": "publish_posts", "_selected_action": [post.pk]})
+    post.refresh_from_db()
+    assert not post.draft
+
+
+def test_editor_without_publish_permission_cannot_publish(client):
+    """Change permission alone lets an editor write, not publish: no actions, no draft box."""
+    client.force_login(make_staff())
+    post = make_post(draft=True)
+    response = client.get(CHANGELIST)
+    assert "publish_posts" not in response.content.decode()
+    response = client.post(CHANGELIST, {"action": "publish_posts", "_selected_action": [post.pk]})
+    post.refresh_from_db()
+    assert post.draft
+    # The draft flag is read-only on the form, so posting "draft" off changes nothing.
+    data = form_data(post)
+    del data["draft"]
+    assert client.post(change_url(post), data).status_code == 302
+    post.refresh_from_db()
+    assert post.draft
+
+
+def test_staff_without_post_permissions_cannot_see_drafts_or_previews(client):
+    client.force_login(make_staff(can_change_posts=False))
+    draft = make_post(draft=True)
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    assert client.post(PREVIEW, {"body": "x"}).status_code == 403
+    assert client.get(change_url(draft)).status_code == 403
+    assert client.get(reverse("admin:blog_post_versions", args=[draft.pk])).status_code == 403
+    assert client.get(reverse("admin:blog_post_diff", args=[draft.pk])).status_code == 403
+
+
+def test_redirect_admin_lists_targets(admin_client):
+    post = make_post(slug="first")
+    post.slug = "second"
+    post.save()
+    response = admin_client.get(reverse("admin:blog_redirect_changelist"))
+    assert "/posts/first/" in response.content.decode()
+    assert "/posts/second/" in response.content.decode()
+    assert admin_client.get(reverse("admin:blog_redirect_add")).status_code == 200
+
+
+def test_view_only_staff_can_open_the_form_read_only(client):
+    """The hidden version field must not break the read-only form of view-only staff."""
+    viewer = make_staff("viewer", can_change_posts=False)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_post"))
+    client.force_login(viewer)
+    post = make_post(title="Look only")
+    response = client.get(change_url(post))
+    assert response.status_code == 200
+    assert "Look only" in response.content.decode()
+    assert 'name="_preview"' not in response.content.decode()
+
+
+def test_a_post_without_any_version_field_is_not_checked(admin_client):
+    """Only forms that carry a version are compared: scripts posting fields opt out."""
+    post = make_post()
+    data = form_data(post, body="scripted")
+    del data["version"]
+    post.title = "changed meanwhile"
+    post.save()
+    assert admin_client.post(change_url(post), data).status_code == 302

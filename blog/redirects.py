@@ -1,0 +1,128 @@
+"""Old addresses that now live elsewhere: renamed slugs, merged tags, imported aliases.
+
+A ``Redirect`` points at an object, never at a path, so chains collapse by themselves: a post
+renamed a -> b -> c sends both /posts/a/ and /posts/b/ straight to /posts/c/. Redirects are
+looked up only when a page is about to be a 404 (``RedirectFallbackMiddleware``), so pages
+that exist never pay a query for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from urllib.parse import urlsplit
+
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.urls import reverse
+from taggit.models import Tag
+
+from blog.models import Post, Redirect
+
+MAX_PATH_LENGTH = Redirect._meta.get_field("old_path").max_length
+
+
+def normalize_path(path: str) -> str:
+    """A site path from whatever front matter holds: a full URL, a path, or a bare name.
+
+    ``https://old.example.com/2019/hello/`` and ``2019/hello/`` both become ``/2019/hello/``;
+    the query string and fragment are dropped (a request's path never carries them).
+    """
+    path = urlsplit(path.strip()).path
+    return "/" + path.lstrip("/") if path else ""
+
+
+def _point(old_path: str, *, post: Post | None = None, tag: Tag | None = None) -> Redirect:
+    redirect, _ = Redirect.objects.update_or_create(
+        old_path=old_path, defaults={"post": post, "tag": tag}
+    )
+    return redirect
+
+
+def add_aliases(post: Post, paths: Iterable[str]) -> list[Redirect]:
+    """Make each of ``paths`` a permanent redirect to ``post`` (the importer's entry point).
+
+    For Hugo ``aliases`` and Jekyll ``redirect_from``. Paths are normalized; empty ones, ones
+    too long to store and the post's own address are skipped (a redirect to itself would
+    loop). A path already redirecting elsewhere now leads to ``post``: the last import wins.
+    Returns the redirects that now point at ``post``, in the order given.
+    """
+    own = post.get_absolute_url()
+    redirects = []
+    for raw in paths:
+        path = normalize_path(str(raw))
+        if not path or path == own or len(path) > MAX_PATH_LENGTH:
+            continue
+        redirects.append(_point(path, post=post))
+    return redirects
+
+
+def slug_changed(post: Post, old_slug: str) -> None:
+    """Called by ``Post.save`` when a saved post's slug changes."""
+    _point(reverse("blog:post_detail", kwargs={"slug": old_slug}), post=post)
+    # Renamed back to an earlier slug: that address is live again, so its redirect would
+    # only ever send the post to itself.
+    Redirect.objects.filter(old_path=post.get_absolute_url()).delete()
+
+
+def tag_paths(slug: str) -> list[str]:
+    """Every public address that belongs to one tag."""
+    return [
+        reverse(name, kwargs={"slug": slug})
+        for name in ("blog:tag_detail", "blog:tag_feed_atom", "blog:tag_feed_rss")
+    ]
+
+
+def tag_moved(old_slug: str, tag: Tag) -> None:
+    """The tag once at ``old_slug`` (renamed, or merged away) now lives at ``tag``."""
+    for path in tag_paths(old_slug):
+        _point(path, tag=tag)
+    for path in tag_paths(tag.slug):
+        Redirect.objects.filter(old_path=path).delete()
+
+
+def target_url(redirect: Redirect, old_path: str) -> str:
+    """Where ``redirect`` leads, keeping the feed suffix of a tag address."""
+    if redirect.post_id is not None:
+        return redirect.post.get_absolute_url()
+    detail, atom, rss = tag_paths(redirect.tag.slug)
+    if old_path.endswith("feed.atom"):
+        return atom
+    if old_path.endswith("feed.rss"):
+        return rss
+    return detail
+
+
+def find_redirect(request: HttpRequest) -> str | None:
+    """The address a 404 path should lead to, or None.
+
+    A redirect to a post the requester may not see (a draft, a scheduled post) stays a 404,
+    so old addresses never reveal a draft's new slug.
+    """
+    path = request.path
+    candidates = [path, path[:-1] if path.endswith("/") else path + "/"]
+    found = Redirect.objects.filter(old_path__in=candidates).select_related("post", "tag")
+    if not found:
+        return None
+    # The exact path before its slash variant.
+    redirect = min(found, key=lambda r: r.old_path != path)
+    if redirect.post_id is not None:
+        if not Post.objects.visible_to(request.user).filter(pk=redirect.post_id).exists():
+            return None
+    url = target_url(redirect, redirect.old_path)
+    if url == path:
+        return None
+    query = request.META.get("QUERY_STRING", "")
+    return f"{url}?{query}" if query else url
+
+
+class RedirectFallbackMiddleware:
+    """Turns a 404 into a 301 when the path has moved; adds no query to pages that exist."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 404 or request.method not in ("GET", "HEAD"):
+            return response
+        url = find_redirect(request)
+        return HttpResponsePermanentRedirect(url) if url else response

@@ -1,0 +1,45 @@
+"""Renaming and merging tags without breaking their addresses (see blog.redirects)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from taggit.models import Tag, TaggedItem
+
+from blog.models import Post, Redirect
+from blog.redirects import tag_moved
+
+
+@transaction.atomic
+def merge_tags(survivor: Tag, others: Iterable[Tag]) -> int:
+    """Move every post of ``others`` onto ``survivor`` and delete them.
+
+    Each merged tag's addresses (page and feeds) 301 to the survivor's, and redirects that
+    led to a merged tag now lead to the survivor, so chains never form. Returns the number
+    of distinct posts that now carry ``survivor`` through the merge.
+    """
+    touched: set[int] = set()
+    for tag in others:
+        if tag.pk == survivor.pk:
+            continue
+        for item in TaggedItem.objects.filter(tag=tag):
+            touched.add(item.object_id)
+            duplicate = TaggedItem.objects.filter(
+                tag=survivor, content_type_id=item.content_type_id, object_id=item.object_id
+            ).exists()
+            if duplicate:
+                item.delete()
+            else:
+                item.tag = survivor
+                item.save(update_fields=["tag"])
+        Redirect.objects.filter(tag=tag).update(tag=survivor)
+        old_slug = tag.slug
+        tag.delete()
+        tag_moved(old_slug, survivor)
+    if touched:
+        # Moving TaggedItem rows sends no m2m_changed signal: refresh search by hand.
+        from blog.search import update_search_vectors
+
+        update_search_vectors(Post.objects.filter(pk__in=touched))
+    return len(touched)
