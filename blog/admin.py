@@ -357,7 +357,13 @@ class PostAdmin(admin.ModelAdmin):
         if not (self.has_add_permission(request) or self.has_change_permission(request)):
             raise PermissionDenied
         body = request.POST.get("body", "")[:PREVIEW_MAX_CHARS]
-        rendered = render_post(body)
+        try:
+            rendered = render_post(body)
+        except RenderLimitError as error:
+            # The same reason the form gives on save, shown in the preview instead of a 500.
+            response = JsonResponse({"error": str(error)}, status=400)
+            response["Cache-Control"] = "private, no-store"
+            return response
         response = JsonResponse(
             {
                 "html": rendered.html,

@@ -53,6 +53,7 @@ from blog.frontmatter import (
     map_front_matter,
 )
 from blog.models import Post
+from blog.redirects import add_aliases
 
 CREATED, UPDATED, UNCHANGED, CONFLICT, SKIPPED, FAILED = (
     "created",
@@ -547,6 +548,10 @@ class Importer:
                 _add_tags(post, tags)
             else:
                 post.tags.set(tags)
+            if post_data.redirects:
+                # Hugo ``aliases`` / Jekyll ``redirect_from``: the old addresses 301 here,
+                # committed with the post so a failure leaves neither.
+                add_aliases(post, post_data.redirects)
         self.tags.update((tag.name.lower(), tag) for tag in new_tags)
         outcome.post_id = post.pk
 

@@ -176,6 +176,14 @@ def test_preview_endpoint_renders_with_the_sites_renderer(admin_client):
     assert data["reading_minutes"] == 1
 
 
+def test_preview_endpoint_reports_a_body_the_renderer_refuses(admin_client):
+    """A body past the render limits gets the limit's reason as a 400, not a 500."""
+    response = admin_client.post(PREVIEW, {"body": ">" * 5000 + " deep"})
+    assert response.status_code == 400
+    assert "nest" in response.json()["error"].lower()
+    assert "no-store" in response["Cache-Control"]
+
+
 def test_preview_endpoint_refuses_get_anonymous_and_unprivileged(client):
     """Only staff who may add or change posts can use the preview endpoint."""
     assert client.post(PREVIEW, {"body": "x"}).status_code == 302  # to the login page

@@ -588,3 +588,30 @@ def test_queries_per_new_post_do_not_grow(tmp_path):
     five, ten = queries_for(5, "a"), queries_for(10, "b")
     per_post = (ten - five) / 5
     assert per_post <= 9, per_post
+
+
+def test_aliases_and_redirect_from_become_permanent_redirects(tmp_path, client):
+    """Hugo aliases and Jekyll redirect_from keep old addresses working (issue 5, item 5)."""
+    write(
+        tmp_path,
+        "hugo.md",
+        '+++\ntitle = "Moved"\ndate = 2021-01-02\nslug = "moved"\n'
+        'aliases = ["/2019/old-moved/", "/posts/older/"]\n+++\nBody\n',
+    )
+    write(
+        tmp_path,
+        "2020-05-06-jekyll.md",
+        "---\ntitle: Jekyll\nredirect_from:\n  - /blog/jekyll.html\n---\nBody\n",
+    )
+    assert import_posts([tmp_path]).ok
+    moved, jekyll = Post.objects.get(slug="moved"), Post.objects.get(slug="jekyll")
+    for old, post in [
+        ("/2019/old-moved/", moved),
+        ("/posts/older/", moved),
+        ("/blog/jekyll.html", jekyll),
+    ]:
+        response = client.get(old)
+        assert response.status_code == 301, old
+        assert response["Location"] == post.get_absolute_url()
+    # The keys are still kept with the post, for a lossless export.
+    assert moved.extra_front_matter["aliases"] == ["/2019/old-moved/", "/posts/older/"]

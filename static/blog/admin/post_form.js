@@ -28,15 +28,15 @@
           credentials: "same-origin",
           headers: { "X-CSRFToken": csrfToken(body.form) },
         });
-        if (!response.ok) throw new Error(response.status);
-        const result = await response.json();
+        const result = await response.json().catch(() => ({}));
+        if (!response.ok) throw new Error(result.error || `HTTP ${response.status}`);
         if (request !== latest) return; // an older answer arriving late
         // The HTML is blog.rendering.render_post's sanitized output.
         output.innerHTML = result.html;
         stats.textContent = `${result.word_count} words · ${result.reading_minutes} min read`;
         box.classList.remove("preview-failed");
       } catch (error) {
-        stats.textContent = "Preview failed; the post itself is unaffected.";
+        stats.textContent = `Preview failed (${error.message}); the post itself is unaffected.`;
         box.classList.add("preview-failed");
       }
     }
