@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -20,6 +19,7 @@ from taggit.forms import TagWidget
 from taggit.models import Tag
 
 from blog import revisions, sharing
+from blog.importer import post_fingerprint
 from blog.models import SHARE_LINK_DAYS, Post, Redirect, Revision, ShareLink
 from blog.redirects import tag_moved, target_url
 from blog.rendering import RenderLimitError, render_post
@@ -37,23 +37,13 @@ CONFLICT_MESSAGE = (
 )
 
 
-def fingerprint_function() -> Callable[[Post], str] | None:
-    """blog.importer's fingerprint of a post's importable fields, if the importer has one."""
-    try:
-        from blog.importer import post_fingerprint  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return post_fingerprint
-
-
 def divergence(post: Post) -> str:
     """Whether an imported post has been edited since its last import."""
     if not post.source_path:
         return "Not imported"
-    fingerprint = fingerprint_function()
-    if fingerprint is None or not post.imported_fingerprint:
+    if not post.imported_fingerprint:
         return "unknown"
-    if fingerprint(post) == post.imported_fingerprint:
+    if post_fingerprint(post) == post.imported_fingerprint:
         return "Same as the file"
     return "Edited since the import"
 
@@ -107,16 +97,17 @@ class ProvenanceFilter(admin.SimpleListFilter):
         imported = queryset.exclude(source_path="")
         if value == "imported":
             return imported
-        fingerprint = fingerprint_function()
-        if fingerprint is None:
-            return imported.none()
         # The fingerprint is computed in Python, so this scans the imported posts; it runs
         # only when an author picks the filter.
         want_diverged = value == "diverged"
         ids = [
             post.pk
             for post in imported.exclude(imported_fingerprint="").prefetch_related("tags")
-            if (fingerprint(post) != post.imported_fingerprint) == want_diverged
+            if (
+                post_fingerprint(post, [tag.name for tag in post.tags.all()])
+                != post.imported_fingerprint
+            )
+            == want_diverged
         ]
         return queryset.filter(pk__in=ids)
 
