@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import Browser, BrowserContext, Page
@@ -51,6 +52,10 @@ def corpus_posts() -> list:
     posts = []
     for i in range(POSTS):
         chunk = VECTORS[i * size : (i + 1) * size]
+        if connection.vendor == "postgresql":
+            # PostgreSQL cannot store NUL (the admin and the importer refuse it before it gets
+            # there); browsers read NUL as U+FFFD, so these vectors keep their meaning.
+            chunk = [vector.replace("\x00", "\ufffd") for vector in chunk]
         posts.append(
             make_post(
                 title=f"Corpus {i} <img src=x onerror=window.__xss=1><script>__xss=2</script>",
