@@ -188,6 +188,33 @@ def test_renaming_an_author_invalidates(client):
     assert "Ada Lovelace" in get(client, FEED).content.decode()
 
 
+def test_adding_an_existing_tag_invalidates(client):
+    """Tagging a post with a tag that already exists creates no Tag: the link alone counts."""
+    make_post(title="Other", tags=["python"])
+    post = make_post(title="Untagged yet")
+    get(client, tag_url("python"))
+    post.tags.add("python")
+    assert "Untagged yet" in get(client, tag_url("python")).content.decode()
+
+
+def test_deleting_a_tag_invalidates(client):
+    """A deleted tag's link disappears from cached post pages."""
+    post = make_post(tags=["python"])
+    assert tag_url("python") in get(client, post.get_absolute_url()).content.decode()
+    post.tags.get().delete()
+    assert tag_url("python") not in get(client, post.get_absolute_url()).content.decode()
+
+
+def test_deleting_an_author_invalidates(client):
+    """Deleting an author only nulls Post.author (no Post signal): the feed must drop the name."""
+    author = User.objects.create_user("leaver", first_name="Ada", last_name="Byron")
+    make_post(author=author)
+    get(client, FEED)
+    assert "Ada Byron" in get(client, FEED).content.decode()
+    author.delete()
+    assert "Ada Byron" not in get(client, FEED).content.decode()
+
+
 def test_logging_in_does_not_invalidate(client):
     """Only last_login changes when someone logs in: no page shows it."""
     make_post()
