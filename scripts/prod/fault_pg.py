@@ -32,11 +32,11 @@ from harness import (  # noqa: E402
     AppServer,
     Prober,
     app_env,
+    cleanup_keys,
     get,
     prepare,
     seed_posts,
 )
-from scaleout import cleanup_keys  # noqa: E402
 
 PG_CTLCLUSTER = "/usr/bin/pg_ctlcluster"
 PG_ISREADY = "/usr/bin/pg_isready"

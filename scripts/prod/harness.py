@@ -263,6 +263,16 @@ def ensure_admin(env: dict[str, str], username: str, password: str) -> None:
     manage(env, "shell", "-c", code)
 
 
+def cleanup_keys(redis_url: str, key_prefix: str) -> None:
+    """Deletes this run's keys (its own prefix), leaving everything else in the db alone."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"{key_prefix}:*", count=500))
+    if keys:
+        client.delete(*keys)
+
+
 def prepare(env: dict[str, str]) -> None:
     """What scripts/prod/run does before gunicorn: migrate and collect static files (without
     the manifest that collectstatic writes, DEBUG-off pages cannot name their stylesheet)."""

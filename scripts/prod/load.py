@@ -23,12 +23,12 @@ from harness import (  # noqa: E402
     DEFAULT_REDIS_URL,
     AppServer,
     app_env,
+    cleanup_keys,
     get,
     prepare,
     seed_posts,
     wrk,
 )
-from scaleout import cleanup_keys  # noqa: E402
 
 # What readers ask for: the home page, post pages, a tag page, the feed.
 PATHS = ["/", *(f"/posts/load-{n}/" for n in range(10)), "/tags/python/", "/feed.atom", "/?page=2"]

@@ -25,6 +25,7 @@ from harness import (  # noqa: E402
     AdminSession,
     AppServer,
     app_env,
+    cleanup_keys,
     ensure_admin,
     get,
     manage,
@@ -160,16 +161,6 @@ def prove(
         health = [get(url + "/health/").status for url in (a, b)]
         check("both servers healthy", health == [200, 200], str(health))
     return checks
-
-
-def cleanup_keys(redis_url: str, key_prefix: str) -> None:
-    """Deletes this run's keys (its own prefix), leaving everything else in the db alone."""
-    import redis
-
-    client = redis.Redis.from_url(redis_url)
-    keys = list(client.scan_iter(match=f"{key_prefix}:*", count=500))
-    if keys:
-        client.delete(*keys)
 
 
 def main() -> int:
