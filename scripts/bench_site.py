@@ -34,6 +34,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent / "prod"))
+
+from harness import cleanup_keys  # noqa: E402 - scripts/prod/harness.py, deletes our keys only
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = Path(os.environ.get("PYTHON", sys.executable))
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
@@ -532,7 +536,7 @@ def bench_database(
     finally:
         floor_server.stop()
     if "redis" in args.modes:
-        clear_redis_prefix(args.redis_url)
+        cleanup_keys(args.redis_url, REDIS_PREFIX)
 
 
 MODES = {
@@ -582,18 +586,6 @@ def run_mode(
         + ", ".join(f"{r:.0f} MiB" for r in rss)
     )
     db_summary[mode] = {"floor": floor, "pages": results, "worker_rss_mib": rss}
-
-
-def clear_redis_prefix(url: str) -> None:
-    """Delete the benchmark's own keys, and nothing else, from Redis."""
-    try:
-        import redis
-    except ImportError:
-        return
-    client = redis.Redis.from_url(url)
-    keys = list(client.scan_iter(f"{REDIS_PREFIX}:*"))
-    if keys:
-        client.delete(*keys)
 
 
 def reset_postgres(url: str) -> None:
