@@ -479,6 +479,16 @@ def test_imported_tags_are_searchable(tmp_path):
         assert Post.objects.get().search_vector is not None
 
 
+def test_a_new_tagged_post_computes_its_search_vector_once(tmp_path):
+    """Post.save() leaves the vector to the tag signal that follows it (PostgreSQL)."""
+    write(tmp_path, "a.md", "---\ntitle: A\ndate: 2020-01-01\ntags: [zebrafish]\n---\nx\n")
+    with CaptureQueriesContext(connection) as queries:
+        import_posts([tmp_path], workers=1)
+    updates = [q["sql"] for q in queries.captured_queries if 'SET "search_vector"' in q["sql"]]
+    assert len(updates) == (1 if uses_full_text_search() else 0)
+    assert [post.title for post in search_posts("zebrafish")] == ["A"]
+
+
 def test_body_is_kept_byte_for_byte_and_rendered_safely(tmp_path):
     """Liquid, shortcodes, raw HTML, math and hostile HTML: body verbatim, output sanitized."""
     body = (
