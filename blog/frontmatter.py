@@ -34,7 +34,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.text import slugify
 
-from blog.models import SLUG_MAX_LENGTH, validate_image_url
+from blog.models import FALLBACK_SLUG, SLUG_MAX_LENGTH, validate_image_url
 
 BOM = "\ufeff"
 MAX_VALUES = 10_000  # in one file's front matter
@@ -623,7 +623,9 @@ def map_front_matter(parsed: FrontMatter, source_path: str) -> PostData:
         if isinstance(link, str) and ":" not in link:  # ":title" is a pattern, not a name
             last = PurePosixPath(link.strip().strip("/")).name
             slug = _slugify(re.sub(r"\.html?$", "", last))
-    slug = slug or _name_slug(source_path) or _slugify(title)
+    # FALLBACK_SLUG as Post.save() would pick it: an empty slug here was stored as "post"
+    # and the next import took that difference for an author's edit (a false conflict).
+    slug = slug or _name_slug(source_path) or _slugify(title) or FALLBACK_SLUG
 
     redirects = []
     for name in REDIRECT_KEYS:
