@@ -90,11 +90,6 @@ class FrontMatter:
     data: dict[str, Any] = field(default_factory=dict)
     body: str = ""
 
-    @property
-    def body_line(self) -> int:
-        """The 1-based line of the file on which the body starts."""
-        return self.raw.count("\n") + 1
-
     def line_of(self, key: str) -> int | None:
         """The line on which ``key`` is written in the front matter, if it can be found."""
         pattern = re.compile(
