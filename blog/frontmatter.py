@@ -25,11 +25,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import PurePosixPath
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import yaml
 from dateutil import parser as dateutil_parser
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.text import slugify
@@ -307,10 +305,6 @@ class PostData:
 # --- mapping onto Post columns -----------------------------------------------------------
 
 
-def _site_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
 def parse_date(value: Any) -> datetime:
     """A timezone-aware datetime from a front-matter value; naive times are in TIME_ZONE.
 
@@ -326,7 +320,7 @@ def parse_date(value: Any) -> datetime:
 
 
 def _parse_date(value: Any) -> datetime:
-    zone = _site_zone()
+    zone = timezone.get_default_timezone()
     if isinstance(value, datetime):
         return value if timezone.is_aware(value) else value.replace(tzinfo=zone)
     if isinstance(value, date):
@@ -385,7 +379,7 @@ def _date_from_path(text: str) -> datetime | None:
         match = pattern.search(candidate)
         if match:
             try:
-                return datetime(*map(int, match.groups()), tzinfo=_site_zone())
+                return datetime(*map(int, match.groups()), tzinfo=timezone.get_default_timezone())
             except ValueError:
                 continue
     return None
