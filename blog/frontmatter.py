@@ -25,16 +25,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import PurePosixPath
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import yaml
 from dateutil import parser as dateutil_parser
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.text import slugify
 
-from blog.models import SLUG_MAX_LENGTH, validate_image_url
+from blog.models import FALLBACK_SLUG, SLUG_MAX_LENGTH, validate_image_url
 
 BOM = "\ufeff"
 MAX_VALUES = 10_000  # in one file's front matter
@@ -89,11 +87,6 @@ class FrontMatter:
     raw: str
     data: dict[str, Any] = field(default_factory=dict)
     body: str = ""
-
-    @property
-    def body_line(self) -> int:
-        """The 1-based line of the file on which the body starts."""
-        return self.raw.count("\n") + 1
 
     def line_of(self, key: str) -> int | None:
         """The line on which ``key`` is written in the front matter, if it can be found."""
@@ -312,10 +305,6 @@ class PostData:
 # --- mapping onto Post columns -----------------------------------------------------------
 
 
-def _site_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
 def parse_date(value: Any) -> datetime:
     """A timezone-aware datetime from a front-matter value; naive times are in TIME_ZONE.
 
@@ -331,7 +320,7 @@ def parse_date(value: Any) -> datetime:
 
 
 def _parse_date(value: Any) -> datetime:
-    zone = _site_zone()
+    zone = timezone.get_default_timezone()
     if isinstance(value, datetime):
         return value if timezone.is_aware(value) else value.replace(tzinfo=zone)
     if isinstance(value, date):
@@ -390,7 +379,7 @@ def _date_from_path(text: str) -> datetime | None:
         match = pattern.search(candidate)
         if match:
             try:
-                return datetime(*map(int, match.groups()), tzinfo=_site_zone())
+                return datetime(*map(int, match.groups()), tzinfo=timezone.get_default_timezone())
             except ValueError:
                 continue
     return None
@@ -623,7 +612,9 @@ def map_front_matter(parsed: FrontMatter, source_path: str) -> PostData:
         if isinstance(link, str) and ":" not in link:  # ":title" is a pattern, not a name
             last = PurePosixPath(link.strip().strip("/")).name
             slug = _slugify(re.sub(r"\.html?$", "", last))
-    slug = slug or _name_slug(source_path) or _slugify(title)
+    # FALLBACK_SLUG as Post.save() would pick it: an empty slug here was stored as "post"
+    # and the next import took that difference for an author's edit (a false conflict).
+    slug = slug or _name_slug(source_path) or _slugify(title) or FALLBACK_SLUG
 
     redirects = []
     for name in REDIRECT_KEYS:

@@ -542,6 +542,9 @@ class Importer:
         new_tags: list[Tag] = []
         # The post and its tags together: a failure or an interruption leaves neither.
         with transaction.atomic():
+            # _add_tags sends post_add, on which blog.search computes the vector: save()
+            # need not compute it first.
+            post._tags_follow = existing is None and bool(post_data.tags)
             post.save()
             tags = self._tag_objects(post_data.tags, new_tags)
             if existing is None:

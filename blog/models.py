@@ -217,7 +217,13 @@ class Post(models.Model):
         ) != self.body:
             self.render()
         super().save(*args, **kwargs)
-        if update_fields is None or {"title", "description", "body"} & set(update_fields):
+        # Skipped when the caller is about to add tags: blog.search refreshes the vector on
+        # that signal (the importer sets this, so a new post's vector is computed once).
+        tags_follow = getattr(self, "_tags_follow", False)
+        self._tags_follow = False
+        if not tags_follow and (
+            update_fields is None or {"title", "description", "body"} & set(update_fields)
+        ):
             # Imported here because blog.search builds its queries on Post. Tags are set
             # after a save: blog.search refreshes the vector again when they change.
             from blog.search import update_search_vectors

@@ -265,6 +265,16 @@ def test_slug_sources(tmp_path):
     }
 
 
+def test_title_without_a_slug_gets_the_fallback_slug_and_reimports_cleanly(tmp_path):
+    """A title slugify keeps nothing of, in a machine-named file: "post", then "post-2"."""
+    path = write(tmp_path, "000_536dfcec70e32c73.md", "---\ntitle: 🎉\ndate: 2020-01-01\n---\nx\n")
+    write(tmp_path, "000_636dfcec70e32c73.md", "---\ntitle: 🎈\ndate: 2020-01-01\n---\nx\n")
+    result = import_posts([tmp_path], workers=1)
+    assert [item.slug for item in result.outcomes] == ["post", "post-2"]
+    path.write_text("---\ntitle: 🎉\ndate: 2020-01-01\n---\nchanged\n")
+    assert import_posts([tmp_path], workers=1).counts["updated"] == 1
+
+
 def test_language_variants_do_not_collide(tmp_path):
     """post.en.md, post.ja.md and post-ja.md are three posts with three slugs."""
     for name in ("post.en.md", "post.ja.md", "post-fr.md", "post.md"):
@@ -477,6 +487,16 @@ def test_imported_tags_are_searchable(tmp_path):
     assert [post.title for post in search_posts("zebrafish")] == ["A"]
     if uses_full_text_search():
         assert Post.objects.get().search_vector is not None
+
+
+def test_a_new_tagged_post_computes_its_search_vector_once(tmp_path):
+    """Post.save() leaves the vector to the tag signal that follows it (PostgreSQL)."""
+    write(tmp_path, "a.md", "---\ntitle: A\ndate: 2020-01-01\ntags: [zebrafish]\n---\nx\n")
+    with CaptureQueriesContext(connection) as queries:
+        import_posts([tmp_path], workers=1)
+    updates = [q["sql"] for q in queries.captured_queries if 'SET "search_vector"' in q["sql"]]
+    assert len(updates) == (1 if uses_full_text_search() else 0)
+    assert [post.title for post in search_posts("zebrafish")] == ["A"]
 
 
 def test_body_is_kept_byte_for_byte_and_rendered_safely(tmp_path):

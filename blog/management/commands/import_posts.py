@@ -97,20 +97,20 @@ class Command(BaseCommand):
         self.done += 1
         line = None
         if outcome.outcome == FAILED:
-            line = self.style.ERROR(f"{outcome}")
+            line = self.style.ERROR(str(outcome))
         elif outcome.outcome == CONFLICT:
-            line = self.style.WARNING(f"{outcome}")
+            line = self.style.WARNING(str(outcome))
         elif self.verbosity >= 2:
             line = (
                 f"{outcome.outcome:9} {outcome}"
                 if outcome.outcome == SKIPPED
-                else (f"{outcome.outcome:9} {outcome.path} -> {outcome.slug}")
+                else f"{outcome.outcome:9} {outcome.path} -> {outcome.slug}"
             )
             for note in outcome.notes:
                 line += f"\n          {outcome.path}: {note}"
         elif self.verbosity >= 1 and outcome.notes:
             line = "\n".join(f"{outcome.path}: {note}" for note in outcome.notes)
-        if line and (outcome.outcome in (FAILED, CONFLICT) or self.verbosity >= 1):
+        if line:  # failures and conflicts always have one; the rest only from -v 1
             if self.bar:
                 self.stdout.write("\r\033[K", ending="")
             self.stdout.write(line)
