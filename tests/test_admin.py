@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blog.models import Post
+from blog.rendering import render_post
 from tests.admin_forms import form_data
 from tests.factories import make_post, make_staff
 
@@ -277,6 +278,36 @@ def test_a_save_without_changes_keeps_no_revision(admin_client):
     post = make_post(publish_date=timezone.now().replace(microsecond=0))
     assert admin_client.post(change_url(post), form_data(post)).status_code == 302
     assert not post.revisions.exists()
+
+
+def test_a_body_the_renderer_refuses_is_a_form_error_not_a_500(admin_client):
+    post = make_post(body="Before.")
+    response = admin_client.post(change_url(post), form_data(post, body=">" * 5000 + " deep"))
+    assert response.status_code == 200
+    assert "nest" in str(response.context["adminform"].form.errors["body"]).lower()
+    post.refresh_from_db()
+    assert post.body == "Before."
+
+
+def test_a_save_renders_the_body_once(admin_client, monkeypatch):
+    """The form renders to check the limits; the save reuses that rendering."""
+    import blog.admin
+    import blog.models
+
+    calls = []
+
+    def counting(text):
+        calls.append(text)
+        return render_post(text)
+
+    monkeypatch.setattr(blog.admin, "render_post", counting)
+    monkeypatch.setattr(blog.models, "render_post", counting)
+    post = make_post(body="Before.")
+    calls.clear()
+    assert admin_client.post(change_url(post), form_data(post, body="*After*.")).status_code == 302
+    assert calls == ["*After*."]
+    post.refresh_from_db()
+    assert post.body_html == "<p><em>After</em>.</p>"
 
 
 # --- slug changes through the admin ---
