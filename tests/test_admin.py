@@ -369,6 +369,21 @@ def test_merging_into_a_tag_then_merging_that_collapses_the_chain(client):
     assert client.get("/tags/b/")["Location"] == "/tags/c/"
 
 
+def test_merge_tags_counts_posts_in_queries_that_do_not_grow(django_assert_max_num_queries):
+    from taggit.models import Tag, TaggedItem
+
+    from blog.tags import merge_tags
+
+    make_post(tags=["py", "python"])
+    for _ in range(30):
+        make_post(tags=["py"])
+    py, python = Tag.objects.get(name="py"), Tag.objects.get(name="python")
+    # Moving the 30 posts' tags is one UPDATE, not a query or two per post.
+    with django_assert_max_num_queries(40):  # 34 today; a query per post would be 90+
+        assert merge_tags(python, [py]) == 31
+    assert TaggedItem.objects.filter(tag=python).count() == 31
+
+
 def test_merge_needs_two_tags(admin_client):
     from taggit.models import Tag
 
