@@ -147,10 +147,18 @@ class PostAdminForm(forms.ModelForm):
         """Refuse a body the renderer would refuse on save, with its reason, not a 500."""
         body = self.cleaned_data["body"]
         try:
-            render_post(body)
+            self._rendered = (body, render_post(body))
         except RenderLimitError as error:
             raise ValidationError(str(error)) from error
         return body
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        # The body is now on the instance: hand it the rendering clean_body made, so
+        # Post.save() does not render the same body again.
+        body, rendered = getattr(self, "_rendered", (None, None))
+        if rendered is not None and body == self.instance.body:
+            self.instance.render(rendered)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import Tag
 
-from blog.rendering import WORDS_PER_MINUTE, render_post
+from blog.rendering import WORDS_PER_MINUTE, Rendered, render_post
 
 SLUG_MAX_LENGTH = 200
 # Used when a title has nothing slugify can keep (e.g. only punctuation or emoji).
@@ -270,9 +270,14 @@ class Post(models.Model):
     def summary(self) -> str:
         return self.description or self.excerpt
 
-    def render(self) -> None:
-        """Fill the stored HTML, excerpt and word count from the Markdown body."""
-        rendered = render_post(self.body)
+    def render(self, rendered: Rendered | None = None) -> None:
+        """Fill the stored HTML, excerpt and word count from the Markdown body.
+
+        ``rendered`` is ``render_post(self.body)`` when the caller already has it (the
+        admin form renders to check the limits), so the body is not rendered twice.
+        """
+        if rendered is None:
+            rendered = render_post(self.body)
         self.body_html = rendered.html
         self.excerpt = rendered.excerpt
         self.word_count = rendered.word_count

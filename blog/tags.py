@@ -20,19 +20,23 @@ def merge_tags(survivor: Tag, others: Iterable[Tag]) -> int:
     of distinct posts that now carry ``survivor`` through the merge.
     """
     touched: set[int] = set()
+    # What already carries the survivor: those items of a merged tag would be duplicates.
+    carried = set(
+        TaggedItem.objects.filter(tag=survivor).values_list("content_type_id", "object_id")
+    )
     for tag in others:
         if tag.pk == survivor.pk:
             continue
-        for item in TaggedItem.objects.filter(tag=tag):
-            touched.add(item.object_id)
-            duplicate = TaggedItem.objects.filter(
-                tag=survivor, content_type_id=item.content_type_id, object_id=item.object_id
-            ).exists()
-            if duplicate:
-                item.delete()
-            else:
-                item.tag = survivor
-                item.save(update_fields=["tag"])
+        items = TaggedItem.objects.filter(tag=tag).values_list("pk", "content_type_id", "object_id")
+        duplicates, moved = [], []
+        for pk, content_type_id, object_id in items:
+            key = (content_type_id, object_id)
+            (duplicates if key in carried else moved).append(pk)
+            carried.add(key)
+            touched.add(key[1])
+        TaggedItem.objects.filter(pk__in=duplicates).delete()
+        # update() sends no post_save; the page cache is still dropped by tag.delete() below.
+        TaggedItem.objects.filter(pk__in=moved).update(tag=survivor)
         Redirect.objects.filter(tag=tag).update(tag=survivor)
         old_slug = tag.slug
         tag.delete()

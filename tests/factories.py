@@ -37,3 +37,34 @@ def make_staff(username: str = "editor", *, can_change_posts: bool = True) -> Us
             )
         )
     return user
+
+
+def make_zebra_posts(*, secret: str = "", future_in: timedelta = timedelta(days=1)) -> dict:
+    """Two published posts, a draft and a future-dated post sharing a tag, a month and a word.
+
+    A leak shows up as an extra post, tag, count or link. ``secret`` goes in the hidden posts'
+    description and body, for searches that must not find them.
+    """
+    now = timezone.now()
+    hidden = {"description": f"{secret} description", "body": f"{secret} body"} if secret else {}
+    return {
+        "older": make_post(
+            title="Zebra older", publish_date=now - timedelta(days=3), tags=["zebra", "shared"]
+        ),
+        "newer": make_post(
+            title="Zebra newer", publish_date=now - timedelta(days=1), tags=["zebra"]
+        ),
+        "draft": make_post(
+            title="Zebra draft",
+            draft=True,
+            publish_date=now - timedelta(days=2),
+            tags=["zebra", "shared", "draft-only"],
+            **hidden,
+        ),
+        "future": make_post(
+            title="Zebra future",
+            publish_date=now + future_in,
+            tags=["zebra", "shared", "future-only"],
+            **hidden,
+        ),
+    }

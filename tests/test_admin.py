@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blog.models import Post
+from blog.rendering import render_post
 from tests.admin_forms import form_data
 from tests.factories import make_post, make_staff
 
@@ -279,6 +280,36 @@ def test_a_save_without_changes_keeps_no_revision(admin_client):
     assert not post.revisions.exists()
 
 
+def test_a_body_the_renderer_refuses_is_a_form_error_not_a_500(admin_client):
+    post = make_post(body="Before.")
+    response = admin_client.post(change_url(post), form_data(post, body=">" * 5000 + " deep"))
+    assert response.status_code == 200
+    assert "nest" in str(response.context["adminform"].form.errors["body"]).lower()
+    post.refresh_from_db()
+    assert post.body == "Before."
+
+
+def test_a_save_renders_the_body_once(admin_client, monkeypatch):
+    """The form renders to check the limits; the save reuses that rendering."""
+    import blog.admin
+    import blog.models
+
+    calls = []
+
+    def counting(text):
+        calls.append(text)
+        return render_post(text)
+
+    monkeypatch.setattr(blog.admin, "render_post", counting)
+    monkeypatch.setattr(blog.models, "render_post", counting)
+    post = make_post(body="Before.")
+    calls.clear()
+    assert admin_client.post(change_url(post), form_data(post, body="*After*.")).status_code == 302
+    assert calls == ["*After*."]
+    post.refresh_from_db()
+    assert post.body_html == "<p><em>After</em>.</p>"
+
+
 # --- slug changes through the admin ---
 
 
@@ -336,6 +367,21 @@ def test_merging_into_a_tag_then_merging_that_collapses_the_chain(client):
     merge_tags(c, [b])
     assert client.get("/tags/a/")["Location"] == "/tags/c/"
     assert client.get("/tags/b/")["Location"] == "/tags/c/"
+
+
+def test_merge_tags_counts_posts_in_queries_that_do_not_grow(django_assert_max_num_queries):
+    from taggit.models import Tag, TaggedItem
+
+    from blog.tags import merge_tags
+
+    make_post(tags=["py", "python"])
+    for _ in range(30):
+        make_post(tags=["py"])
+    py, python = Tag.objects.get(name="py"), Tag.objects.get(name="python")
+    # Moving the 30 posts' tags is one UPDATE, not a query or two per post.
+    with django_assert_max_num_queries(40):  # 34 today; a query per post would be 90+
+        assert merge_tags(python, [py]) == 31
+    assert TaggedItem.objects.filter(tag=python).count() == 31
 
 
 def test_merge_needs_two_tags(admin_client):

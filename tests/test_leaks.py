@@ -17,7 +17,7 @@ from django.contrib.auth.models import Permission, User
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import make_post, make_staff
+from tests.factories import make_staff, make_zebra_posts
 
 pytestmark = pytest.mark.django_db
 
@@ -27,27 +27,7 @@ HIDDEN_MARKERS = ["Zebra draft", "Zebra future", "draft-only", "future-only", SE
 
 @pytest.fixture
 def posts():
-    now = timezone.now()
-    public = make_post(
-        title="Zebra public", publish_date=now - timedelta(days=3), tags=["zebra", "shared"]
-    )
-    later = make_post(title="Zebra later", publish_date=now - timedelta(days=1), tags=["zebra"])
-    draft = make_post(
-        title="Zebra draft",
-        description=f"{SECRET} description",
-        body=f"{SECRET} body",
-        draft=True,
-        publish_date=now - timedelta(days=2),
-        tags=["zebra", "shared", "draft-only"],
-    )
-    future = make_post(
-        title="Zebra future",
-        description=f"{SECRET} description",
-        body=f"{SECRET} body",
-        publish_date=now + timedelta(hours=2),
-        tags=["zebra", "shared", "future-only"],
-    )
-    return {"public": public, "later": later, "draft": draft, "future": future}
+    return make_zebra_posts(secret=SECRET, future_in=timedelta(hours=2))
 
 
 def _user_with(username: str, codenames: list[str], *, is_staff: bool) -> User:
@@ -81,12 +61,12 @@ def assert_no_hidden(content: bytes) -> None:
 
 
 def public_urls(posts) -> list[str]:
-    when = timezone.localtime(posts["public"].publish_date)
+    when = timezone.localtime(posts["older"].publish_date)
     return [
         reverse("blog:post_list"),
         reverse("blog:post_list") + "?page=1",
-        posts["public"].get_absolute_url(),
-        posts["later"].get_absolute_url(),
+        posts["older"].get_absolute_url(),
+        posts["newer"].get_absolute_url(),
         reverse("blog:tag_list"),
         reverse("blog:tag_detail", args=["zebra"]),
         reverse("blog:tag_detail", args=["shared"]),
@@ -155,7 +135,7 @@ def test_tag_index_form_cannot_reach_hidden_tags(visitor, posts):
 
 def test_related_and_neighbours_skip_hidden_posts(visitor, posts):
     """Related posts and previous/next never point at a hidden post."""
-    for key in ("public", "later"):
+    for key in ("older", "newer"):
         context = visitor.get(posts[key].get_absolute_url()).context
         shown = [p.title for p in context["related_posts"]]
         shown += [p.title for p in (context["previous_post"], context["next_post"]) if p]

@@ -4,14 +4,12 @@ Each test runs with a draft and a future-dated post that share a tag, a month an
 word with a published post, so a leak shows up as an extra post, tag, count or link.
 """
 
-from datetime import timedelta
-
 import feedparser
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import make_post
+from tests.factories import make_zebra_posts
 
 pytestmark = pytest.mark.django_db
 
@@ -20,24 +18,7 @@ HIDDEN_TITLES = {"Zebra draft", "Zebra future"}
 
 @pytest.fixture
 def posts():
-    """Two published posts, a draft and a future-dated post, all about zebras."""
-    now = timezone.now()
-    older = make_post(
-        title="Zebra older", publish_date=now - timedelta(days=3), tags=["zebra", "shared"]
-    )
-    newer = make_post(title="Zebra newer", publish_date=now - timedelta(days=1), tags=["zebra"])
-    draft = make_post(
-        title="Zebra draft",
-        draft=True,
-        publish_date=now - timedelta(days=2),
-        tags=["zebra", "shared", "draft-only"],
-    )
-    future = make_post(
-        title="Zebra future",
-        publish_date=now + timedelta(days=1),
-        tags=["zebra", "shared", "future-only"],
-    )
-    return {"older": older, "newer": newer, "draft": draft, "future": future}
+    return make_zebra_posts()
 
 
 def assert_no_hidden(content: str) -> None:
