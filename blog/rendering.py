@@ -203,11 +203,18 @@ def _time_limit(seconds: float) -> Iterator[None]:
     is where Python-Markdown's slow paths are. An exception that lands in a garbage-collector
     callback or ``__del__`` is swallowed there, so it is raised again every 50 ms until the
     block has left. The lock makes "finished" and "raise" exclusive: nothing is raised once
-    the block is done, and one raised but not yet delivered is cancelled.
+    the block is done.
+
+    A timeout raised but not yet delivered when the block finishes is taken delivery of here,
+    never cancelled: cancelling (``PyThreadState_SetAsyncExc`` with NULL) leaves CPython 3.11's
+    eval breaker set for good, and then any tracer or profiler (coverage, cProfile, a debugger,
+    hypothesis's explain phase) loops forever at the next function call. Renders that finish
+    in time never touch the thread state at all.
     """
     thread_id = threading.get_ident()
     lock = threading.Lock()
     done = threading.Event()
+    raised = threading.Event()
 
     def expire() -> None:
         if done.wait(seconds):
@@ -217,15 +224,16 @@ def _time_limit(seconds: float) -> Iterator[None]:
                 if done.is_set():
                     return
                 _set_async_exception(thread_id, _RenderTimeout)
+                raised.set()
             if done.wait(0.05):
                 return
 
     def stop() -> None:
         with lock:
             done.set()
-            _set_async_exception(thread_id, None)  # drop one raised but not yet delivered
 
     watchdog = threading.Thread(target=expire, name="render-time-limit", daemon=True)
+    timed_out = False
     try:
         watchdog.start()
         try:
@@ -233,18 +241,36 @@ def _time_limit(seconds: float) -> Iterator[None]:
         finally:
             stop()
     except _RenderTimeout:
-        # Delivered in the block, or in the first stop() before it could finish: stop again.
-        stop()
+        timed_out = True
+    # The exception can also land in stop() (before it finished) or on the way here.
+    while True:
+        try:
+            stop()
+            if raised.is_set():
+                _take_delivery()
+            break
+        except _RenderTimeout:
+            timed_out = True
+    if timed_out or raised.is_set():
         raise RenderLimitError(
             f"Rendering took longer than {seconds:g} seconds and was stopped; "
             "the body is too large or too deeply nested."
-        ) from None
+        )
 
 
-def _set_async_exception(thread_id: int, exception: type[BaseException] | None) -> None:
-    """Raise ``exception`` in the thread at its next bytecode (``None`` cancels a pending one)."""
+def _take_delivery() -> None:
+    """Let a pending asynchronous exception be delivered, and catch it (loops check for it)."""
+    try:
+        for _ in range(100):
+            pass
+    except _RenderTimeout:
+        pass
+
+
+def _set_async_exception(thread_id: int, exception: type[BaseException]) -> None:
+    """Raise ``exception`` in the thread at its next bytecode."""
     ctypes.pythonapi.PyThreadState_SetAsyncExc(
-        ctypes.c_ulong(thread_id), ctypes.py_object(exception) if exception else None
+        ctypes.c_ulong(thread_id), ctypes.py_object(exception)
     )
 
 

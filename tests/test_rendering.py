@@ -1,3 +1,5 @@
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -256,3 +258,31 @@ class TableOfContentsTests(SimpleTestCase):
         self.assertEqual(
             render_post("Word[^1] here.\n\n[^1]: The note.").text, "Word here. The note."
         )
+
+
+class TimeLimitTests(SimpleTestCase):
+    def test_rendering_under_a_tracer_does_not_hang(self):
+        """With a tracer on (coverage, a debugger, cProfile), renders and a timeout finish."""
+        script = """
+import sys
+sys.settrace(lambda *args: None)
+from blog import rendering
+for _ in range(3):
+    rendering.render_post("quick *one*")
+rendering.RENDER_TIME_LIMIT = 0.2
+try:
+    rendering.render_post("[" * 40_000)
+except rendering.RenderLimitError:
+    pass
+rendering.render_post("after the timeout")
+print("finished")
+"""
+        result = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=settings.BASE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        self.assertEqual(result.stdout.strip(), "finished", result.stderr)
