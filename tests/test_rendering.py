@@ -114,6 +114,20 @@ class HostileInputTests(SimpleTestCase):
         self.assertNotIn("<svg", html)
         self.assertNotIn("<script", html)
 
+    def test_unknown_tag_inside_an_attribute_keeps_its_meaning(self):
+        """Escaping unknown tags leaves attribute values saying what they said."""
+        self.assertRenders(
+            '<abbr title="<video> & more">AV</abbr>',
+            '<p><abbr title="&lt;video&gt; &amp; more">AV</abbr></p>',
+        )
+
+    def test_scheme_hidden_by_whitespace_is_dropped(self):
+        """A tab (expanded to spaces by Markdown) or a newline cannot smuggle javascript:."""
+        for url in ["javas\tcript:alert(1)", "java&#10;script:alert(1)"]:
+            with self.subTest(url=url):
+                self.assertRenders(f'<a href="{url}">x</a>', "<p><a>x</a></p>")
+        self.assertRenders("[x](#fn:1)", '<p><a href="#fn:1">x</a></p>')
+
     def test_html_comment_is_removed(self):
         """Comments (conditional-comment tricks included) are dropped."""
         self.assertRenders("a <!--[if IE]><script>alert(1)</script><![endif]--> b", "<p>a  b</p>")
