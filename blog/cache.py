@@ -34,8 +34,10 @@ import hashlib
 import logging
 import re
 import secrets
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -140,6 +142,28 @@ def _publish() -> None:
         _warn("Could not invalidate the page cache", error)
 
 
+class _Batch(threading.local):
+    depth = 0
+    owed = False
+
+
+_batch = _Batch()
+
+
+@contextmanager
+def batched_invalidation() -> Iterator[None]:
+    """Writes in the block invalidate the page cache once, at its end, not once per row (the
+    importer saves a hundred posts and their tags in one transaction)."""
+    _batch.depth += 1
+    try:
+        yield
+    finally:
+        _batch.depth -= 1
+        if not _batch.depth and _batch.owed:
+            _batch.owed = False
+            invalidate_pages()
+
+
 def invalidate_pages() -> None:
     """Make every cached page stale: now, and again once the current transaction commits.
 
@@ -149,6 +173,9 @@ def invalidate_pages() -> None:
     transaction, however many posts and tags it changed). Call this after writes that send no
     signals (``QuerySet.update()``, ``bulk_create()``, raw SQL).
     """
+    if _batch.depth:
+        _batch.owed = True
+        return
     _publish()
     connection = transaction.get_connection()
     if connection.in_atomic_block and not any(

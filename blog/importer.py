@@ -40,6 +40,7 @@ from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
 from blog import frontmatter
+from blog.cache import batched_invalidation
 from blog.frontmatter import (
     COVER_KEYS,
     DATE_KEYS,
@@ -54,6 +55,7 @@ from blog.frontmatter import (
 )
 from blog.models import Post
 from blog.redirects import add_aliases
+from blog.search import batched_updates
 
 CREATED, UPDATED, UNCHANGED, CONFLICT, SKIPPED, FAILED = (
     "created",
@@ -344,7 +346,10 @@ class Importer:
                 # commit per post costs a disk flush. An interruption rolls back only the
                 # batch in progress, and a rerun picks up from there.
                 with transaction.atomic() if not self.dry_run else nullcontext():
-                    more = self._batch(files, window)
+                    # The page cache is invalidated and search vectors are computed once per
+                    # batch, not for every post and tag list written.
+                    with batched_invalidation(), batched_updates():
+                        more = self._batch(files, window)
         finally:
             if self.pool is not None:
                 self.pool.terminate()
@@ -542,9 +547,6 @@ class Importer:
         new_tags: list[Tag] = []
         # The post and its tags together: a failure or an interruption leaves neither.
         with transaction.atomic():
-            # _add_tags sends post_add, on which blog.search computes the vector: save()
-            # need not compute it first.
-            post._tags_follow = existing is None and bool(post_data.tags)
             post.save()
             tags = self._tag_objects(post_data.tags, new_tags)
             if existing is None:
@@ -586,23 +588,21 @@ class Importer:
         """
         if existing is not None and re.fullmatch(rf"{re.escape(wanted)}(-\d+)?", existing.slug):
             return existing.slug  # a published address stays stable
-        others = Post.objects.filter(slug__startswith=wanted).order_by()
+        others = Post.objects.order_by()
         if existing is not None:
             others = others.exclude(pk=existing.pk)
-        rows = list(others.values_list("pk", "slug", "source_path"))
-        if post_data is not None and fields is not None:
-            for pk, slug, source_path in rows:
-                if slug == wanted and not source_path:
-                    post = Post.objects.get(pk=pk)
-                    if fingerprint({**fields, "slug": slug}, post_data.tags) == post_fingerprint(
-                        post
-                    ):
-                        outcome.outcome, outcome.post_id, outcome.slug = UNCHANGED, pk, slug
-                        return slug
-        taken = {slug for _, slug, _ in rows}
-        taken |= {slug for slug in self.claimed_slugs if slug.startswith(wanted)}
+        # Exact lookups on the slug's unique index, one per candidate: SQLite cannot use an
+        # index for startswith (LIKE … ESCAPE), and scanned every post for every file.
+        holder = _first(others.filter(slug=wanted).only("pk", "source_path"))
+        if holder is not None and not holder.source_path and post_data is not None and fields:
+            post = Post.objects.get(pk=holder.pk)
+            if fingerprint({**fields, "slug": wanted}, post_data.tags) == post_fingerprint(post):
+                outcome.outcome, outcome.post_id, outcome.slug = UNCHANGED, holder.pk, wanted
+                return wanted
         slug, n = wanted, 2
-        while slug in taken:
+        while slug in self.claimed_slugs or (
+            holder is not None if slug == wanted else others.filter(slug=slug).exists()
+        ):
             slug, n = f"{wanted}-{n}", n + 1
         if slug != wanted:
             outcome.notes.append(f"slug {wanted!r} is taken: used {slug!r}")

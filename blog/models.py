@@ -192,6 +192,10 @@ class Post(models.Model):
                 condition=models.Q(draft=False),
                 name="post_public_by_date",
             ),
+            # The importer looks every file up by its source path. SQLite uses the partial
+            # unique index below only when a query repeats its condition, so each lookup
+            # scanned the table (O(n²) over an import of 10,000 files).
+            models.Index(fields=["source_path"], name="post_source_path"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -217,18 +221,13 @@ class Post(models.Model):
         ) != self.body:
             self.render()
         super().save(*args, **kwargs)
-        # Skipped when the caller is about to add tags: blog.search refreshes the vector on
-        # that signal (the importer sets this, so a new post's vector is computed once).
-        tags_follow = getattr(self, "_tags_follow", False)
-        self._tags_follow = False
-        if not tags_follow and (
-            update_fields is None or {"title", "description", "body"} & set(update_fields)
-        ):
+        if update_fields is None or {"title", "description", "body"} & set(update_fields):
             # Imported here because blog.search builds its queries on Post. Tags are set
-            # after a save: blog.search refreshes the vector again when they change.
-            from blog.search import update_search_vectors
+            # after a save: blog.search refreshes the vector again when they change (once,
+            # inside blog.search.batched_updates(), as the importer does).
+            from blog.search import refresh_search_vector
 
-            update_search_vectors(Post.objects.filter(pk=self.pk))
+            refresh_search_vector(self.pk)
         if old_slug and old_slug != self.slug:
             from blog.redirects import slug_changed
 

@@ -13,7 +13,9 @@ highlighted text is escaped like any other text before ``<mark>`` is put around 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
@@ -192,6 +194,38 @@ def update_search_vectors(posts: QuerySet[Post]) -> int:
     return posts.update(search_vector=search_vector())
 
 
+class _Batch(threading.local):
+    pks: set[int] | None = None
+
+
+_batch = _Batch()
+
+
+def refresh_search_vector(pk: int) -> None:
+    """Recompute one post's vector now, or at the end of the ``batched_updates()`` block."""
+    if _batch.pks is not None:
+        _batch.pks.add(pk)
+    else:
+        update_search_vectors(Post.objects.filter(pk=pk))
+
+
+@contextmanager
+def batched_updates() -> Iterator[None]:
+    """Saves and tag changes in the block refresh their posts' vectors in one UPDATE at its
+    end (the importer writes a hundred posts in a transaction: one statement, not 200)."""
+    if _batch.pks is not None:  # already in a batch: the outer one updates
+        yield
+        return
+    _batch.pks = set()
+    try:
+        yield
+        pks = sorted(_batch.pks)
+    finally:
+        _batch.pks = None
+    if pks:
+        update_search_vectors(Post.objects.filter(pk__in=pks))
+
+
 # Taggit changes tags after Post.save() and outside it, so the vector follows the signals
 # taggit sends: tags added to, removed from or cleared on a post, and a tag renamed.
 
@@ -199,7 +233,7 @@ def update_search_vectors(posts: QuerySet[Post]) -> int:
 @receiver(m2m_changed, sender=TaggedItem)
 def _tags_changed(sender, instance, action: str, **kwargs) -> None:
     if isinstance(instance, Post) and action in {"post_add", "post_remove", "post_clear"}:
-        update_search_vectors(Post.objects.filter(pk=instance.pk))
+        refresh_search_vector(instance.pk)
 
 
 @receiver(post_save, sender=Tag)

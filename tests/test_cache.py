@@ -135,6 +135,22 @@ def test_a_new_post_invalidates(client):
     assert "Second" in get(client, HOME).content.decode()
 
 
+def test_a_batch_of_writes_invalidates_once_at_its_end(client, django_assert_num_queries):
+    """Inside batched_invalidation() saves publish no version; its end publishes one, and the
+    pages cached before it are misses again."""
+    make_post(title="First")
+    get(client, HOME)
+    with page_cache.batched_invalidation():
+        with django_assert_num_queries(0):
+            page_cache.invalidate_pages()
+        make_post(title="Second")
+        make_post(title="Third", tags=["x"])
+        version = ContentVersion.objects.get(pk=1).version
+    assert ContentVersion.objects.get(pk=1).version != version
+    content = get(client, HOME).content.decode()
+    assert "Second" in content and "Third" in content
+
+
 def test_deleting_a_post_invalidates(client):
     """A deleted post disappears from cached pages."""
     keep, gone = make_post(title="Keeper"), make_post(title="Goner")

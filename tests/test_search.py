@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -225,3 +226,21 @@ def test_update_search_index_command_refreshes_all_vectors(client):
     assert results(client, "walrus") == []
     call_command("update_search_index", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert results(client, "walrus") == ["Walrus"]
+
+
+@postgres_only
+def test_batched_updates_compute_each_vector_once_at_the_end():
+    """Saves and tag changes inside batched_updates() refresh their vectors in one UPDATE."""
+    with CaptureQueriesContext(connection) as queries:
+        with search.batched_updates():
+            posts = [make_post(title=f"Walrus {n}", tags=["tusk", "sea"]) for n in range(3)]
+            assert Post.objects.filter(search_vector__isnull=False).count() == 0
+    updates = [q["sql"] for q in queries.captured_queries if 'SET "search_vector"' in q["sql"]]
+    assert len(updates) == 1
+    assert sorted(p.title for p in search.search_posts("tusk")) == [p.title for p in posts]
+
+
+def test_without_a_batch_a_save_refreshes_its_vector_at_once():
+    """Outside a batch, a saved post is searchable straight away (both backends)."""
+    make_post(title="Narwhal", tags=["horn"])
+    assert [p.title for p in search.search_posts("horn")] == ["Narwhal"]
