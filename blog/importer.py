@@ -24,9 +24,10 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -40,7 +41,7 @@ from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
 from blog import frontmatter
-from blog.cache import batched_invalidation
+from blog.cache import batched_invalidation, invalidate_pages
 from blog.frontmatter import (
     COVER_KEYS,
     DATE_KEYS,
@@ -55,7 +56,7 @@ from blog.frontmatter import (
 )
 from blog.models import Post
 from blog.redirects import add_aliases
-from blog.search import batched_updates
+from blog.search import batched_updates, refresh_search_vector
 
 CREATED, UPDATED, UNCHANGED, CONFLICT, SKIPPED, FAILED = (
     "created",
@@ -258,6 +259,12 @@ PARALLEL_AFTER = 16
 WINDOW_PER_WORKER = 8
 BATCH_SIZE = 100
 BATCH_SECONDS = 2.0
+# New posts are written together, up to GROUP_SIZE at a time: one INSERT for the posts and one
+# for their tags, in one savepoint (one by one, each in its own, if the group fails). Existing
+# posts are looked up for LOOKUP_CHUNK files at a time. Per-post round trips were most of a
+# PostgreSQL import's time once rendering ran in parallel.
+GROUP_SIZE = 50
+LOOKUP_CHUNK = 32
 RENDERED_FIELDS = ("body_html", "excerpt", "word_count", "body_text", "toc_html")
 
 
@@ -305,7 +312,25 @@ class _Job:
     path: Path
     existing: Post | None = None
     source_hash: str = ""
+    data: bytes = b""  # the file, until it is handed to a worker
+    markdown: bool = False
     pending: Any = None  # a worker's AsyncResult, or a Prepared made here
+
+
+@dataclass
+class _Create:
+    """A new post's file, mapped and rendered, waiting to be settled and written with the
+    next group."""
+
+    job: _Job
+    post_data: PostData
+    fields: dict[str, Any]
+    rendered: dict[str, Any]
+    post: Post | None = None
+
+
+class _LookUp:
+    """``Importer._slug``'s marker for "the caller did not look the slug's holder up"."""
 
 
 class Importer:
@@ -333,10 +358,16 @@ class Importer:
         self.pool = None
         self.pool_refused = False
         self.to_render = 0
+        self.ahead: deque[_Job] = deque()  # checked and looked up, not yet handed out
+        self.window: deque[_Job] = deque()  # handed out, in file order, not yet finished
+        self.creates: list[_Create] = []
+        # Outcomes wait for the new posts before them to be written: reported in file order,
+        # and only once a write has really succeeded.
+        self.unreported: list[FileOutcome] = []
 
     def run(self, paths: Iterable[str | os.PathLike]) -> ImportResult:
         files = iter_files(paths)
-        window: deque[_Job] = deque()
+        window = self.window
         try:
             more = True
             while more:
@@ -362,12 +393,11 @@ class Importer:
         started = time.monotonic()
         while finished < BATCH_SIZE and time.monotonic() - started < BATCH_SECONDS:
             if self._pool_wanted():
+                self._flush()
                 return True  # commit, then fork the workers outside any transaction
-            job = None
-            for root, path in files:
-                job = self._start(root, path)
-                break
+            job = self._next_job(files)
             if job is None and not window:
+                self._flush()
                 return False
             if job is not None:
                 window.append(job)
@@ -377,6 +407,7 @@ class Importer:
                 finished += 1
                 if job is None:
                     break
+        self._flush()
         return True
 
     def _pool_wanted(self) -> bool:
@@ -387,8 +418,27 @@ class Importer:
             and not self.pool_refused
         )
 
-    def _start(self, root: Path, path: Path) -> _Job:
-        """Checks that need the database, in this process; then hands the file to a worker."""
+    def _next_job(self, files: Iterator[tuple[Path, Path]]) -> _Job | None:
+        """The next file, handed to a worker (or rendered here); None when there is none."""
+        if not self.ahead:
+            jobs = [self._check(root, path) for root, path in islice(files, LOOKUP_CHUNK)]
+            wanted = [job.outcome.source_path for job in jobs if not job.outcome.outcome]
+            if wanted:
+                # Rendered fields are left out: they are large, and a re-import replaces them.
+                found = Post.objects.filter(source_path__in=wanted).defer(
+                    *RENDERED_FIELDS, "search_vector"
+                )
+                existing = {post.source_path: post for post in found.order_by()}
+                for job in jobs:
+                    job.existing = existing.get(job.outcome.source_path)
+            self.ahead.extend(jobs)
+        if not self.ahead:
+            return None
+        return self._start(self.ahead.popleft())
+
+    def _check(self, root: Path, path: Path) -> _Job:
+        """What can be told of a file without the database; its outcome is left empty ("")
+        when it is a post file to look up and render."""
         source_path = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
         job = _Job(FileOutcome(path=str(path), source_path=source_path, outcome=FAILED), path)
         outcome = job.outcome
@@ -396,14 +446,14 @@ class Importer:
         if name.startswith("_index."):
             outcome.outcome, outcome.reason = SKIPPED, "section list page (_index), not a post"
             return job
-        markdown = name.endswith(MARKDOWN_SUFFIXES)
+        job.markdown = name.endswith(MARKDOWN_SUFFIXES)
         try:
-            data = path.read_bytes()
+            job.data = path.read_bytes()
         except OSError as error:
             outcome.reason = f"cannot read: {error.strerror or error}"
             return job
-        if not markdown and not frontmatter.has_front_matter(
-            data[:64].decode("utf-8", errors="replace")
+        if not job.markdown and not frontmatter.has_front_matter(
+            job.data[:64].decode("utf-8", errors="replace")
         ):
             outcome.outcome, outcome.reason = SKIPPED, "not a Markdown file and no front matter"
             return job
@@ -412,22 +462,27 @@ class Importer:
             outcome.reason = f"same relative path as {self.seen_sources[source_path]}"
             return job
         self.seen_sources[source_path] = outcome.path
-        job.source_hash = hashlib.sha256(data).hexdigest()
-        # Rendered fields are left out: they are large, and a re-import replaces them.
-        job.existing = _first(
-            Post.objects.filter(source_path=source_path).defer(*RENDERED_FIELDS, "search_vector")
-        )
+        job.source_hash = hashlib.sha256(job.data).hexdigest()
+        outcome.outcome = ""
+        return job
+
+    def _start(self, job: _Job) -> _Job:
+        """A looked-up file: unchanged, or handed to a worker (or rendered here)."""
+        outcome = job.outcome
+        if outcome.outcome:
+            return job
         if job.existing and job.existing.source_hash == job.source_hash and not self.force:
-            # Not even decoded: an unchanged file costs one indexed SELECT.
+            # Not even decoded: an unchanged file costs its share of one indexed SELECT.
             outcome.outcome = UNCHANGED
             outcome.post_id, outcome.slug = job.existing.pk, job.existing.slug
             return job
-        outcome.outcome = ""  # to be decided when the worker is done
         self.to_render += 1
+        arguments = (job.data, outcome.source_path, job.markdown)
+        job.data = b""
         if self.pool is not None:
-            job.pending = self.pool.apply_async(prepare, (data, source_path, markdown))
+            job.pending = self.pool.apply_async(prepare, arguments)
         else:
-            job.pending = prepare(data, source_path, markdown)
+            job.pending = prepare(*arguments)
         return job
 
     def _start_pool(self) -> None:
@@ -452,21 +507,99 @@ class Importer:
             else:
                 outcome.redirects = prepared.post_data.redirects
                 outcome.notes = prepared.post_data.notes
-                try:
-                    self._upsert(job, prepared.post_data, prepared.rendered)
-                except FrontMatterError as failure:
-                    outcome.outcome = FAILED
-                    outcome.reason, outcome.line = failure.reason, failure.line
-                except DatabaseError as error:
-                    outcome.outcome, outcome.reason = FAILED, f"database error: {error}"
-                except Exception as error:  # noqa: BLE001 (one odd file must not stop an import)
-                    outcome.outcome = FAILED
-                    outcome.reason = f"cannot import: {type(error).__name__}: {error}"
+                fields = self._fields(job, prepared.post_data)
+                if job.existing is None:
+                    # Settled (slug, validation) and written with the next group, in order.
+                    self.creates.append(_Create(job, prepared.post_data, fields, prepared.rendered))
+                else:
+                    self._flush()  # earlier files first: slugs are claimed in file order
+                    with _failure_reported(outcome):
+                        self._update(job, prepared.post_data, fields, prepared.rendered)
         if outcome.outcome == UNCHANGED:
             self.claimed_slugs.add(outcome.slug)
-        self.result.add(outcome)
-        if self.on_file:
-            self.on_file(outcome)
+        self.unreported.append(outcome)
+        if not self.creates or len(self.creates) >= GROUP_SIZE:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Settle and write the waiting new posts, then report every outcome held back, in
+        file order (an outcome is only reported once its write has succeeded)."""
+        if self.creates:
+            creates, self.creates = self._settle(self.creates), []
+            if creates and not self.dry_run:
+                self._write_new(creates)
+        for outcome in self.unreported:
+            self.result.add(outcome)
+            if self.on_file:
+                self.on_file(outcome)
+        self.unreported = []
+
+    def _settle(self, creates: list[_Create]) -> list[_Create]:
+        """Give each new post its slug and validate it, in file order; the ones to write.
+
+        The slugs the files want are looked up in one query for the whole group.
+        """
+        wanted = {create.post_data.slug for create in creates}
+        holders = {
+            post.slug: post
+            for post in Post.objects.filter(slug__in=wanted).only("pk", "slug", "source_path")
+        }
+        settled = []
+        for create in creates:
+            outcome, post_data, fields = create.job.outcome, create.post_data, create.fields
+            with _failure_reported(outcome):
+                holder = holders.get(post_data.slug)
+                fields["slug"] = self._slug(
+                    post_data.slug, None, outcome, holder, post_data, fields
+                )
+                if outcome.outcome == UNCHANGED:
+                    self.claimed_slugs.add(outcome.slug)
+                    continue
+                outcome.outcome = CREATED
+                create.post = self._build(Post(), fields, create.rendered, post_data, outcome)
+                settled.append(create)
+        return settled
+
+    def _write_new(self, creates: list[_Create]) -> None:
+        """New posts with their tags: a group in one savepoint, or one by one if that fails
+        (so that one bad row fails only its own file)."""
+        connection = connections[Post.objects.db]
+        if len(creates) > 1 and connection.features.can_return_rows_from_bulk_insert:
+            try:
+                self._write_group(creates)
+                return
+            except DatabaseError:
+                for create in creates:
+                    _unsave(create.post)
+        for create in creates:
+            with _failure_reported(create.job.outcome):
+                self._write_group([create])
+            if create.job.outcome.outcome == FAILED:
+                _unsave(create.post)
+
+    def _write_group(self, creates: list[_Create]) -> None:
+        new_tags: list[Tag] = []
+        # The posts and their tags together: a failure or an interruption leaves none of them.
+        with transaction.atomic():
+            # Each post was rendered (Post.render, in a worker) and validated; bulk_create
+            # sends no post_save, so the page cache and search vectors are told below.
+            Post.objects.bulk_create([create.post for create in creates])
+            _add_tags(
+                [
+                    (create.post, self._tag_objects(create.post_data.tags, new_tags))
+                    for create in creates
+                ]
+            )
+            for create in creates:
+                if create.post_data.redirects:
+                    # Hugo ``aliases`` / Jekyll ``redirect_from``: the old addresses 301 here,
+                    # committed with the post so a failure leaves neither.
+                    add_aliases(create.post, create.post_data.redirects)
+                refresh_search_vector(create.post.pk)
+            invalidate_pages()
+        self.tags.update((tag.name.lower(), tag) for tag in new_tags)
+        for create in creates:
+            create.job.outcome.post_id = create.post.pk
 
     def _publish_date(self, post_data: PostData, job: _Job) -> datetime:
         if post_data.publish_date is not None:
@@ -481,9 +614,9 @@ class Importer:
         )
         return modified
 
-    def _upsert(self, job: _Job, post_data: PostData, rendered: dict[str, Any]) -> None:
-        outcome, existing = job.outcome, job.existing
-        fields = {
+    def _fields(self, job: _Job, post_data: PostData) -> dict[str, Any]:
+        """The post's columns as the file gives them (the slug is settled later)."""
+        return {
             "title": post_data.title,
             "body": post_data.body,
             "description": post_data.description,
@@ -495,38 +628,19 @@ class Importer:
             "extra_front_matter": post_data.extra,
             "front_matter_format": post_data.front_matter.format,
             "front_matter_raw": post_data.front_matter.raw,
-            "source_path": outcome.source_path,
+            "source_path": job.outcome.source_path,
             "source_hash": job.source_hash,
         }
-        if existing is not None:
-            current = post_fingerprint(existing)
-            fields["slug"] = self._slug(post_data.slug, existing, outcome)
-            new = fingerprint(fields, post_data.tags)
-            imported = existing.imported_fingerprint
-            edited = bool(imported) and current != imported
-            if not edited and new == current and existing.source_hash == job.source_hash:
-                outcome.outcome = UNCHANGED  # --force, but nothing differs
-            elif edited and new == current:
-                # The file already says what the post says (an export of the edited post).
-                outcome.outcome = UNCHANGED
-            elif edited and not self.force:
-                outcome.outcome = CONFLICT
-                outcome.reason = (
-                    "the post was edited since it was imported; the file changed too "
-                    "(use --force to let the file win)"
-                )
-            else:
-                outcome.outcome = UPDATED
-            outcome.post_id, outcome.slug = existing.pk, existing.slug
-            if outcome.outcome != UPDATED:
-                return
-            post = existing
-        else:
-            fields["slug"] = self._slug(post_data.slug, None, outcome, post_data, fields)
-            if outcome.outcome == UNCHANGED:
-                return
-            outcome.outcome = CREATED
-            post = Post()
+
+    def _build(
+        self,
+        post: Post,
+        fields: dict[str, Any],
+        rendered: dict[str, Any],
+        post_data: PostData,
+        outcome: FileOutcome,
+    ) -> Post:
+        """``post`` with the file's fields and rendering, validated, its slug claimed."""
         for name, value in fields.items():
             setattr(post, name, value)
         for name, value in rendered.items():
@@ -542,23 +656,45 @@ class Importer:
             raise FrontMatterError(f"{name}: {messages[0]}") from None
         self.claimed_slugs.add(fields["slug"])
         outcome.slug = fields["slug"]
+        return post
+
+    def _update(
+        self, job: _Job, post_data: PostData, fields: dict[str, Any], rendered: dict[str, Any]
+    ) -> None:
+        """A changed file of an imported post: updated, unchanged, or a conflict."""
+        outcome, existing = job.outcome, job.existing
+        current = post_fingerprint(existing)
+        fields["slug"] = self._slug(post_data.slug, existing, outcome)
+        new = fingerprint(fields, post_data.tags)
+        imported = existing.imported_fingerprint
+        edited = bool(imported) and current != imported
+        if not edited and new == current and existing.source_hash == job.source_hash:
+            outcome.outcome = UNCHANGED  # --force, but nothing differs
+        elif edited and new == current:
+            # The file already says what the post says (an export of the edited post).
+            outcome.outcome = UNCHANGED
+        elif edited and not self.force:
+            outcome.outcome = CONFLICT
+            outcome.reason = (
+                "the post was edited since it was imported; the file changed too "
+                "(use --force to let the file win)"
+            )
+        else:
+            outcome.outcome = UPDATED
+        outcome.post_id, outcome.slug = existing.pk, existing.slug
+        if outcome.outcome != UPDATED:
+            return
+        post = self._build(existing, fields, rendered, post_data, outcome)
         if self.dry_run:
             return
         new_tags: list[Tag] = []
         # The post and its tags together: a failure or an interruption leaves neither.
         with transaction.atomic():
             post.save()
-            tags = self._tag_objects(post_data.tags, new_tags)
-            if existing is None:
-                _add_tags(post, tags)
-            else:
-                post.tags.set(tags)
+            post.tags.set(self._tag_objects(post_data.tags, new_tags))
             if post_data.redirects:
-                # Hugo ``aliases`` / Jekyll ``redirect_from``: the old addresses 301 here,
-                # committed with the post so a failure leaves neither.
                 add_aliases(post, post_data.redirects)
         self.tags.update((tag.name.lower(), tag) for tag in new_tags)
-        outcome.post_id = post.pk
 
     def _tag_objects(self, names: list[str], new_tags: list[Tag]) -> list[Tag]:
         """Tag rows for ``names``, case-insensitively, creating missing ones (in the caller's
@@ -577,23 +713,27 @@ class Importer:
         wanted: str,
         existing: Post | None,
         outcome: FileOutcome,
+        holder: Post | None | type[_LookUp] = _LookUp,
         post_data: PostData | None = None,
         fields: dict | None = None,
     ) -> str:
         """``wanted``, or ``wanted-2``, ``-3``… when another post (or file) has it.
 
-        For a new file whose slug belongs to a post written in the admin that says exactly
-        what the file says, the outcome becomes UNCHANGED: ``export_posts`` writes such posts
-        as ``<slug>.md``, and importing that folder back must not make a copy.
+        ``holder`` is the post that has ``wanted``, when the caller looked it up (new posts
+        are, a group at a time). For a new file whose slug belongs to a post written in the
+        admin that says exactly what the file says, the outcome becomes UNCHANGED:
+        ``export_posts`` writes such posts as ``<slug>.md``, and importing that folder back
+        must not make a copy.
         """
         if existing is not None and re.fullmatch(rf"{re.escape(wanted)}(-\d+)?", existing.slug):
             return existing.slug  # a published address stays stable
         others = Post.objects.order_by()
         if existing is not None:
             others = others.exclude(pk=existing.pk)
-        # Exact lookups on the slug's unique index, one per candidate: SQLite cannot use an
-        # index for startswith (LIKE … ESCAPE), and scanned every post for every file.
-        holder = _first(others.filter(slug=wanted).only("pk", "source_path"))
+        # Exact lookups on the slug's unique index: SQLite cannot use one for startswith,
+        # and scanned every post for every file.
+        if holder is _LookUp:
+            holder = _first(others.filter(slug=wanted).only("pk", "source_path"))
         if holder is not None and not holder.source_path and post_data is not None and fields:
             post = Post.objects.get(pk=holder.pk)
             if fingerprint({**fields, "slug": wanted}, post_data.tags) == post_fingerprint(post):
@@ -609,34 +749,63 @@ class Importer:
         return slug
 
 
+@contextmanager
+def _failure_reported(outcome: FileOutcome) -> Iterator[None]:
+    """A failure of this one file becomes its outcome, with the reason; the import goes on."""
+    try:
+        yield
+    except FrontMatterError as failure:
+        outcome.outcome, outcome.reason, outcome.line = FAILED, failure.reason, failure.line
+    except DatabaseError as error:
+        outcome.outcome, outcome.reason = FAILED, f"database error: {error}"
+    except Exception as error:  # noqa: BLE001 (one odd file must not stop an import)
+        outcome.outcome = FAILED
+        outcome.reason = f"cannot import: {type(error).__name__}: {error}"
+
+
 def _first(posts: QuerySet[Post]) -> Post | None:
     """The first row, without the ORDER BY that ``.first()`` adds (one row is expected)."""
     return next(iter(posts.order_by()[:1]), None)
 
 
-def _add_tags(post: Post, tags: list[Tag]) -> None:
-    """Tag a new post in one INSERT rather than taggit's two queries per tag.
+def _add_tags(tagging: list[tuple[Post, list[Tag]]]) -> None:
+    """Tag new posts in one INSERT rather than taggit's two queries per tag and post.
 
-    taggit's own m2m_changed signals are sent as ``post.tags.add()`` sends them, so every
-    listener (blog.search refreshes the search vector on post_add) still hears of it.
+    taggit's own m2m_changed signals are sent for each post as ``post.tags.add()`` sends
+    them, so every listener (the page cache, the search vectors) still hears of it.
     """
-    if not tags:
-        return
     content_type = ContentType.objects.get_for_model(Post)
-    pk_set = {tag.pk for tag in tags}
-    signal = {
-        "sender": TaggedItem,
-        "instance": post,
-        "reverse": False,
-        "model": Tag,
-        "pk_set": pk_set,
-        "using": post._state.db,
-    }
-    m2m_changed.send(action="pre_add", **signal)
+    signals = []
+    for post, tags in tagging:
+        if tags:
+            signals.append(
+                {
+                    "sender": TaggedItem,
+                    "instance": post,
+                    "reverse": False,
+                    "model": Tag,
+                    "pk_set": {tag.pk for tag in tags},
+                    "using": post._state.db,
+                }
+            )
+    if not signals:
+        return
+    for signal in signals:
+        m2m_changed.send(action="pre_add", **signal)
     TaggedItem.objects.bulk_create(
-        TaggedItem(tag=tag, content_type=content_type, object_id=post.pk) for tag in tags
+        TaggedItem(tag=tag, content_type=content_type, object_id=post.pk)
+        for post, tags in tagging
+        for tag in tags
     )
-    m2m_changed.send(action="post_add", **signal)
+    for signal in signals:
+        m2m_changed.send(action="post_add", **signal)
+
+
+def _unsave(post: Post) -> None:
+    """Forget a rolled-back insert, so the post can be written again."""
+    post.pk = None
+    post._state.adding = True
+    post._state.db = None
 
 
 def _ready(job: _Job) -> bool:

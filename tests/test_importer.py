@@ -480,6 +480,39 @@ def test_a_failed_write_leaves_no_post_and_no_orphan_tag(tmp_path, monkeypatch):
     assert import_posts([tmp_path]).counts["created"] == 1
 
 
+def test_a_row_the_database_refuses_fails_only_its_own_file(tmp_path, monkeypatch):
+    """New posts are written in groups; when the database refuses one row, the group is
+    written again one post at a time: that file fails with the reason, its neighbours
+    import with their tags, and no orphan tag is left."""
+    from taggit.models import Tag
+
+    from blog.importer import Importer
+
+    corpus_of(tmp_path, 6)
+    real_slug = Importer._slug
+
+    def clashing_slug(self, wanted, existing, outcome, *args):
+        # As if another writer took the slug between the check and the write.
+        return (
+            "taken"
+            if wanted in {"post-002", "post-004"}
+            else real_slug(self, wanted, existing, outcome, *args)
+        )
+
+    monkeypatch.setattr(Importer, "_slug", clashing_slug)
+    result = import_posts([tmp_path], workers=1)
+    assert result.counts["created"] == 5 and result.counts["failed"] == 1
+    (failed,) = result.with_outcome("failed")
+    assert failed.path.endswith("post-004.md")
+    assert failed.reason.startswith("database error:")
+    assert [Path(item.path).name for item in result.outcomes] == sorted(
+        path.name for path in tmp_path.iterdir()
+    )
+    assert Post.objects.count() == 5
+    assert all(post.tags.count() == 2 for post in Post.objects.all())
+    assert not Tag.objects.filter(taggit_taggeditem_items=None).exists()
+
+
 def test_imported_tags_are_searchable(tmp_path):
     """Tags set by the import reach the search vector (PostgreSQL) or fallback search."""
     write(tmp_path, "a.md", "---\ntitle: A\ndate: 2020-01-01\ntags: [zebrafish]\n---\nx\n")
