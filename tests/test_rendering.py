@@ -219,6 +219,28 @@ class OrdinaryContentTests(SimpleTestCase):
         self.assertIn('id="title"', first)
         self.assertHTMLEqual(second, '<h2 id="title">Title</h2>')
 
+    def test_a_reused_converter_renders_as_a_fresh_one(self):
+        """Link references, abbreviations-like state, footnotes and contents of one post
+        never reach the next, whatever the order (the Markdown instance is reused)."""
+        import markdown
+
+        from blog import rendering
+
+        posts = [
+            "[ref] and [^1]\n\n[ref]: https://a.example/\n[^1]: note",
+            "[ref] only, and [^1]",
+            "# A\n\n## B\n\n### C\n\n## B",
+            "## B",
+        ]
+        for text in posts + posts[::-1]:
+            fresh = markdown.Markdown(
+                extensions=rendering.MARKDOWN_EXTENSIONS,
+                extension_configs=rendering.MARKDOWN_EXTENSION_CONFIGS,
+                output_format="html",
+            )
+            with self.subTest(text=text):
+                self.assertEqual(render_markdown(text), rendering.sanitize(fresh.convert(text)))
+
 
 class ExcerptAndCountTests(SimpleTestCase):
     def test_excerpt_has_no_markup_or_footnotes(self):
@@ -288,7 +310,7 @@ try:
     rendering.render_post("[" * 40_000)
 except rendering.RenderLimitError:
     pass
-rendering.render_post("after the timeout")
+assert "<em>timeout</em>" in rendering.render_post("after the *timeout*").html
 print("finished")
 """
         result = subprocess.run(
