@@ -36,7 +36,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connections, transaction
 from django.db.models import QuerySet
-from django.db.models.signals import m2m_changed
 from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
@@ -56,7 +55,7 @@ from blog.frontmatter import (
 )
 from blog.models import Post
 from blog.redirects import add_aliases
-from blog.search import batched_updates, refresh_search_vector
+from blog.search import batched_updates, search_vector_of, uses_full_text_search
 
 CREATED, UPDATED, UNCHANGED, CONFLICT, SKIPPED, FAILED = (
     "created",
@@ -581,21 +580,23 @@ class Importer:
         new_tags: list[Tag] = []
         # The posts and their tags together: a failure or an interruption leaves none of them.
         with transaction.atomic():
-            # Each post was rendered (Post.render, in a worker) and validated; bulk_create
-            # sends no post_save, so the page cache and search vectors are told below.
-            Post.objects.bulk_create([create.post for create in creates])
-            _add_tags(
-                [
-                    (create.post, self._tag_objects(create.post_data.tags, new_tags))
-                    for create in creates
-                ]
-            )
+            tagging = [
+                (create.post, self._tag_objects(create.post_data.tags, new_tags))
+                for create in creates
+            ]
+            if uses_full_text_search():
+                for post, tags in tagging:
+                    # Made by the INSERT itself: no UPDATE of every row just written.
+                    post.search_vector = search_vector_of(post, [tag.name for tag in tags])
+            # Each post was rendered (Post.render, in a worker) and validated.
+            Post.objects.bulk_create([post for post, _ in tagging])
+            _add_tags(tagging)
             for create in creates:
                 if create.post_data.redirects:
                     # Hugo ``aliases`` / Jekyll ``redirect_from``: the old addresses 301 here,
                     # committed with the post so a failure leaves neither.
                     add_aliases(create.post, create.post_data.redirects)
-                refresh_search_vector(create.post.pk)
+            # bulk_create and _add_tags send no signals.
             invalidate_pages()
         self.tags.update((tag.name.lower(), tag) for tag in new_tags)
         for create in creates:
@@ -771,34 +772,15 @@ def _first(posts: QuerySet[Post]) -> Post | None:
 def _add_tags(tagging: list[tuple[Post, list[Tag]]]) -> None:
     """Tag new posts in one INSERT rather than taggit's two queries per tag and post.
 
-    taggit's own m2m_changed signals are sent for each post as ``post.tags.add()`` sends
-    them, so every listener (the page cache, the search vectors) still hears of it.
+    Like ``bulk_create``, it sends no m2m_changed: the caller invalidates the page cache and
+    has set the search vectors, which is all that taggit's signals are listened to for.
     """
     content_type = ContentType.objects.get_for_model(Post)
-    signals = []
-    for post, tags in tagging:
-        if tags:
-            signals.append(
-                {
-                    "sender": TaggedItem,
-                    "instance": post,
-                    "reverse": False,
-                    "model": Tag,
-                    "pk_set": {tag.pk for tag in tags},
-                    "using": post._state.db,
-                }
-            )
-    if not signals:
-        return
-    for signal in signals:
-        m2m_changed.send(action="pre_add", **signal)
     TaggedItem.objects.bulk_create(
         TaggedItem(tag=tag, content_type=content_type, object_id=post.pk)
         for post, tags in tagging
         for tag in tags
     )
-    for signal in signals:
-        m2m_changed.send(action="post_add", **signal)
 
 
 def _unsave(post: Post) -> None:

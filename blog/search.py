@@ -175,15 +175,31 @@ def search_vector() -> SearchVector:
         .annotate(names=StringAgg("tag__name", delimiter=" "))
         .values("names")
     )
+    return _weighted(
+        F("title"),
+        Coalesce(Subquery(tag_names), Value(""), output_field=TextField()),
+        F("description"),
+        F("body_text"),
+    )
+
+
+def search_vector_of(post: Post, tag_names: Iterable[str]) -> SearchVector:
+    """The same vector made from values, for a post that is not saved yet: the importer
+    inserts posts with their vectors instead of updating every row it just wrote."""
+    return _weighted(
+        Value(post.title),
+        Value(" ".join(tag_names)),
+        Value(post.description),
+        Value(post.body_text),
+    )
+
+
+def _weighted(title, tags, description, text) -> SearchVector:
     return (
-        SearchVector("title", weight="A", config=SEARCH_CONFIG)
-        + SearchVector(
-            Coalesce(Subquery(tag_names), Value(""), output_field=TextField()),
-            weight="A",
-            config=SEARCH_CONFIG,
-        )
-        + SearchVector("description", weight="B", config=SEARCH_CONFIG)
-        + SearchVector("body_text", weight="C", config=SEARCH_CONFIG)
+        SearchVector(title, weight="A", config=SEARCH_CONFIG)
+        + SearchVector(tags, weight="A", config=SEARCH_CONFIG)
+        + SearchVector(description, weight="B", config=SEARCH_CONFIG)
+        + SearchVector(text, weight="C", config=SEARCH_CONFIG)
     )
 
 
