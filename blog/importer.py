@@ -255,7 +255,7 @@ def export_text(post: Post, tags: list[str]) -> str:
 # process writes to the database in file order. At most WINDOW files are in flight: memory
 # stays flat however many files there are.
 PARALLEL_AFTER = 16
-WINDOW_PER_WORKER = 8
+WINDOW_PER_WORKER = 16
 BATCH_SIZE = 100
 BATCH_SECONDS = 2.0
 # New posts are written together, up to GROUP_SIZE at a time: one INSERT for the posts and one

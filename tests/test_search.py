@@ -244,3 +244,13 @@ def test_without_a_batch_a_save_refreshes_its_vector_at_once():
     """Outside a batch, a saved post is searchable straight away (both backends)."""
     make_post(title="Narwhal", tags=["horn"])
     assert [p.title for p in search.search_posts("horn")] == ["Narwhal"]
+
+
+@postgres_only
+def test_a_vector_made_from_values_equals_the_stored_one():
+    """search_vector_of (the importer's INSERT) makes the vector an UPDATE would."""
+    post = make_post(title="Walrus tusks", description="Ivory, mostly.", tags=["arctic"])
+    stored = Post.objects.filter(pk=post.pk).values_list("search_vector", flat=True).get()
+    Post.objects.filter(pk=post.pk).update(search_vector=search.search_vector_of(post, ["arctic"]))
+    assert Post.objects.filter(pk=post.pk).values_list("search_vector", flat=True).get() == stored
+    assert stored
