@@ -1,6 +1,6 @@
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.urls import reverse
@@ -109,3 +109,20 @@ def test_draft_preview_and_search_are_noindex(client):
     )
     search = client.get(reverse("blog:search"), {"q": "x"}).content.decode()
     assert '<meta name="robots" content="noindex">' in search
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris", "America/St_Johns", "Asia/Kolkata"])
+def test_date_filters_give_what_djangos_date_filter_gives(settings, zone):
+    """long_date and machine_date are the |date formats they replace, in any time zone."""
+    from django.template.defaultfilters import date as date_filter
+
+    from blog.templatetags.blog_meta import long_date, machine_date
+
+    settings.TIME_ZONE = zone
+    start = timezone.datetime(2024, 1, 1, tzinfo=UTC)
+    for hours in range(0, 24 * 400, 37):
+        moment = start + timedelta(hours=hours)
+        # In a template, |date gets the value in the site's time zone (expects_localtime).
+        local = timezone.localtime(moment)
+        assert long_date(moment) == date_filter(local, "j F Y")
+        assert machine_date(moment) == date_filter(local, r"Y-m-d\TH:i:sO")

@@ -1,0 +1,37 @@
+"""``reverse()``, remembered: the addresses of posts, tags and the site's fixed pages.
+
+A list page links to ten posts and thirty tags and the layout to a dozen fixed pages; Django's
+``reverse()`` costs about 25 µs a call (it matches the arguments against every candidate
+pattern), which was a sixth of an uncached home page. An address depends only on the
+arguments, the URLconf and the script prefix, so it is remembered under those, in a bounded
+LRU (memory stays flat however many posts there are). Changing ROOT_URLCONF (tests do)
+forgets everything, as Django's own URL caches do.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.urls import get_script_prefix, get_urlconf, reverse
+
+CACHED_ADDRESSES = 4096
+
+
+def url_for(viewname: str, **kwargs: str) -> str:
+    """``reverse(viewname, kwargs=kwargs)``, remembered."""
+    return _reverse(viewname, tuple(sorted(kwargs.items())), get_urlconf(), get_script_prefix())
+
+
+@lru_cache(maxsize=CACHED_ADDRESSES)
+def _reverse(
+    viewname: str, kwargs: tuple[tuple[str, str], ...], urlconf: str | None, prefix: str
+) -> str:
+    return reverse(viewname, urlconf=urlconf, kwargs=dict(kwargs))
+
+
+@receiver(setting_changed)
+def _urlconf_changed(setting: str, **kwargs) -> None:
+    if setting == "ROOT_URLCONF":
+        _reverse.cache_clear()
