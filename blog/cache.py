@@ -40,6 +40,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -52,7 +53,13 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.middleware.gzip import GZipMiddleware
 from django.utils import timezone
-from django.utils.cache import cc_delim_re, patch_cache_control, set_response_etag
+from django.utils.cache import (
+    cc_delim_re,
+    get_conditional_response,
+    patch_cache_control,
+    set_response_etag,
+)
+from django.utils.http import parse_http_date_safe
 from taggit.models import Tag, TaggedItem
 
 from blog.models import ContentVersion, Post
@@ -270,16 +277,20 @@ def page_key(request: HttpRequest) -> str:
 class PageCacheMiddleware:
     """Serve anonymous readers' pages from Django's cache while the content version holds.
 
-    Sits after SecurityMiddleware and WhiteNoise, before SessionMiddleware: a hit skips
-    sessions, CSRF, auth and the view. The stored response is what the middleware below it
-    produced (compressed, with every header, e.g. a security policy), so a hit is byte-for-byte
-    what a miss returned; only Cache-Control is recomputed for the time left.
+    The outermost middleware: a hit runs nothing else, not even the security headers and the
+    Content-Security-Policy, which the stored response already carries. It is what the
+    middleware below produced (compressed, with every header), so a hit is byte-for-byte what
+    a miss returned; only Cache-Control is recomputed for the time left, and a hit answers
+    If-None-Match / If-Modified-Since itself (ConditionalGetMiddleware, below, does it for
+    misses). Static files (WhiteNoise, below) are never looked up.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info.startswith(_static_prefix()):
+            return self.get_response(request)
         if request.method not in ("GET", "HEAD") or has_session(request):
             response = self.get_response(request)
             if has_session(request) and not response.has_header("Cache-Control"):
@@ -298,7 +309,7 @@ class PageCacheMiddleware:
                 key = None
             else:
                 if entry is not None:
-                    return self._replay(entry)
+                    return self._replay(request, entry)
 
         response = self.get_response(request)
         if not is_public_response(request, response):
@@ -353,14 +364,25 @@ class PageCacheMiddleware:
             cache.set(key, (version, deadline, resp.status_code, headers, resp.content), timeout)
         return deadline
 
-    def _replay(self, entry: tuple) -> HttpResponse:
+    def _replay(self, request: HttpRequest, entry: tuple) -> HttpResponse:
         _, expires_at, status, headers, content = entry
         response = HttpResponse(content, status=status)
         for name, value in headers:
             response[name] = value
         _public_cache_control(response, expires_at)
         response["X-Page-Cache"] = "hit"
-        return response
+        last_modified = response.get("Last-Modified")
+        return get_conditional_response(
+            request,
+            etag=response.get("ETag"),
+            last_modified=last_modified and parse_http_date_safe(last_modified),
+            response=response,
+        )
+
+
+def _static_prefix() -> str:
+    """The path static files are served under, with the script prefix, as WhiteNoise sees it."""
+    return urlsplit(settings.STATIC_URL).path or "/static/"
 
 
 class PublicGZipMiddleware(GZipMiddleware):

@@ -62,16 +62,17 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so a hit runs nothing else: the stored page already carries the headers the
+    # middleware below added (security, CSP, ETag). It answers conditional GETs of its hits.
+    "blog.cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Right after SecurityMiddleware, so gunicorn serves the admin's CSS and ours.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise, which answers static files itself: only pages get the policy.
     "blog.security.ContentSecurityPolicyMiddleware",
-    # Outside the page cache, so cached and fresh pages alike answer If-None-Match with 304.
+    # If-None-Match answered with 304 for the pages the cache did not serve.
     "django.middleware.http.ConditionalGetMiddleware",
-    # Before sessions/CSRF/auth, so a hit skips them; stores what the middleware below made.
-    "blog.cache.PageCacheMiddleware",
-    # Inside the page cache (pages are stored compressed); anonymous, cookie-less pages only.
+    # Pages are stored compressed; anonymous, cookie-less pages only.
     "blog.cache.PublicGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -368,6 +368,35 @@ def test_conditional_get_answers_304(client):
         assert response.content == b""
 
 
+def test_a_hit_runs_no_other_middleware_and_keeps_their_headers(client):
+    """The page cache is outermost: a hit carries the security and CSP headers the miss got,
+    without the middleware that adds them running again."""
+    from blog.security import ContentSecurityPolicyMiddleware
+
+    make_post()
+    miss = get(client, HOME)
+    with mock.patch.object(
+        ContentSecurityPolicyMiddleware, "process_response", side_effect=AssertionError
+    ):
+        hit = get(client, HOME)
+    assert hit["X-Page-Cache"] == "hit"
+    for header in (
+        "Content-Security-Policy",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "Cross-Origin-Opener-Policy",
+        "X-Frame-Options",
+        "ETag",
+    ):
+        assert hit[header] == miss[header], header
+
+
+def test_static_files_are_never_looked_up(client, settings):
+    """Requests under STATIC_URL go straight to WhiteNoise: no cache, no version query."""
+    with mock.patch.object(page_cache, "page_cache", side_effect=AssertionError):
+        client.get(settings.STATIC_URL + "css/site.css")
+
+
 def test_conditional_get_without_the_page_cache(client, settings):
     """With the page cache off, ETags still work and are stable across renders."""
     settings.PAGE_CACHE_TIMEOUT = 0
