@@ -1,4 +1,4 @@
-from django.contrib.sitemaps.views import sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, register_converter
 
 from blog import feeds, sharing, views
@@ -50,7 +50,18 @@ urlpatterns = [
     path("search/", views.SearchView.as_view(), name="search"),
     path("feed.atom", feeds.AtomFeed(), name="feed_atom"),
     path("feed.rss", feeds.RssFeed(), name="feed_rss"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "blog:sitemap_section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<slug:section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section",
+    ),
     path("robots.txt", views.RobotsView.as_view(), name="robots_txt"),
     path("favicon.ico", views.FaviconView.as_view()),
 ]

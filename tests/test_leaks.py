@@ -81,6 +81,7 @@ def public_urls(posts) -> list[str]:
         reverse("blog:tag_feed_rss", args=["shared"]),
         reverse("blog:tag_feed_atom", args=["shared+zebra"]),
         reverse("blog:sitemap"),
+        *(reverse("blog:sitemap_section", args=[name]) for name in ("pages", "posts", "tags")),
     ]
 
 
@@ -174,5 +175,6 @@ def test_editors_do_see_previews_and_they_are_never_cached(client, posts):
     assert response["X-Robots-Tag"] == "noindex, nofollow"
     # Even for them, the public surfaces stay public-only.
     assert_no_hidden(client.get(reverse("blog:feed_atom")).content)
-    assert_no_hidden(client.get(reverse("blog:sitemap")).content)
+    assert_no_hidden(client.get(reverse("blog:sitemap_section", args=["posts"])).content)
+    assert_no_hidden(client.get(reverse("blog:sitemap_section", args=["tags"])).content)
     assert_no_hidden(client.get(reverse("blog:tag_list")).content)

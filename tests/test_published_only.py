@@ -115,8 +115,13 @@ def test_feeds(client, posts, name):
 
 def test_sitemap(client, posts):
     """The sitemap lists published posts and the tags they carry, nothing else."""
-    content = client.get(reverse("blog:sitemap")).content.decode()
+    sections = [reverse("blog:sitemap")] + [
+        reverse("blog:sitemap_section", kwargs={"section": name})
+        for name in ("pages", "posts", "tags")
+    ]
+    content = "".join(client.get(url).content.decode() for url in sections)
     assert posts["older"].get_absolute_url() in content
+    assert "/tags/zebra/" in content
     assert_no_hidden(content)
 
 

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 import pytest
@@ -13,16 +14,56 @@ pytestmark = pytest.mark.django_db
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
 
-def sitemap_entries(client, **extra) -> dict[str, str | None]:
-    """{absolute URL: lastmod} as the sitemap lists them."""
-    response = client.get(reverse("blog:sitemap"), **extra)
-    assert response.status_code == 200
+def xml(client, url: str, **extra) -> ElementTree.Element:
+    response = client.get(url, **extra)
+    assert response.status_code == 200, url
     assert response["Content-Type"].startswith("application/xml")
-    root = ElementTree.fromstring(response.content)
-    return {
-        url.findtext("s:loc", namespaces=NS): url.findtext("s:lastmod", namespaces=NS)
-        for url in root.findall("s:url", NS)
+    return ElementTree.fromstring(response.content)
+
+
+def sitemap_entries(client, **extra) -> dict[str, str | None]:
+    """{absolute URL: lastmod} of every sitemap the index at /sitemap.xml points to."""
+    entries = {}
+    for sitemap in xml(client, reverse("blog:sitemap"), **extra).findall("s:sitemap", NS):
+        location = urlsplit(sitemap.findtext("s:loc", namespaces=NS))
+        page = xml(client, f"{location.path}?{location.query}", **extra)
+        entries.update(
+            (url.findtext("s:loc", namespaces=NS), url.findtext("s:lastmod", namespaces=NS))
+            for url in page.findall("s:url", NS)
+        )
+    return entries
+
+
+def test_sitemap_is_an_index_of_sections_with_pages(client, monkeypatch):
+    """/sitemap.xml lists the pages, posts and tags sitemaps, each with its latest lastmod;
+    posts come in pages of PostSitemap.limit."""
+    from blog.sitemaps import PostSitemap
+
+    monkeypatch.setattr(PostSitemap, "limit", 2)
+    now = timezone.now()
+    for days in (9, 7, 5, 3, 1):
+        make_post(publish_date=now - timedelta(days=days), tags=["python"])
+    response = client.get(reverse("blog:sitemap"))
+    index = ElementTree.fromstring(response.content)
+    found = {
+        urlsplit(item.findtext("s:loc", namespaces=NS)).path
+        + ("?" + urlsplit(item.findtext("s:loc", namespaces=NS)).query).rstrip("?"): item.findtext(
+            "s:lastmod", namespaces=NS
+        )
+        for item in index.findall("s:sitemap", NS)
     }
+    posts = reverse("blog:sitemap_section", kwargs={"section": "posts"})
+    assert set(found) == {
+        reverse("blog:sitemap_section", kwargs={"section": "pages"}),
+        posts,
+        f"{posts}?p=2",
+        f"{posts}?p=3",
+        reverse("blog:sitemap_section", kwargs={"section": "tags"}),
+    }
+    assert all(found.values())
+    assert found[posts].startswith(now.strftime("%Y-%m-%d"))  # the posts were just saved
+    assert response.has_header("Last-Modified")
+    assert len(sitemap_entries(client)) == 3 + 5 + 1
 
 
 def test_sitemap_lists_pages_posts_and_tags_with_lastmod(client):

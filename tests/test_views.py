@@ -251,7 +251,10 @@ def test_query_counts_are_constant(client, django_assert_num_queries, n_posts, n
         reverse("blog:feed_rss"): 2,
         reverse("blog:tag_feed_atom", kwargs={"slug": "shared"}): 4,  # tag, exists, posts, tags
         reverse("blog:tag_feed_rss", kwargs={"slug": "shared+tag-0"}): 4,
-        reverse("blog:sitemap"): 4,  # latest change, count and page of posts, tags
+        reverse("blog:sitemap"): 4,  # latest change of pages and of posts, post count, tags
+        reverse("blog:sitemap_section", args=["posts"]): 2,  # count and page of posts
+        reverse("blog:sitemap_section", args=["tags"]): 1,
+        reverse("blog:sitemap_section", args=["pages"]): 1,
         reverse("blog:robots_txt"): 0,
     }
     for url, expected in pages.items():
