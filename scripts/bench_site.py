@@ -245,6 +245,7 @@ def pages_to_profile() -> dict[str, str]:
         "feed": "/feed.atom",
         "tag feed": "/tags/topic-07/feed.rss",
         "sitemap": "/sitemap.xml",
+        "sitemap 1": "/sitemap-posts.xml",  # the first 1,000 posts of the index
     }
 
 
@@ -482,7 +483,7 @@ def bench_database(
     paths = profiled["paths"]
     loaded = {
         name: paths[name]
-        for name in ("home", "post", "tag", "page 50", "page 500", "feed", "sitemap")
+        for name in ("home", "post", "tag", "page 50", "page 500", "feed", "sitemap", "sitemap 1")
     }
     db_summary = summary.setdefault(label, {"profile": profiled["profile"]})
 

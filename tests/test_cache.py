@@ -85,6 +85,42 @@ def test_second_request_is_a_hit_with_the_same_bytes(client, django_assert_num_q
     assert second["Content-Type"] == first["Content-Type"]
 
 
+def test_the_version_query_is_the_connection_health_check(client, django_assert_num_queries):
+    """At the start of a request (health check due), a hit still runs one query, not a
+    SELECT 1 before it."""
+    from django.db import connection
+
+    make_post()
+    get(client, HOME)
+    connection.health_check_done = False  # as at the start of every request
+    with django_assert_num_queries(1) as queries:
+        assert get(client, HOME)["X-Page-Cache"] == "hit"
+    assert "blog_contentversion" in queries.captured_queries[0]["sql"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dead_connection_is_replaced_by_the_version_query(client, monkeypatch):
+    """A connection that died since the last request (a database restart) is closed and the
+    version read on a new one, as the health check would have done: the hit is served."""
+    from django.db import OperationalError, connection
+
+    make_post()
+    get(client, HOME)
+    real_cursor, events = connection.cursor, []
+
+    def cursor():
+        if not events:
+            events.append("failed")
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_cursor()
+
+    monkeypatch.setattr(connection, "cursor", cursor)
+    monkeypatch.setattr(connection, "close", lambda: events.append("closed"))
+    connection.health_check_done = False
+    assert get(client, HOME)["X-Page-Cache"] == "hit"
+    assert events == ["failed", "closed"]
+
+
 def test_query_strings_and_hosts_are_separate_pages(client, settings):
     """?page=2 and another host are other entries, not the home page's."""
     settings.ALLOWED_HOSTS = ["testserver", "other.example"]
