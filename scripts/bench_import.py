@@ -14,6 +14,10 @@ and its rendering workers):
 - import into a new SQLite file;
 - import into PostgreSQL (only with ``--postgres``; the benchmark's posts are deleted after).
 
+"CPU s" is the importing process and its rendering workers; "db CPU s" the local PostgreSQL
+server's processes during the import (read from /proc; "-" when the server is elsewhere).
+``--rounds R`` repeats the whole sequence R times and adds the medians.
+
 A figure for people to read, never a test. Memory should not grow with N: files are streamed.
 """
 
@@ -24,6 +28,7 @@ import json
 import os
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -103,14 +108,24 @@ def child(mode: str, folder: str) -> None:
         seconds = time.perf_counter() - started
         cpu = cpu_seconds() - cpu
     else:
+        from django.db import connection
+
         from blog.models import Post
 
         call_command("migrate", verbosity=0)
+        db_cpu = postgres_cpu_seconds() if mode == "postgres" else None
         cpu = cpu_seconds()
         started = time.perf_counter()
         result = import_posts([folder])
         seconds = time.perf_counter() - started
         cpu = cpu_seconds() - cpu
+        if db_cpu is not None:
+            # The server's backends are children of the postmaster: an exited backend's CPU
+            # is counted once the postmaster has reaped it, so close ours first.
+            connection.close()
+            time.sleep(0.2)
+            after = postgres_cpu_seconds()
+            db_cpu = after - db_cpu if after is not None else None
         count = result.counts["created"]
         assert result.ok and count == len(result.outcomes), result.counts
         rss = peak_rss_mb()  # before the clean-up below, which loads the posts to delete them
@@ -121,7 +136,11 @@ def child(mode: str, folder: str) -> None:
             while ids := list(ours.values_list("pk", flat=True)[:200]):
                 Post.objects.filter(pk__in=ids).delete()
             Tag.objects.filter(taggit_taggeditem_items=None, name__startswith="topic-").delete()
-        print(json.dumps({"posts": count, "seconds": seconds, "cpu": cpu, "rss_mb": rss}))
+        print(
+            json.dumps(
+                {"posts": count, "seconds": seconds, "cpu": cpu, "db_cpu": db_cpu, "rss_mb": rss}
+            )
+        )
         return
     print(json.dumps({"posts": count, "seconds": seconds, "cpu": cpu, "rss_mb": peak_rss_mb()}))
 
@@ -142,32 +161,84 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--posts", type=int, action="append", help="N (repeatable)")
     parser.add_argument("--postgres", help="PostgreSQL URL to import into as well")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure everything this many times, alternating, and report the medians",
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return child(*args.child)
-    columns = ("posts", "run", "seconds", "posts/s", "vs render", "CPU s", "peak RSS")
-    print("{:>6} {:<11} {:>8} {:>8} {:>9} {:>7} {:>9}".format(*columns))
+    columns = ("posts", "run", "seconds", "posts/s", "vs render", "CPU s", "db CPU s", "peak RSS")
+    print("{:>6} {:<19} {:>8} {:>8} {:>9} {:>7} {:>8} {:>9}".format(*columns))
     for count in args.posts or [1000]:
         with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
             folder = Path(tmp, "posts")
             generate(folder, count)
-            runs = {"render only": measure("render", folder, f"sqlite:///{tmp}/render.db")}
-            runs["sqlite"] = measure("sqlite", folder, f"sqlite:///{tmp}/bench.db")
-            if args.postgres:
-                runs["postgresql"] = measure("postgres", folder, args.postgres)
-            # Rendering again at the end: on a shared machine the load drifts during a run,
-            # so the imports are compared with the mean of the two.
-            runs["render again"] = measure("render", folder, f"sqlite:///{tmp}/render.db")
-            floor = (runs["render only"]["seconds"] + runs["render again"]["seconds"]) / 2
-            for name, run in runs.items():
-                rate = run["posts"] / run["seconds"]
-                print(
-                    f"{count:>6} {name:<11} {run['seconds']:>8.1f} {rate:>8.1f} "
-                    f"{run['seconds'] / floor:>8.2f}x {run['cpu']:>7.1f} {run['rss_mb']:>7.0f}MB",
-                    flush=True,
-                )
+            rounds = [measure_round(folder, Path(tmp), args.postgres) for _ in range(args.rounds)]
+            for runs in rounds:
+                for name, run in runs.items():
+                    if name != "floor":
+                        print_row(count, name, run, run["seconds"] / runs["floor"])
+            if len(rounds) > 1:
+                for name in rounds[0]:
+                    if name == "floor":
+                        continue
+                    middle = {
+                        key: statistics.median(runs[name][key] for runs in rounds)
+                        for key in ("posts", "seconds", "cpu", "rss_mb")
+                    }
+                    if rounds[0][name].get("db_cpu") is not None:
+                        middle["db_cpu"] = statistics.median(r[name]["db_cpu"] for r in rounds)
+                    ratio = statistics.median(
+                        runs[name]["seconds"] / runs["floor"] for runs in rounds
+                    )
+                    print_row(count, f"median {name}", middle, ratio)
     return None
+
+
+def measure_round(folder: Path, tmp: Path, postgres: str | None) -> dict:
+    """Render only, the imports, and render only again: load drifts on a shared machine, so
+    each import is compared with the mean of the two renders around it ("floor")."""
+    runs = {"render only": measure("render", folder, f"sqlite:///{tmp}/render.db")}
+    (tmp / "bench.db").unlink(missing_ok=True)
+    runs["sqlite"] = measure("sqlite", folder, f"sqlite:///{tmp}/bench.db")
+    if postgres:
+        runs["postgresql"] = measure("postgres", folder, postgres)
+    runs["render again"] = measure("render", folder, f"sqlite:///{tmp}/render.db")
+    runs["floor"] = (runs["render only"]["seconds"] + runs["render again"]["seconds"]) / 2
+    return runs
+
+
+def print_row(count: int, name: str, run: dict, ratio: float) -> None:
+    rate = run["posts"] / run["seconds"]
+    db_cpu = f"{run['db_cpu']:>8.1f}" if run.get("db_cpu") is not None else f"{'-':>8}"
+    print(
+        f"{count:>6} {name:<19} {run['seconds']:>8.1f} {rate:>8.1f} {ratio:>8.2f}x "
+        f"{run['cpu']:>7.1f} {db_cpu} {run['rss_mb']:>7.0f}MB",
+        flush=True,
+    )
+
+
+def postgres_cpu_seconds() -> float | None:
+    """CPU time of the local PostgreSQL server's processes, their exited backends included
+    (None when it does not run here or cannot be read)."""
+    ticks, found = 0, False
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        name, _, rest = text.partition(")")
+        if not name.endswith(("(postgres", "(postmaster")):
+            continue
+        fields = rest.split()
+        # utime, stime, cutime, cstime: fields 14-17 of stat, 12-15 after the name.
+        ticks += sum(int(value) for value in fields[11:15])
+        found = True
+    return ticks / os.sysconf("SC_CLK_TCK") if found else None
 
 
 if __name__ == "__main__":
