@@ -322,3 +322,60 @@ print("finished")
             check=False,
         )
         self.assertEqual(result.stdout.strip(), "finished", result.stderr)
+
+    def test_one_watchdog_times_each_thread_on_its_own(self):
+        """A render stuck past its limit in one thread is stopped; a quick one in another
+        thread, started meanwhile, is not touched."""
+        import threading
+
+        from blog import rendering
+
+        results = {}
+
+        def slow():
+            try:
+                with rendering._time_limit(0.3):
+                    while True:
+                        pass
+            except rendering.RenderLimitError as error:
+                results["slow"] = str(error)
+
+        def quick():
+            results["quick"] = [render_post(f"post *{n}*").html for n in range(50)][-1]
+
+        threads = [threading.Thread(target=slow), threading.Thread(target=quick)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        self.assertIn("longer than 0.3 seconds", results["slow"])
+        self.assertEqual(results["quick"], "<p>post <em>49</em></p>")
+
+    def test_nested_limits_keep_the_outer_one(self):
+        """A timed block inside another is timed by the outer limit."""
+        from blog import rendering
+
+        with self.assertRaises(rendering.RenderLimitError):
+            with rendering._time_limit(0.2):
+                with rendering._time_limit(60):
+                    while True:
+                        pass
+
+    def test_the_limit_works_in_a_forked_process(self):
+        """The importer renders in forked workers: the watchdog starts again in each."""
+        import multiprocessing
+
+        render_post("before the fork")  # the parent's watchdog is running
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            self.assertEqual(pool.apply(_render_with_a_short_limit), "stopped")
+
+
+def _render_with_a_short_limit() -> str:
+    from blog import rendering
+
+    rendering.RENDER_TIME_LIMIT = 0.2
+    try:
+        rendering.render_post("[" * 40_000)
+    except rendering.RenderLimitError:
+        return "stopped"
+    return "not stopped"
