@@ -1,10 +1,15 @@
 """Importing Markdown posts from static-site blogs: discovery, identity, upserts, export.
 
 ``import_posts(paths)`` walks files and folders, has ``blog.frontmatter`` read each file and
-map its front matter onto ``Post`` columns, and creates or updates one post per file, each
-in its own savepoint (post and tags together), committed in batches. It returns an
-``ImportResult``; it never prints. The ``import_posts`` management command is a thin shell
-around it.
+map its front matter onto ``Post`` columns, and creates or updates one post per file,
+committed in batches. It returns an ``ImportResult``; it never prints. The ``import_posts``
+management command is a thin shell around it.
+
+Writes: an updated post is saved with its tags in a savepoint of its own. New posts are
+written in groups, posts and tags in one savepoint, with ``bulk_create`` rather than
+``save()``: what ``save()`` does for a new post (slug, rendering, search vector) has been done
+by then, and the page cache is told once per batch. If the database refuses a group, its
+posts are written one by one, so that only the bad file fails.
 
 Identity: a post remembers the file it came from (``source_path``, relative to the import
 root) and the SHA-256 of its bytes. An unchanged file is not even decoded. A changed file
