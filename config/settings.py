@@ -159,7 +159,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, reusing its redis-py clients (blog.cache.RedisCache).
+            "BACKEND": "blog.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "blog"),
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},

@@ -28,7 +28,7 @@ LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Nothing listens on this port (the speed helper's range): a Redis that is down.
 DEAD_REDIS = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "blog.cache.RedisCache",
         "LOCATION": "redis://127.0.0.1:8399/1",
         "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
     }
@@ -497,7 +497,7 @@ def redis_cache(settings):
     prefix = f"test-blog-{uuid.uuid4().hex[:8]}"
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "blog.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": prefix,
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
@@ -513,6 +513,14 @@ def redis_cache(settings):
     keys = list(client.scan_iter(f"{prefix}:*"))
     if keys:
         client.delete(*keys)
+
+
+def test_the_redis_client_is_reused(redis_cache):
+    """One redis-py client per connection pool, not one per cache operation (Django's)."""
+    first = redis_cache._cache.get_client(write=True)
+    redis_cache.set("reused", 1)
+    assert redis_cache._cache.get_client(write=True) is first
+    assert redis_cache.get("reused") == 1
 
 
 def test_redis_hits_need_no_query(client, redis_cache, django_assert_num_queries):
