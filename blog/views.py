@@ -301,7 +301,14 @@ class PostDetailView(DetailView):
     context_object_name = "post"
 
     def get_queryset(self):
-        return Post.objects.visible_to(self.request.user).prefetch_related("tags")
+        # Its author in the same query; the Markdown source, the search text and vector, and
+        # the front matter as written are never shown here.
+        return (
+            Post.objects.visible_to(self.request.user)
+            .select_related("author")
+            .prefetch_related("tags")
+            .defer("body", "body_text", "search_vector", "front_matter_raw", "extra_front_matter")
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         post: Post = self.object

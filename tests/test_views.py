@@ -264,6 +264,15 @@ def test_query_counts_are_constant(client, django_assert_num_queries, n_posts, n
             assert client.get(url).status_code == 200, url
 
 
+def test_a_post_with_an_author_costs_no_extra_query(client, django_assert_num_queries):
+    """The author comes with the post (JSON-LD names them), not in a query of its own."""
+    author = make_staff("writer")
+    post = make_post(author=author, tags=["x"])
+    with django_assert_num_queries(5):  # post and author, tags, previous, next, related
+        content = client.get(post.get_absolute_url()).content.decode()
+    assert '"author": {"@type": "Person", "name": "writer"}' in content
+
+
 # Archives, multi-tag filtering and reading aids.
 
 
