@@ -10,13 +10,13 @@ from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.generic import DetailView, ListView, RedirectView, TemplateView
 from taggit.models import Tag, TaggedItem
 
 from blog import search
+from blog.links import url_for
 from blog.models import MAX_FILTER_TAGS, TAG_SEPARATOR, Post
 
 RELATED_POSTS = 3
@@ -97,7 +97,7 @@ class PostListView(PublishedPostsMixin, ListView):
 
 def tag_path(slugs: list[str] | tuple[str, ...]) -> str:
     """The one URL of a set of tags: slugs sorted, so every order shares one address."""
-    return reverse("blog:tag_detail", kwargs={"slug": TAG_SEPARATOR.join(sorted(set(slugs)))})
+    return url_for("blog:tag_detail", slug=TAG_SEPARATOR.join(sorted(set(slugs))))
 
 
 def tagged_posts() -> Any:
