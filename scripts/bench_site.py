@@ -41,8 +41,10 @@ from harness import cleanup_keys  # noqa: E402 - scripts/prod/harness.py, delete
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = Path(os.environ.get("PYTHON", sys.executable))
-WRK = shutil.which("wrk") or "/usr/bin/wrk"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+WRK = shutil.which("wrk")
+NGINX = shutil.which("nginx") or next(
+    (p for p in ("/usr/sbin/nginx", "/sbin/nginx") if os.access(p, os.X_OK)), None
+)
 RESULTS = ROOT / "bench-results"
 REDIS_PREFIX = "bench-site"
 
@@ -602,9 +604,22 @@ def run_mode(
 
 
 def reset_postgres(url: str) -> None:
+    """Empty the database of ``url``, creating it first on a server that lacks it."""
     import psycopg
+    from psycopg import sql
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-    with psycopg.connect(url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+    conninfo = url.replace("postgres://", "postgresql://")
+    try:
+        conn = psycopg.connect(conninfo, autocommit=True)
+    except psycopg.OperationalError as error:
+        if "does not exist" not in str(error):
+            raise
+        name = conninfo_to_dict(conninfo)["dbname"]
+        with psycopg.connect(make_conninfo(conninfo, dbname="postgres"), autocommit=True) as admin:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        conn = psycopg.connect(conninfo, autocommit=True)
+    with conn:
         conn.execute("DROP SCHEMA public CASCADE")
         conn.execute("CREATE SCHEMA public")
 
@@ -653,6 +668,12 @@ def main() -> int:
     if args.quick:
         args.duration, args.repeat = 2, 3
     args.modes = [m for m in args.modes.split(",") if m]
+    missing = [name for name, path in (("wrk", WRK), ("nginx", NGINX)) if path is None]
+    if missing:
+        # Said before the minutes of building sites, not as a traceback halfway through.
+        raise SystemExit(
+            f"bench_site needs {' and '.join(missing)}: apt-get install wrk nginx-light"
+        )
     if "redis" in args.modes and not redis_available(args.redis_url):
         print(f"(no Redis at {args.redis_url}: skipping the Redis runs)")
         args.modes.remove("redis")
