@@ -96,25 +96,26 @@ class FileOutcome:
 
 @dataclass
 class ImportResult:
+    """Every file's outcome, or with ``keep_outcomes=False`` only their counts: a caller that
+    takes each outcome as it happens (``on_file``) then holds nothing per file, which keeps
+    an import's memory flat however many files it reads."""
+
     outcomes: list[FileOutcome] = field(default_factory=list)
     dry_run: bool = False
+    keep_outcomes: bool = True
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
 
     def add(self, outcome: FileOutcome) -> None:
-        self.outcomes.append(outcome)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(OUTCOMES, 0)
-        for outcome in self.outcomes:
-            counts[outcome.outcome] += 1
-        return counts
+        self.counts[outcome.outcome] += 1
+        if self.keep_outcomes:
+            self.outcomes.append(outcome)
 
     def with_outcome(self, outcome: str) -> list[FileOutcome]:
         return [item for item in self.outcomes if item.outcome == outcome]
 
     @property
     def ok(self) -> bool:
-        return not self.with_outcome(FAILED)
+        return not self.counts[FAILED]
 
     @property
     def redirects(self) -> dict[int, list[str]]:
@@ -347,12 +348,13 @@ class Importer:
         force: bool = False,
         workers: int | None = None,
         on_file: Callable[[FileOutcome], None] | None = None,
+        keep_outcomes: bool = True,
     ) -> None:
         self.dry_run = dry_run
         self.force = force
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
         self.on_file = on_file
-        self.result = ImportResult(dry_run=dry_run)
+        self.result = ImportResult(dry_run=dry_run, keep_outcomes=keep_outcomes)
         self.now = timezone.now()
         # Slugs and source paths taken during this run (a dry run writes none to the database).
         self.claimed_slugs: set[str] = set()
@@ -816,10 +818,19 @@ def import_posts(
     force: bool = False,
     workers: int | None = None,
     on_file: Callable[[FileOutcome], None] | None = None,
+    keep_outcomes: bool = True,
 ) -> ImportResult:
     """Import every post file under ``paths`` (default: the project's ``fixtures/``).
 
     ``workers``: processes that render in parallel (default: one per core; 1 = none).
+    ``on_file`` is called with each file's outcome, in file order, once it is final;
+    ``keep_outcomes=False`` keeps only their counts in the result (see ImportResult).
     """
-    importer = Importer(dry_run=dry_run, force=force, workers=workers, on_file=on_file)
+    importer = Importer(
+        dry_run=dry_run,
+        force=force,
+        workers=workers,
+        on_file=on_file,
+        keep_outcomes=keep_outcomes,
+    )
     return importer.run(list(paths) if paths else [default_root()])

@@ -459,6 +459,33 @@ def test_skipped_files_state_a_reason(tmp_path):
     assert Post.objects.get().title == "A txt post"
 
 
+def test_counts_only_result_holds_nothing_per_file_and_still_reports_each(tmp_path):
+    """keep_outcomes=False (the command's way): each outcome goes to on_file, in file order,
+    and the result keeps only the counts, so memory does not grow with the files."""
+    write(tmp_path, "a.md", "---\ntitle: A\ndate: 2020-01-01\n---\nx\n")
+    write(tmp_path, "b.md", "---\ntitle: [unclosed\n---\nx\n")
+    write(tmp_path, "c/_index.md", "---\ntitle: Section\n---\n")
+    seen = []
+    result = import_posts([tmp_path], on_file=seen.append, keep_outcomes=False)
+    assert result.outcomes == []
+    assert [(Path(item.path).name, item.outcome) for item in seen] == [
+        ("a.md", "created"),
+        ("b.md", "failed"),
+        ("_index.md", "skipped"),
+    ]
+    assert result.counts == {
+        "created": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "conflict": 0,
+        "skipped": 1,
+        "failed": 1,
+    }
+    assert not result.ok
+    again = import_posts([tmp_path / "a.md"], keep_outcomes=False)
+    assert again.ok and again.counts["unchanged"] == 1
+
+
 def test_a_failed_write_leaves_no_post_and_no_orphan_tag(tmp_path, monkeypatch):
     """If tagging fails mid-way the post is rolled back with it."""
     from taggit.models import Tag

@@ -70,6 +70,7 @@ class Command(BaseCommand):
                 force=options["force"],
                 workers=options["workers"],
                 on_file=self.report,
+                keep_outcomes=False,  # each outcome is reported as it happens
             )
         except KeyboardInterrupt:
             # The batch in progress was rolled back; committed posts are whole, and a rerun
@@ -90,7 +91,7 @@ class Command(BaseCommand):
             prefix = "Dry run, nothing written: " if options["dry_run"] else ""
             self.stdout.write(f"{prefix}{summary} in {elapsed:.1f}s.")
         if not result.ok:
-            raise CommandError(f"{len(result.with_outcome(FAILED))} file(s) failed to import.")
+            raise CommandError(f"{result.counts[FAILED]} file(s) failed to import.")
 
     def report(self, outcome: FileOutcome) -> None:
         """Each file's outcome as it happens: failures and conflicts always, all with -v 2."""
