@@ -327,11 +327,14 @@ class PostDetailView(DetailView):
         ranking = ("-shared_tags", "-publish_date", "-id")
         # Counted after the filter, so only the shared tags count. The winners are picked
         # by id first, from the publish-date index alone: joined with whole rows, PostgreSQL
-        # read every post of the table (20 ms at 10,000 posts; 4 ms this way).
+        # read every post of the table (20 ms at 10,000 posts; 4 ms this way). Grouped by id
+        # alone: grouped by the model's every column (annotate before values), SQLite sorted
+        # the candidates' bodies (26 ms at 10,000 posts).
         winners = (
             Post.objects.published()
             .filter(tags__in=tag_ids)
             .exclude(pk=post.pk)
+            .values("pk")
             .annotate(shared_tags=Count("tags"))
             .order_by(*ranking)
             .values("pk")[:RELATED_POSTS]

@@ -383,6 +383,22 @@ def test_related_posts_share_the_most_tags(client):
     assert client.get(untagged.get_absolute_url()).context["related_posts"] == []
 
 
+def test_related_posts_are_the_top_three_published_newest_first_on_ties(client):
+    """Only published posts; the three with the most shared tags, ties newest first."""
+    now = timezone.now()
+    post = make_post(title="Main", tags=["a", "b", "c"])
+    day = timedelta(days=1)
+    old_two = make_post(title="Old, two", tags=["a", "b"], publish_date=now - 30 * day)
+    new_one = make_post(title="New, one", tags=["c"], publish_date=now - 2 * day)
+    mid_one = make_post(title="Mid, one", tags=["b"], publish_date=now - 5 * day)
+    make_post(title="Oldest, one", tags=["a"], publish_date=now - 60 * day)
+    make_post(title="Draft, three", tags=["a", "b", "c"], draft=True)
+    make_post(title="Scheduled, three", tags=["a", "b", "c"], publish_date=now + day)
+    related = client.get(post.get_absolute_url()).context["related_posts"]
+    assert related == [old_two, new_one, mid_one]
+    assert [item.shared_tags for item in related] == [2, 1, 1]
+
+
 def test_long_posts_get_a_table_of_contents(client):
     """A post with several sections shows a linked table of contents; a short one does not."""
     long = make_post(body="## One\n\ntext\n\n## Two\n\n### Two and a half\n\n## Three")
