@@ -14,9 +14,10 @@ cache (LocMem) and on with Redis. Every figure is put next to, in the same run, 
 serving a static copy of the home page. Also prints each gunicorn worker's RSS.
 
 Usage: scripts/bench_site.py [--quick] [--posts N] [--db sqlite,postgres] [--modes off,locmem,redis]
-PostgreSQL: --pg-url (default postgres://postgres@127.0.0.1:5432/blog_speed): ITS TABLES ARE
-DROPPED AND REBUILT. Redis: --redis-url (default redis://127.0.0.1:6379/1; only keys under
-its own prefix are written and deleted). Servers listen on 127.0.0.1, --port and the next two.
+PostgreSQL: --pg-url (default postgres://postgres@127.0.0.1:5432/blog_speed, created when the
+server lacks it): ITS TABLES ARE DROPPED AND REBUILT. Needs wrk and nginx. Redis: --redis-url
+(default redis://127.0.0.1:6379/1; only keys under its own prefix are written and deleted).
+Servers listen on 127.0.0.1, --port and the next two.
 Timings are printed, never asserted; the machine's other load shows in them.
 """
 
