@@ -14,8 +14,8 @@ cache (LocMem) and on with Redis. Every figure is put next to, in the same run, 
 serving a static copy of the home page. Also prints each gunicorn worker's RSS.
 
 Usage: scripts/bench_site.py [--quick] [--posts N] [--db sqlite,postgres] [--modes off,locmem,redis]
-PostgreSQL: --pg-url (default postgres://postgres@127.0.0.1:5432/blog_speed, created when the
-server lacks it): ITS TABLES ARE DROPPED AND REBUILT. Needs wrk and nginx. Redis: --redis-url
+PostgreSQL: --pg-url (default postgres://postgres@127.0.0.1:5432/blog_speed): THAT DATABASE IS
+DROPPED AND CREATED AGAIN. Needs wrk and nginx. Redis: --redis-url
 (default redis://127.0.0.1:6379/1; only keys under its own prefix are written and deleted).
 Servers listen on 127.0.0.1, --port and the next two.
 Timings are printed, never asserted; the machine's other load shows in them.
@@ -38,14 +38,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "prod"))
 
-from harness import cleanup_keys  # noqa: E402 - scripts/prod/harness.py, deletes our keys only
+from harness import cleanup_keys, recreate_database  # noqa: E402 - scripts/prod/harness.py
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = Path(os.environ.get("PYTHON", sys.executable))
 WRK = shutil.which("wrk")
-NGINX = shutil.which("nginx") or next(
-    (p for p in ("/usr/sbin/nginx", "/sbin/nginx") if os.access(p, os.X_OK)), None
-)
+# Debian puts nginx in /usr/sbin, which is not on every user's PATH.
+NGINX = shutil.which("nginx", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")
 RESULTS = ROOT / "bench-results"
 REDIS_PREFIX = "bench-site"
 
@@ -604,27 +603,6 @@ def run_mode(
     db_summary[mode] = {"floors": floors, "pages": results, "worker_rss_mib": rss}
 
 
-def reset_postgres(url: str) -> None:
-    """Empty the database of ``url``, creating it first on a server that lacks it."""
-    import psycopg
-    from psycopg import sql
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-    conninfo = url.replace("postgres://", "postgresql://")
-    try:
-        conn = psycopg.connect(conninfo, autocommit=True)
-    except psycopg.OperationalError as error:
-        if "does not exist" not in str(error):
-            raise
-        name = conninfo_to_dict(conninfo)["dbname"]
-        with psycopg.connect(make_conninfo(conninfo, dbname="postgres"), autocommit=True) as admin:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        conn = psycopg.connect(conninfo, autocommit=True)
-    with conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-
-
 def redis_available(url: str) -> bool:
     try:
         import redis
@@ -693,7 +671,7 @@ def main() -> int:
             if db == "sqlite":
                 bench_database("SQLite", f"sqlite:///{tmp}/bench.sqlite3", args, tmp, summary)
             elif db == "postgres":
-                reset_postgres(args.pg_url)
+                recreate_database(args.pg_url)
                 bench_database("PostgreSQL", args.pg_url, args, tmp, summary)
             else:
                 raise SystemExit(f"unknown database {db!r}")

@@ -14,18 +14,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import PYTHON, ROOT, app_env, manage  # noqa: E402
+from harness import PYTHON, ROOT, app_env, manage, recreate_database  # noqa: E402
 
 TAGS = ["postgres", "redis", "django", "python", "backup", "health", "logging", "cache"]
 
@@ -43,22 +41,6 @@ def write_posts(folder: Path, count: int) -> None:
             f"# Heading\n\n{body}\n\n```python\nprint({n})\n```\n",
             encoding="utf-8",
         )
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    name = urlsplit(url).path.lstrip("/")
-    if not re.fullmatch(r"[a-z0-9_]+", name):
-        raise SystemExit(f"refusing to recreate database {name!r}")
-    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 CONSISTENCY_SQL = """

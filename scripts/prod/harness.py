@@ -1,5 +1,6 @@
 """Shared pieces of the production scripts: start gunicorn app servers, talk HTTP to them,
-seed a database. Used by scripts/prod/*.py and tests/test_scaleout.py; standard library only.
+recreate and seed a database. Used by scripts/prod/*.py, scripts/bench_site.py and
+tests/test_scaleout.py; standard library only (psycopg is imported where it is needed).
 """
 
 from __future__ import annotations
@@ -18,11 +19,30 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/blog_prod"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/2"
+
+
+def with_database(url: str, name: str) -> str:
+    """``url`` with its database name replaced by ``name``."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def recreate_database(url: str) -> None:
+    """Drop the PostgreSQL database of ``url`` (if it exists) and create it empty."""
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/")
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise SystemExit(f"refusing to recreate database {name!r}")
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def app_env(database_url: str, redis_url: str | None, **extra: str) -> dict[str, str]:
