@@ -111,7 +111,13 @@ class ImportResult:
             self.outcomes.append(outcome)
 
     def with_outcome(self, outcome: str) -> list[FileOutcome]:
-        return [item for item in self.outcomes if item.outcome == outcome]
+        return [item for item in self._kept() if item.outcome == outcome]
+
+    def _kept(self) -> list[FileOutcome]:
+        # An empty answer from a counts-only result would read as "none failed".
+        if not self.keep_outcomes:
+            raise ValueError("this import kept only counts (keep_outcomes=False)")
+        return self.outcomes
 
     @property
     def ok(self) -> bool:
@@ -123,7 +129,7 @@ class ImportResult:
         (an unchanged file is not read, so its redirects were reported when it was)."""
         return {
             item.post_id: item.redirects
-            for item in self.outcomes
+            for item in self._kept()
             if item.redirects and item.post_id is not None
         }
 

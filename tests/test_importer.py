@@ -482,6 +482,8 @@ def test_counts_only_result_holds_nothing_per_file_and_still_reports_each(tmp_pa
         "failed": 1,
     }
     assert not result.ok
+    with pytest.raises(ValueError, match="kept only counts"):
+        result.with_outcome("failed")
     again = import_posts([tmp_path / "a.md"], keep_outcomes=False)
     assert again.ok and again.counts["unchanged"] == 1
 
