@@ -451,8 +451,18 @@ def _convert(text: str) -> tuple[str, str]:
     """
     text = text or ""
     check_limits(text)
-    with _time_limit(RENDER_TIME_LIMIT):
-        return _convert_unbounded(text)
+    try:
+        with _time_limit(RENDER_TIME_LIMIT):
+            return _convert_unbounded(text)
+    except RecursionError:
+        # Markdown and its extensions walk the tree recursively, and nesting that
+        # check_limits does not measure still reaches Python's limit: 2,000 "*" on each
+        # side of a word nest <strong> 1,000 deep. Whether the time limit stopped it first
+        # depended on the machine's speed; this way the author gets the same answer.
+        raise RenderLimitError(
+            "The body nests markup too deeply to render (for example a long run of * or _ "
+            "around a word)."
+        ) from None
 
 
 class _Converter(threading.local):

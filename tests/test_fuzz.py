@@ -156,6 +156,16 @@ def test_limits_have_clear_messages():
         render_post("ok\n\n" + "> " * (rendering.MAX_NESTING_DEPTH + 1) + "x")
 
 
+def test_nesting_past_pythons_recursion_limit_is_a_limit_error(monkeypatch):
+    """Markup nested deeper than Python recurses fails with a clear message, not a 500, and
+    whether or not the time limit would have stopped it first (in CI it sometimes did not)."""
+    monkeypatch.setattr(rendering, "RENDER_TIME_LIMIT", 60.0)
+    with pytest.raises(RenderLimitError, match="nests markup too deeply"):
+        render_post("*" * 5_000 + "x" + "*" * 5_000)
+    # The half-used Markdown instance was thrown away: the next post renders normally.
+    assert render_post("*a* and **b**").html == "<p><em>a</em> and <strong>b</strong></p>"
+
+
 def test_time_limit_message(monkeypatch):
     """A conversion that runs too long is stopped with its own message."""
     monkeypatch.setattr(rendering, "RENDER_TIME_LIMIT", 0.2)
