@@ -3,7 +3,7 @@
 
 Builds a throwaway SQLite site from fixtures/ (every seed post published, plus a page of short
 posts), collects static files, serves it with gunicorn (DEBUG off, whitenoise, hashed static
-names) on 127.0.0.1, runs Lighthouse 12 from node_modules (`npm install` first) against Debian's
+names) on 127.0.0.1, runs Lighthouse 12 from node_modules (`npm ci` first) against Debian's
 Chromium, prints one line per page and writes the full reports to bench-results/.
 
 Usage: scripts/lighthouse.py [--runs N]    (the median of N runs per page; default 3)
@@ -123,7 +123,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per page (median reported)")
     args = parser.parse_args()
     if not LIGHTHOUSE.exists():
-        raise SystemExit("node_modules/.bin/lighthouse missing: run `npm install` first")
+        raise SystemExit("node_modules/.bin/lighthouse missing: run `npm ci` first")
     RESULTS.mkdir(exist_ok=True)
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:

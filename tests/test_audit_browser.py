@@ -1,7 +1,7 @@
 """Reader pages audited in a real browser: axe-core for accessibility, the Nu HTML checker
 for validity, plus phone width, dark mode, print and no-JavaScript checks.
 
-The tools come from npm (``npm install`` at the top of the repository puts them in
+The tools come from npm (``npm ci`` at the top of the repository puts them in
 node_modules/). Without them these tests skip on a laptop and fail in CI.
 """
 
@@ -64,8 +64,8 @@ The end.
 def require(path: Path, what: str) -> None:
     if not path.exists():
         if os.environ.get("CI"):
-            pytest.fail(f"{path} missing: run `npm install` ({what})")
-        pytest.skip(f"{path} missing: run `npm install` ({what})")
+            pytest.fail(f"{path} missing: run `npm ci` ({what})")
+        pytest.skip(f"{path} missing: run `npm ci` ({what})")
 
 
 @pytest.fixture
