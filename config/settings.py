@@ -181,6 +181,9 @@ else:
 PAGE_CACHE_TIMEOUT = int(os.environ.get("PAGE_CACHE_TIMEOUT", "0" if DEBUG else "600"))
 PAGE_CACHE_MAX_AGE = int(os.environ.get("PAGE_CACHE_MAX_AGE", "60"))
 PAGE_CACHE_S_MAXAGE = int(os.environ.get("PAGE_CACHE_S_MAXAGE", "60"))
+# With a shared cache (Redis): bytes of recently served pages each worker keeps a copy of, so a
+# hit fetches only the content version (blog.cache._NearCache); 0 turns the copies off.
+PAGE_CACHE_LOCAL_BYTES = int(os.environ.get("PAGE_CACHE_LOCAL_BYTES", str(8 * 1024 * 1024)))
 
 # --- prod ---
 # Production operation: structured logs (the health endpoint is blog/health.py, gunicorn's

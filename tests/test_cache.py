@@ -12,6 +12,7 @@ from unittest import mock
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import caches
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
@@ -59,6 +60,7 @@ def cache_on(settings):
     settings.PAGE_CACHE_MAX_AGE = 60
     settings.PAGE_CACHE_S_MAXAGE = 60
     caches["default"].clear()
+    page_cache._near.clear()
     page_cache._health.down_until = page_cache._health.last_warning = 0.0
     page_cache._health.version_owed = False
     yield
@@ -278,8 +280,9 @@ def test_logging_in_does_not_invalidate(client):
     assert page_cache._read_database_version() == version
 
 
-def test_scheduled_post_appears_exactly_on_time(client):
+def test_scheduled_post_appears_exactly_on_time(client, settings):
     """Cached pages expire when the next scheduled post's time comes, with no change saved."""
+    settings.PAGE_CACHE_TIMEOUT = 3600  # entries outlive the 30 minutes, as far as time goes
     now = timezone.now()
     make_post(title="Already out", publish_date=now - timedelta(hours=1))
     make_post(title="Scheduled one", publish_date=now + timedelta(minutes=30))
@@ -542,3 +545,95 @@ def test_a_lost_redis_version_cannot_match_old_pages(client, redis_cache):
     redis_cache.delete(page_cache.VERSION_KEY)
     assert get(client, HOME)["X-Page-Cache"] == "miss"
     assert get(client, HOME)["X-Page-Cache"] == "hit"
+
+
+# The near cache: each process's copies of pages it got from Redis, checked against the
+# version in Redis on every request.
+
+
+def redis_page_key(redis_cache, url: str) -> str:
+    return page_cache.page_key(RequestFactory().get(url, HTTP_HOST="testserver"))
+
+
+def test_a_page_held_in_this_process_is_served_without_fetching_it(client, redis_cache):
+    """The second request reads only the version from Redis, not the page."""
+    make_post(title="Held here")
+    get(client, HOME)
+    with mock.patch.object(redis_cache, "get_many", wraps=redis_cache.get_many) as get_many:
+        hit = get(client, HOME)
+    assert hit["X-Page-Cache"] == "hit"
+    assert "Held here" in hit.content.decode()
+    get_many.assert_not_called()
+
+
+def test_a_change_made_through_another_server_is_seen_at_once(client, redis_cache):
+    """Another process saving a post publishes a new version in Redis: this process's copy
+    is not served again, although nothing told this process."""
+    post = make_post(title="Before")
+    get(client, HOME)
+    assert get(client, HOME)["X-Page-Cache"] == "hit"
+    # What another server's save does: the row changes, a new version goes to Redis.
+    Post.objects.filter(pk=post.pk).update(title="After")
+    redis_cache.set(page_cache.VERSION_KEY, 1234567, None)
+    page = get(client, HOME)
+    assert page["X-Page-Cache"] == "miss"
+    assert "After" in page.content.decode()
+    assert "Before" not in page.content.decode()
+
+
+def test_a_page_another_server_stored_is_copied_here(client, redis_cache):
+    """A hit fetched from Redis is kept, so the next one fetches only the version."""
+    make_post()
+    get(client, HOME)
+    page_cache._near.clear()  # as in a worker that did not render the page
+    assert get(client, HOME)["X-Page-Cache"] == "hit"
+    assert len(page_cache._near) == 1
+    redis_cache.delete(redis_page_key(redis_cache, HOME))
+    assert get(client, HOME)["X-Page-Cache"] == "hit"  # the copy, the version unchanged
+
+
+def test_a_copy_expires_with_the_shared_entry(client, redis_cache):
+    """A copy is not served past PAGE_CACHE_TIMEOUT after the page was stored."""
+    make_post()
+    get(client, HOME)
+    later = timezone.now() + timedelta(seconds=601)
+    with mock.patch.object(page_cache.timezone, "now", return_value=later):
+        assert get(client, HOME)["X-Page-Cache"] == "miss"
+
+
+def test_a_copy_is_not_served_while_redis_is_down(client, redis_cache, settings):
+    """Without the version there is no telling whether the copy is current: render."""
+    post = make_post(title="Kept")
+    get(client, HOME)
+    Post.objects.filter(pk=post.pk).update(title="Newer")
+    settings.CACHES = DEAD_REDIS  # the same key and process, a cache that does not answer
+    page = get(client, HOME)
+    assert "X-Page-Cache" not in page
+    assert "Newer" in page.content.decode()
+
+
+def test_the_near_cache_can_be_turned_off(client, redis_cache, settings):
+    settings.PAGE_CACHE_LOCAL_BYTES = 0
+    make_post()
+    get(client, HOME)
+    assert len(page_cache._near) == 0
+    redis_cache.delete(redis_page_key(redis_cache, HOME))
+    assert get(client, HOME)["X-Page-Cache"] == "miss"
+
+
+def near_entry(body_bytes: int) -> tuple:
+    return (1, None, 200, [], b"x" * body_bytes, float("inf"))
+
+
+def test_the_near_cache_drops_the_least_recently_used_past_its_budget(settings):
+    settings.PAGE_CACHE_LOCAL_BYTES = 45_000
+    near = page_cache._NearCache()
+    for key in "abcd":  # 4 x 10,024 bytes counted: within the budget
+        near.put(key, near_entry(9_000))
+    assert near.get("a") is not None  # a is now the most recently used
+    near.put("e", near_entry(9_000))  # a fifth is over it: b, the least recent, goes
+    assert near.get("b") is None
+    assert all(near.get(k) is not None for k in "acde")
+    near.put("f", near_entry(12_000))  # over a quarter of the budget: not kept at all
+    assert near.get("f") is None
+    assert len(near) == 4
