@@ -22,6 +22,13 @@ from blog.links import url_for
 from blog.models import Post
 
 
+def latest_change(posts) -> datetime | None:
+    """The latest of every post's publish, edit and revision dates, in one query."""
+    return posts.aggregate(
+        latest=Max(Greatest("publish_date", "updated_at", Coalesce("revised_date", "publish_date")))
+    )["latest"]
+
+
 class PageSitemap(Sitemap):
     """The listing pages, changed whenever a post appears or changes."""
 
@@ -33,7 +40,9 @@ class PageSitemap(Sitemap):
 
     @cached_property
     def latest(self) -> datetime | None:
-        return Post.objects.published().aggregate(latest=Max("updated_at"))["latest"]
+        # Not updated_at alone: a post written ahead of time changes the listings when it
+        # goes live, after its last edit.
+        return latest_change(Post.objects.published())
 
     def location(self, name: str) -> str:
         return url_for(name)
@@ -60,11 +69,7 @@ class PostSitemap(Sitemap):
     def get_latest_lastmod(self) -> datetime | None:
         """For the index: the latest ``lastmod`` of any post, in one query (Django's default
         reads every post)."""
-        return self.items().aggregate(
-            latest=Max(
-                Greatest("publish_date", "updated_at", Coalesce("revised_date", "publish_date"))
-            )
-        )["latest"]
+        return latest_change(self.items())
 
 
 class TagSitemap(Sitemap):

@@ -98,6 +98,17 @@ def test_post_lastmod_is_its_latest_date(client):
     assert sitemap_entries(client)[url] == (now - timedelta(days=5)).strftime("%Y-%m-%d")
 
 
+def test_listing_pages_changed_when_a_scheduled_post_went_live(client):
+    """A post written ahead of time changes the home page when it appears, not when it was
+    last edited."""
+    now = timezone.now()
+    post = make_post(publish_date=now - timedelta(days=10))
+    Post.objects.filter(pk=post.pk).update(updated_at=now - timedelta(days=20))
+    assert sitemap_entries(client)["http://testserver/"] == (now - timedelta(days=10)).strftime(
+        "%Y-%m-%d"
+    )
+
+
 def test_sitemap_uses_the_request_host(client, settings):
     """URLs are absolute on the host and scheme the sitemap was asked for."""
     settings.ALLOWED_HOSTS = ["blog.example.org"]
