@@ -87,6 +87,17 @@ def test_sitemap_lists_pages_posts_and_tags_with_lastmod(client):
     assert entries[f"{base}/tags/python/"] == new.publish_date.strftime("%Y-%m-%d")
 
 
+def test_entries_hold_only_what_search_engines_read(client):
+    """<loc> and <lastmod>; no <changefreq> or <priority>, which Google ignores."""
+    make_post(tags=["python"])
+    for section in ("pages", "posts", "tags"):
+        page = xml(client, reverse("blog:sitemap_section", kwargs={"section": section}))
+        urls = page.findall("s:url", NS)
+        assert urls, section
+        for url in urls:
+            assert [child.tag.split("}")[1] for child in url] == ["loc", "lastmod"], section
+
+
 def test_post_lastmod_is_its_latest_date(client):
     """lastmod is the latest of the publish, edit and revision dates."""
     now = timezone.now()
