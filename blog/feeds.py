@@ -77,7 +77,7 @@ class PostFeed(Feed):
         return Post.objects.published()
 
     def items(self, obj: Any = None):
-        posts = self.posts(obj).select_related("author").prefetch_related("tags")
+        posts = self.posts(obj).select_related("author").with_tag_lists()
         return posts.defer("body", "body_text", "toc_html", "search_vector")[:FEED_ITEMS]
 
     def item_title(self, post: Post) -> str:
@@ -100,7 +100,7 @@ class PostFeed(Feed):
         return post.author.get_full_name() or post.author.get_username()
 
     def item_categories(self, post: Post) -> list[str]:
-        return [tag.name for tag in post.tags.all()]
+        return [tag.name for tag in post.tag_list]
 
     def item_extra_kwargs(self, post: Post) -> dict[str, Any]:
         # Sanitized by blog.rendering when the post was saved.

@@ -11,13 +11,14 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
+from django.db.models.query import ModelIterable
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
-from taggit.models import Tag
+from taggit.models import Tag, TaggedItem
 
 from blog.links import url_for
 from blog.rendering import WORDS_PER_MINUTE, Rendered, render_post
@@ -32,6 +33,8 @@ SUMMARY_FIELDS = ("title", "slug", "publish_date", "word_count", "description", 
 # Taggit's slugs never contain "+".
 TAG_SEPARATOR = "+"
 MAX_FILTER_TAGS = 5
+# Posts whose tags one query of attach_tag_lists reads.
+TAG_LIST_BATCH = 500
 
 
 def validate_image_url(value: str) -> None:
@@ -60,7 +63,73 @@ def validate_image_url(value: str) -> None:
         raise ValidationError("Image URLs must use http or https.")
 
 
+def attach_tag_lists(posts: list[Post], using: str = "default") -> None:
+    """Give each of ``posts`` its tags as ``post.tag_list``, in the order they were added.
+
+    One hand-written query instead of taggit's generic prefetch: for a page of ten posts
+    the prefetch spent about 1 ms building and compiling querysets around a query that
+    PostgreSQL answers in 0.1 ms. A tag shown on several posts is one ``Tag`` object.
+    """
+    by_id: dict[int, list[Post]] = {}
+    for post in posts:
+        post.tag_list = []
+        by_id.setdefault(post.pk, []).append(post)
+    if not posts:
+        return
+    from django.contrib.contenttypes.models import ContentType  # the app registry is ready
+
+    item, tag = TaggedItem._meta, Tag._meta
+    connection = connections[using]
+    q = connection.ops.quote_name
+    object_id, tag_id = q(item.get_field("object_id").column), q(tag.pk.column)
+    # Only quoted table and column names are formatted in; every value is a parameter.
+    sql = (
+        f"SELECT i.{object_id}, t.{tag_id}, t.{q(tag.get_field('name').column)},"  # noqa: S608
+        f" t.{q(tag.get_field('slug').column)}"
+        f" FROM {q(item.db_table)} i JOIN {q(tag.db_table)} t"
+        f" ON t.{tag_id} = i.{q(item.get_field('tag').column)}"
+        f" WHERE i.{q(item.get_field('content_type').column)} = %s"
+        f" AND i.{object_id} IN ({{ids}})"
+        f" ORDER BY i.{q(item.pk.column)}"
+    )
+    content_type = ContentType.objects.db_manager(using).get_for_model(Post)
+    ids = list(by_id)
+    tags: dict[int, Tag] = {}
+    with connection.cursor() as cursor:
+        # In batches: SQLite caps the parameters of one statement.
+        for start in range(0, len(ids), TAG_LIST_BATCH):
+            batch = ids[start : start + TAG_LIST_BATCH]
+            cursor.execute(
+                sql.format(ids=", ".join(["%s"] * len(batch))), [content_type.pk, *batch]
+            )
+            for post_id, pk, name, slug in cursor.fetchall():
+                if pk not in tags:
+                    tags[pk] = Tag.from_db(using, ["id", "name", "slug"], (pk, name, slug))
+                for post in by_id[post_id]:
+                    post.tag_list.append(tags[pk])
+
+
 class PostQuerySet(models.QuerySet):
+    # Set by with_tag_lists(); _clone carries it through filter(), slicing and the rest.
+    _tag_lists = False
+
+    def _clone(self) -> PostQuerySet:
+        clone = super()._clone()
+        clone._tag_lists = self._tag_lists
+        return clone
+
+    def _fetch_all(self) -> None:
+        fetched = self._result_cache is not None
+        super()._fetch_all()
+        if self._tag_lists and not fetched and self._iterable_class is ModelIterable:
+            attach_tag_lists(self._result_cache, using=self.db)
+
+    def with_tag_lists(self) -> PostQuerySet:
+        """These posts, each with its tags as ``post.tag_list`` (see ``attach_tag_lists``)."""
+        clone = self._chain()
+        clone._tag_lists = True
+        return clone
+
     def published(self, now: datetime | None = None) -> PostQuerySet:
         """The one definition of public: not a draft and its publish date has come.
 
@@ -70,29 +139,26 @@ class PostQuerySet(models.QuerySet):
 
     def for_listing(self) -> PostQuerySet:
         """Published posts as list pages show them: the columns of a summary, and the tags
-        prefetched into ``post.tag_list``.
+        in ``post.tag_list``.
 
-        A list (``to_attr``), not ``post.tags.all``: taggit builds a queryset per post to
-        hold prefetched tags, which cost more than the rest of the query.
+        A list, not ``post.tags.all``: taggit builds a queryset per post to hold prefetched
+        tags, which cost more than the rest of the query.
         """
-        return (
-            self.published()
-            .only(*SUMMARY_FIELDS)
-            .prefetch_related(models.Prefetch("tags", to_attr="tag_list"))
-        )
+        return self.published().only(*SUMMARY_FIELDS).with_tag_lists()
 
     def rows(self, start: int, stop: int) -> PostQuerySet:
         """Rows ``start:stop`` of these posts, picked by id in a subquery ("deferred join").
 
         With a plain OFFSET, PostgreSQL fetches every skipped row from the table (page 500 of
         the list read 5,000 rows: 20 ms); the subquery skips entries of the index alone, and
-        only the rows shown are read. Keeps this queryset's columns, prefetches and ordering,
-        which must be on the model's own fields.
+        only the rows shown are read. Keeps this queryset's columns, prefetches, tag lists and
+        ordering, which must be on the model's own fields.
         """
         ordering = self.query.order_by or self.model._meta.ordering
         ids = self.order_by(*ordering).values("pk")[start:stop]
         rows = self.model._default_manager.filter(pk__in=ids).order_by(*ordering)
         rows.query.deferred_loading = self.query.deferred_loading
+        rows._tag_lists = self._tag_lists
         return rows.prefetch_related(*self._prefetch_related_lookups)
 
     def tagged_with_all(self, tags) -> PostQuerySet:

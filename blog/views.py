@@ -17,7 +17,7 @@ from taggit.models import Tag, TaggedItem
 
 from blog import search
 from blog.links import url_for
-from blog.models import MAX_FILTER_TAGS, TAG_SEPARATOR, Post
+from blog.models import MAX_FILTER_TAGS, TAG_SEPARATOR, Post, attach_tag_lists
 
 RELATED_POSTS = 3
 NARROWING_TAGS = 12
@@ -306,12 +306,14 @@ class PostDetailView(DetailView):
         return (
             Post.objects.visible_to(self.request.user)
             .select_related("author")
-            .prefetch_related("tags")
+            .with_tag_lists()
             .defer("body", "body_text", "search_vector", "front_matter_raw", "extra_front_matter")
         )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         post: Post = self.object
+        if not hasattr(post, "tag_list"):  # a subclass's get_object() (share links)
+            attach_tag_lists([post], using=post._state.db or "default")
         context = super().get_context_data(**kwargs)
         context["related_posts"] = self.related_posts(post)
         context["previous_post"] = neighbour(post, older=True)
@@ -321,7 +323,7 @@ class PostDetailView(DetailView):
 
     def related_posts(self, post: Post) -> list[Post]:
         """Published posts sharing the most tags with ``post`` (newest first on ties)."""
-        tag_ids = [tag.id for tag in post.tags.all()]  # prefetched: no query
+        tag_ids = [tag.id for tag in post.tag_list]
         if not tag_ids:
             return []
         ranking = ("-shared_tags", "-publish_date", "-id")

@@ -114,6 +114,49 @@ def test_tags_are_case_insensitive():
     assert Tag.objects.get(name="Deep Learning").slug == "deep-learning"
 
 
+def test_listing_posts_carry_their_tags_in_the_order_added(django_assert_num_queries):
+    """for_listing() gives each post ``tag_list``: its own tags, in the order they were added,
+    one query for the whole page, one Tag object per tag."""
+    first, bare, second = make_post(), make_post(), make_post()
+    for name in ["zeta", "Alpha", "mid"]:
+        first.tags.add(name)
+    second.tags.add("mid")
+    with django_assert_num_queries(2):
+        posts = {post.pk: post for post in Post.objects.for_listing()}
+    assert [tag.name for tag in posts[first.pk].tag_list] == ["zeta", "Alpha", "mid"]
+    assert [tag.slug for tag in posts[first.pk].tag_list] == ["zeta", "alpha", "mid"]
+    assert posts[bare.pk].tag_list == []
+    assert posts[second.pk].tag_list == [Tag.objects.get(name="mid")]
+    assert posts[second.pk].tag_list[0] is posts[first.pk].tag_list[2]
+
+
+def test_tag_lists_survive_chaining_and_paging_but_not_values():
+    post = make_post(tags=["kept"])
+    make_post(title="Other", tags=["other"])
+    listing = Post.objects.for_listing()
+    for posts in [
+        listing.filter(pk=post.pk),
+        listing.order_by("title").filter(title=post.title),
+        listing.filter(pk=post.pk).rows(0, 5),
+        listing.filter(pk=post.pk)[:1],
+    ]:
+        assert [[tag.name for tag in p.tag_list] for p in posts] == [["kept"]]
+    assert listing.get(pk=post.pk).tag_list[0].name == "kept"
+    assert list(listing.filter(pk=post.pk).values_list("title", flat=True)) == [post.title]
+    assert not hasattr(Post.objects.get(pk=post.pk), "tag_list")
+
+
+def test_tag_lists_of_many_posts_are_read_in_batches(monkeypatch, django_assert_num_queries):
+    """SQLite caps one statement's parameters, so long lists are read a batch at a time."""
+    monkeypatch.setattr("blog.models.TAG_LIST_BATCH", 2)
+    made = [make_post(tags=[f"tag {n}", "shared"]) for n in range(5)]
+    with django_assert_num_queries(1 + 3):
+        posts = list(Post.objects.for_listing())
+    by_id = {post.pk: post for post in posts}
+    for n, post in enumerate(made):
+        assert sorted(tag.name for tag in by_id[post.pk].tag_list) == ["shared", f"tag {n}"]
+
+
 def test_dates_are_timezone_aware():
     """Publish dates are stored with a time zone."""
     assert timezone.is_aware(make_post().publish_date)
@@ -229,7 +272,7 @@ def test_related_posts_use_indexes_on_postgresql(many_posts):
 
     from blog.views import PostDetailView
 
-    post = Post.objects.published().filter(tags__isnull=False).prefetch_related("tags").first()
+    post = Post.objects.published().filter(tags__isnull=False).with_tag_lists().first()
     with CaptureQueriesContext(connection) as queries:
         related = PostDetailView().related_posts(post)
     assert len(related) == 3

@@ -62,7 +62,8 @@ def social_meta(
 
 @register.simple_tag(takes_context=True)
 def post_json_ld(context: dict[str, Any], post: Post) -> SafeString:
-    """A schema.org BlogPosting for ``post`` in a ``<script type="application/ld+json">``."""
+    """A schema.org BlogPosting for ``post`` (read ``with_tag_lists()``, as the post page
+    does) in a ``<script type="application/ld+json">``."""
     url = absolute_url(context, post.get_absolute_url())
     data: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -74,7 +75,7 @@ def post_json_ld(context: dict[str, Any], post: Post) -> SafeString:
         "datePublished": post.publish_date,
         "dateModified": post.revised_date or post.publish_date,
         "wordCount": post.word_count,
-        "keywords": [tag.name for tag in post.tags.all()],
+        "keywords": [tag.name for tag in post.tag_list],
         "publisher": {"@type": "Organization", "name": context.get("SITE_TITLE", "")},
     }
     if post.author:
