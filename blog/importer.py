@@ -29,6 +29,8 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -279,6 +281,11 @@ LOOKUP_CHUNK = 32
 RENDERED_FIELDS = ("body_html", "excerpt", "word_count", "body_text", "toc_html")
 
 
+class WorkerDied(Exception):
+    """A rendering worker process ended mid-import (killed, out of memory): the import stops,
+    the batch in progress rolls back, and a rerun finishes the job."""
+
+
 @dataclass
 class Prepared:
     """What a worker makes of one file: a skip, a failure, or mapped and rendered fields."""
@@ -325,7 +332,7 @@ class _Job:
     source_hash: str = ""
     data: bytes = b""  # the file, until it is handed to a worker
     markdown: bool = False
-    pending: Any = None  # a worker's AsyncResult, or a Prepared made here
+    pending: Future | Prepared | None = None  # a worker's Future, or a Prepared made here
 
 
 @dataclass
@@ -395,8 +402,9 @@ class Importer:
                         more = self._batch(files, window)
         finally:
             if self.pool is not None:
-                self.pool.terminate()
-                self.pool.join()
+                # An interrupted run drops the files not yet started; a render under way
+                # finishes first (bounded by the render time limit, milliseconds for a post).
+                self.pool.shutdown(wait=True, cancel_futures=True)
         return self.result
 
     def _batch(self, files: Iterator[tuple[Path, Path]], window: deque[_Job]) -> bool:
@@ -492,7 +500,7 @@ class Importer:
         arguments = (job.data, outcome.source_path, job.markdown)
         job.data = b""
         if self.pool is not None:
-            job.pending = self.pool.apply_async(prepare, arguments)
+            job.pending = self.pool.submit(prepare, *arguments)
         else:
             job.pending = prepare(*arguments)
         return job
@@ -505,12 +513,27 @@ class Importer:
         # Forked workers never touch the database; closing connections first means no
         # child inherits an open socket (Django reconnects on the next query).
         connections.close_all()
-        self.pool = multiprocessing.get_context("fork").Pool(self.workers)
+        # concurrent.futures rather than multiprocessing.Pool: the Pool's worker-handler thread
+        # wakes whenever a result is waiting to be read and spins until it has been (0.6 ms
+        # of this process's CPU a post, on two cores that render); a worker that dies breaks
+        # the executor (BrokenProcessPool) instead of leaving its file waiting forever.
+        self.pool = ProcessPoolExecutor(
+            self.workers, mp_context=multiprocessing.get_context("fork")
+        )
 
     def _finish(self, job: _Job) -> None:
         outcome = job.outcome
         if not outcome.outcome:
-            prepared = job.pending.get() if hasattr(job.pending, "get") else job.pending
+            prepared = job.pending
+            if isinstance(prepared, Future):
+                try:
+                    prepared = prepared.result()
+                except BrokenProcessPool:
+                    raise WorkerDied(
+                        f"{outcome.path}: a rendering worker process died (killed, or out of "
+                        "memory); the files in progress were not imported. Run the import "
+                        "again to finish (--workers 1 renders in the importing process)."
+                    ) from None
             if prepared.skip:
                 outcome.outcome, outcome.reason = SKIPPED, prepared.skip
             elif prepared.failure is not None:
@@ -804,7 +827,7 @@ def _unsave(post: Post) -> None:
 
 
 def _ready(job: _Job) -> bool:
-    return not hasattr(job.pending, "ready") or job.pending.ready()
+    return not isinstance(job.pending, Future) or job.pending.done()
 
 
 def _decode(data: bytes) -> str:

@@ -35,6 +35,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent / "prod"))
+from harness import create_database  # noqa: E402 - scripts/prod/harness.py
+
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = "bench-import"  # the folder the posts live in: their source_path prefix
 WORDS = (
@@ -147,14 +150,15 @@ def child(mode: str, folder: str) -> None:
 
 def measure(mode: str, folder: Path, database_url: str) -> dict:
     env = {**os.environ, "DATABASE_URL": database_url}
-    out = subprocess.run(  # noqa: S603 (our own script)
+    done = subprocess.run(  # noqa: S603 (our own script)
         [sys.executable, __file__, "--child", mode, str(folder)],
         env=env,
-        check=True,
         capture_output=True,
         text=True,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    )
+    if done.returncode:
+        raise SystemExit(f"the {mode} run failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -171,6 +175,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         return child(*args.child)
+    if args.postgres:
+        create_database(args.postgres)  # a fresh machine has only "postgres" and "test"
     columns = ("posts", "run", "seconds", "posts/s", "vs render", "CPU s", "db CPU s", "peak RSS")
     print("{:>6} {:<19} {:>8} {:>8} {:>9} {:>7} {:>8} {:>9}".format(*columns))
     for count in args.posts or [1000]:

@@ -125,3 +125,19 @@ def test_interrupt_exits_130_with_a_hint(monkeypatch):
     with pytest.raises(CommandError, match="run the import again") as error:
         run()
     assert error.value.returncode == 130
+
+
+def test_a_dead_worker_fails_the_command_with_the_reason(monkeypatch):
+    """A rendering worker killed mid-import: exit status 1 and what to do, no traceback."""
+    from blog.importer import WorkerDied
+    from blog.management.commands import import_posts as command
+
+    def died(*args, **kwargs):
+        raise WorkerDied("posts/a.md: a rendering worker process died (killed, or out of memory)")
+
+    monkeypatch.setattr(command, "import_posts", died)
+    with pytest.raises(
+        CommandError, match=r"posts/a\.md: a rendering worker .* were done"
+    ) as error:
+        run()
+    assert error.value.returncode == 1

@@ -6,6 +6,8 @@ spelled out next to the assertion it protects.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from blog.importer import import_posts
+from blog.importer import prepare as _real_prepare
 from blog.models import Post
 from blog.search import search_posts, uses_full_text_search
 
@@ -654,6 +657,63 @@ def test_interrupted_import_is_consistent_and_a_rerun_finishes(tmp_path, monkeyp
     result = import_posts([tmp_path], workers=1)
     assert result.counts["created"] + result.counts["unchanged"] == 12
     assert Post.objects.count() == 12
+
+
+@pytest.mark.django_db(transaction=True)
+def test_interrupted_parallel_import_stops_its_workers_and_a_rerun_finishes(tmp_path, monkeypatch):
+    """Ctrl-C with worker processes rendering: nothing half-written, no worker left behind."""
+    from taggit.models import Tag
+
+    from blog.importer import Importer
+
+    corpus_of(tmp_path, 40)
+    real_finish = Importer._finish
+    calls = {"n": 0}
+
+    def interrupt_late(self, job):
+        calls["n"] += 1
+        if calls["n"] == 30:  # the workers started after 16 files, with more in flight
+            raise KeyboardInterrupt
+        return real_finish(self, job)
+
+    monkeypatch.setattr(Importer, "_finish", interrupt_late)
+    with pytest.raises(KeyboardInterrupt):
+        import_posts([tmp_path], workers=2)
+    assert multiprocessing.active_children() == []
+    assert 0 < Post.objects.count() < 40
+    for post in Post.objects.all():
+        assert post.tags.count() == 2
+    assert not Tag.objects.filter(taggit_taggeditem_items=None).exists()
+    monkeypatch.undo()
+    result = import_posts([tmp_path], workers=2)
+    assert result.counts["created"] + result.counts["unchanged"] == 40
+    assert Post.objects.count() == 40
+
+
+def _die_on_post_25(data: bytes, source_path: str, markdown: bool):
+    """A worker's prepare() that ends its process at one file, as the OOM killer would."""
+    if "post-025" in source_path:
+        os._exit(9)
+    return _real_prepare(data, source_path, markdown)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_that_dies_stops_the_import_with_a_clear_error(tmp_path, monkeypatch):
+    """No file waits forever for a dead worker: the import stops, naming a file in flight, and
+    keeps only whole posts; a rerun finishes."""
+    from blog import importer
+
+    corpus_of(tmp_path, 40)
+    monkeypatch.setattr(importer, "prepare", _die_on_post_25)
+    with pytest.raises(importer.WorkerDied, match=r"post-0\d\d\.md: a rendering worker"):
+        import_posts([tmp_path], workers=2)
+    assert multiprocessing.active_children() == []
+    assert Post.objects.count() < 40
+    for post in Post.objects.all():
+        assert post.tags.count() == 2 and post.body_html
+    monkeypatch.undo()
+    assert import_posts([tmp_path], workers=2).ok
+    assert Post.objects.count() == 40
 
 
 @pytest.mark.django_db(transaction=True)

@@ -45,6 +45,18 @@ def recreate_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def create_database(url: str) -> None:
+    """Create the PostgreSQL database of ``url`` unless it exists (nothing in it is touched)."""
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/")
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise SystemExit(f"refusing to create database {name!r}")
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
 def app_env(database_url: str, redis_url: str | None, **extra: str) -> dict[str, str]:
     """The environment of a production app server (DEBUG off, real secret, JSON logs)."""
     # Production defaults, not the caller's: pytest, for one, turns the page cache off.

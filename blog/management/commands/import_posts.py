@@ -14,6 +14,7 @@ from blog.importer import (
     OUTCOMES,
     SKIPPED,
     FileOutcome,
+    WorkerDied,
     default_root,
     import_posts,
     iter_files,
@@ -79,6 +80,8 @@ class Command(BaseCommand):
                 f"Interrupted after {self.done} file(s); run the import again to finish.",
                 returncode=130,
             ) from None
+        except WorkerDied as error:
+            raise CommandError(f"{error}; {self.done} file(s) were done.") from None
         finally:
             if main_thread:
                 signal.signal(signal.SIGTERM, previous)
