@@ -259,6 +259,12 @@ def test_list_and_tag_pages_use_indexes_on_postgresql(many_posts):
     assert "blog_post_pkey" in list_plan, list_plan  # only the page's rows are read
     tag_plan = Post.objects.for_listing().tagged_with_all([many_posts[7]]).rows(40, 50).explain()
     assert "Index" in tag_plan, tag_plan
+    # Page 1 of a tag: the newest posts walked in date order, each looked up in taggit's
+    # (content type, object, tag) index, rather than every published post hashed.
+    first_plan = Post.objects.for_listing().tagged_with_all([many_posts[7]]).rows(0, 10).explain()
+    assert "post_public_by_date" in first_plan, first_plan
+    assert "content_type_id_object_id_tag_id" in first_plan, first_plan
+    assert "Hash Join" not in first_plan, first_plan
     for plan in (list_plan, tag_plan):
         assert "Seq Scan on blog_post" not in plan, plan
 
