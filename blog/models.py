@@ -63,6 +63,18 @@ def validate_image_url(value: str) -> None:
         raise ValidationError("Image URLs must use http or https.")
 
 
+def tagged_posts() -> models.QuerySet[TaggedItem]:
+    """Tag assignments of posts (taggit's table holds those of every tagged model).
+
+    The content type is named by id, from ContentType's per-process cache: matched by natural
+    key in SQL instead, the join kept PostgreSQL from reading taggit's (content type, object,
+    tag) index alone.
+    """
+    from django.contrib.contenttypes.models import ContentType  # the app registry is ready
+
+    return TaggedItem.objects.filter(content_type=ContentType.objects.get_for_model(Post))
+
+
 def attach_tag_lists(posts: list[Post], using: str = "default") -> None:
     """Give each of ``posts`` its tags as ``post.tag_list``, in the order they were added.
 
@@ -170,13 +182,9 @@ class PostQuerySet(models.QuerySet):
         semi-join the newest posts are walked in date order and each one checked in that
         index, until the page is full (0.3 ms for page 1).
         """
-        from django.contrib.contenttypes.models import ContentType
-
-        content_type = ContentType.objects.get_for_model(self.model)  # cached per process
         posts = self
         for tag in tags:
-            tagged = TaggedItem.objects.filter(content_type=content_type, tag=tag)
-            posts = posts.filter(pk__in=tagged.values("object_id"))
+            posts = posts.filter(pk__in=tagged_posts().filter(tag=tag).values("object_id"))
         return posts
 
     def visible_to(self, user) -> PostQuerySet:

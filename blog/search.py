@@ -37,7 +37,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from taggit.models import Tag, TaggedItem
 
-from blog.models import Post
+from blog.models import Post, tagged_posts
 
 # The text-search configuration for both the stored vectors and the queries (they must agree).
 # Changing it needs `manage.py update_search_index`.
@@ -114,11 +114,7 @@ def _fallback_search(query: str) -> QuerySet[Post]:
     posts = Post.objects.for_listing().defer(None).defer("body", "body_html", "toc_html")
     for term in terms:
         # icontains escapes % and _, so a term is always taken literally.
-        tagged = TaggedItem.objects.filter(
-            content_type__app_label=Post._meta.app_label,
-            content_type__model=Post._meta.model_name,
-            tag__name__icontains=term,
-        ).values("object_id")
+        tagged = tagged_posts().filter(tag__name__icontains=term).values("object_id")
         posts = posts.filter(
             Q(title__icontains=term)
             | Q(description__icontains=term)
@@ -175,11 +171,8 @@ def highlight(marked: str) -> SafeString:
 def search_vector() -> SearchVector:
     """The weighted vector stored in ``Post.search_vector``: an SQL expression for update()."""
     tag_names = (
-        TaggedItem.objects.filter(
-            content_type__app_label=Post._meta.app_label,
-            content_type__model=Post._meta.model_name,
-            object_id=OuterRef("pk"),
-        )
+        tagged_posts()
+        .filter(object_id=OuterRef("pk"))
         .values("object_id")
         .annotate(names=StringAgg("tag__name", delimiter=" "))
         .values("names")

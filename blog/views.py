@@ -4,7 +4,6 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
@@ -14,11 +13,11 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.generic import DetailView, ListView, RedirectView, TemplateView
-from taggit.models import Tag, TaggedItem
+from taggit.models import Tag
 
 from blog import search
 from blog.links import url_for
-from blog.models import MAX_FILTER_TAGS, TAG_SEPARATOR, Post, attach_tag_lists
+from blog.models import MAX_FILTER_TAGS, TAG_SEPARATOR, Post, attach_tag_lists, tagged_posts
 
 RELATED_POSTS = 3
 NARROWING_TAGS = 12
@@ -99,16 +98,6 @@ class PostListView(PublishedPostsMixin, ListView):
 def tag_path(slugs: list[str] | tuple[str, ...]) -> str:
     """The one URL of a set of tags: slugs sorted, so every order shares one address."""
     return url_for("blog:tag_detail", slug=TAG_SEPARATOR.join(sorted(set(slugs))))
-
-
-def tagged_posts() -> Any:
-    """Tag assignments of posts.
-
-    The content type comes from ContentType's per-process cache: matched by natural key in
-    SQL instead (as before), the join kept PostgreSQL from reading taggit's (content type,
-    object, tag) index alone.
-    """
-    return TaggedItem.objects.filter(content_type=ContentType.objects.get_for_model(Post))
 
 
 class TagDetailView(PublishedPostsMixin, ListView):

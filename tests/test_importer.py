@@ -631,28 +631,38 @@ def corpus_of(folder: Path, count: int) -> None:
         )
 
 
-def test_interrupted_import_is_consistent_and_a_rerun_finishes(tmp_path, monkeypatch):
-    """Ctrl-C mid-run: no post without its tags, no orphan tag; the rerun imports the rest."""
-    from taggit.models import Tag
-
+def interrupt_at_file(monkeypatch, number: int) -> None:
+    """Make the importer raise KeyboardInterrupt (Ctrl-C) as it finishes its ``number``th file."""
     from blog.importer import Importer
 
-    corpus_of(tmp_path, 12)
     real_finish = Importer._finish
     calls = {"n": 0}
 
-    def interrupt_on_the_seventh(self, job):
+    def interrupting(self, job):
         calls["n"] += 1
-        if calls["n"] == 7:
+        if calls["n"] == number:
             raise KeyboardInterrupt
         return real_finish(self, job)
 
-    monkeypatch.setattr(Importer, "_finish", interrupt_on_the_seventh)
+    monkeypatch.setattr(Importer, "_finish", interrupting)
+
+
+def assert_only_whole_posts() -> None:
+    """Every post of corpus_of() rendered and with both its tags; no tag without a post."""
+    from taggit.models import Tag
+
+    for post in Post.objects.all():
+        assert post.tags.count() == 2 and post.body_html
+    assert not Tag.objects.filter(taggit_taggeditem_items=None).exists()
+
+
+def test_interrupted_import_is_consistent_and_a_rerun_finishes(tmp_path, monkeypatch):
+    """Ctrl-C mid-run: no post without its tags, no orphan tag; the rerun imports the rest."""
+    corpus_of(tmp_path, 12)
+    interrupt_at_file(monkeypatch, 7)
     with pytest.raises(KeyboardInterrupt):
         import_posts([tmp_path], workers=1)
-    for post in Post.objects.all():
-        assert post.tags.count() == 2
-    assert not Tag.objects.filter(taggit_taggeditem_items=None).exists()
+    assert_only_whole_posts()
     monkeypatch.undo()
     result = import_posts([tmp_path], workers=1)
     assert result.counts["created"] + result.counts["unchanged"] == 12
@@ -662,28 +672,13 @@ def test_interrupted_import_is_consistent_and_a_rerun_finishes(tmp_path, monkeyp
 @pytest.mark.django_db(transaction=True)
 def test_interrupted_parallel_import_stops_its_workers_and_a_rerun_finishes(tmp_path, monkeypatch):
     """Ctrl-C with worker processes rendering: nothing half-written, no worker left behind."""
-    from taggit.models import Tag
-
-    from blog.importer import Importer
-
     corpus_of(tmp_path, 40)
-    real_finish = Importer._finish
-    calls = {"n": 0}
-
-    def interrupt_late(self, job):
-        calls["n"] += 1
-        if calls["n"] == 30:  # the workers started after 16 files, with more in flight
-            raise KeyboardInterrupt
-        return real_finish(self, job)
-
-    monkeypatch.setattr(Importer, "_finish", interrupt_late)
+    interrupt_at_file(monkeypatch, 30)  # the workers started after 16 files, more in flight
     with pytest.raises(KeyboardInterrupt):
         import_posts([tmp_path], workers=2)
     assert multiprocessing.active_children() == []
     assert 0 < Post.objects.count() < 40
-    for post in Post.objects.all():
-        assert post.tags.count() == 2
-    assert not Tag.objects.filter(taggit_taggeditem_items=None).exists()
+    assert_only_whole_posts()
     monkeypatch.undo()
     result = import_posts([tmp_path], workers=2)
     assert result.counts["created"] + result.counts["unchanged"] == 40
@@ -709,8 +704,7 @@ def test_a_worker_that_dies_stops_the_import_with_a_clear_error(tmp_path, monkey
         import_posts([tmp_path], workers=2)
     assert multiprocessing.active_children() == []
     assert Post.objects.count() < 40
-    for post in Post.objects.all():
-        assert post.tags.count() == 2 and post.body_html
+    assert_only_whole_posts()
     monkeypatch.undo()
     assert import_posts([tmp_path], workers=2).ok
     assert Post.objects.count() == 40

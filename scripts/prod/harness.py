@@ -33,13 +33,20 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
+def _database_name(url: str) -> str:
+    """The database name of ``url``, refused unless it is a plain identifier (it is quoted
+    into CREATE and DROP, which take no parameters)."""
+    name = urlsplit(url).path.lstrip("/")
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise SystemExit(f"refusing to create or drop database {name!r}")
+    return name
+
+
 def recreate_database(url: str) -> None:
     """Drop the PostgreSQL database of ``url`` (if it exists) and create it empty."""
     import psycopg
 
-    name = urlsplit(url).path.lstrip("/")
-    if not re.fullmatch(r"[a-z0-9_]+", name):
-        raise SystemExit(f"refusing to recreate database {name!r}")
+    name = _database_name(url)
     with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -49,9 +56,7 @@ def create_database(url: str) -> None:
     """Create the PostgreSQL database of ``url`` unless it exists (nothing in it is touched)."""
     import psycopg
 
-    name = urlsplit(url).path.lstrip("/")
-    if not re.fullmatch(r"[a-z0-9_]+", name):
-        raise SystemExit(f"refusing to create database {name!r}")
+    name = _database_name(url)
     with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
