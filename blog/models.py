@@ -302,6 +302,16 @@ class Post(models.Model):
             # unique index below only when a query repeats its condition, so each lookup
             # scanned the table (O(n²) over an import of 10,000 files).
             models.Index(fields=["source_path"], name="post_source_path"),
+            # Tag pages start from a tag's assignments and look each post up by id, to
+            # keep the public ones: with the date in the index that check reads no table
+            # row, and PostgreSQL walks the tag's ~500 posts instead of hashing all 10,000
+            # published ones (a tag's count 3.2 -> 0.7 ms, its narrowing tags 8.0 -> 3.6).
+            # Its partner on taggit's table is migration 0009's (tag, content type, object).
+            models.Index(
+                fields=["id", "publish_date"],
+                condition=models.Q(draft=False),
+                name="post_public_by_id",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

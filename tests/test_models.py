@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 from io import StringIO
 from unittest import mock
@@ -267,6 +268,34 @@ def test_list_and_tag_pages_use_indexes_on_postgresql(many_posts):
     assert "Hash Join" not in first_plan, first_plan
     for plan in (list_plan, tag_plan):
         assert "Seq Scan on blog_post" not in plan, plan
+
+
+@pytest.mark.django_db(transaction=True)  # so the fixture VACUUMs: index-only scans
+def test_a_tags_public_posts_are_read_from_indexes_on_postgresql(many_posts):
+    """A tag's count and its narrowing tags start from the tag's assignments and check each
+    post in the (id, publish_date) index of public posts (migration 0009), reading no table
+    rows, rather than hashing every published post against them."""
+    from django.db import connection
+    from django.db.models import Count
+
+    from blog.models import tagged_posts
+
+    tagged = Post.objects.published().tagged_with_all([many_posts[7]])
+    sql, params = tagged.order_by().values("id").query.sql_with_params()  # as count() does
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN SELECT COUNT(*) FROM ({sql}) AS counted", params)  # noqa: S608
+        count_plan = "\n".join(row[0] for row in cursor.fetchall())
+    narrowing_plan = (
+        tagged_posts()
+        .filter(object_id__in=tagged.values("id"))
+        .values("tag__name")
+        .annotate(n=Count("id"))
+        .explain()
+    )
+    for plan in (count_plan, narrowing_plan):
+        assert re.search(r"Index Only Scan (Backward )?using blog_taggeditem_by_tag", plan), plan
+        assert re.search(r"Index Only Scan (Backward )?using post_public_by_id", plan), plan
+        assert "post_public_by_date" not in plan, plan  # not every published post
 
 
 @pytest.mark.django_db(transaction=True)
