@@ -32,8 +32,8 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunSQL(
-            sql="CREATE INDEX blog_taggeditem_by_tag"
+            sql="CREATE INDEX IF NOT EXISTS blog_taggeditem_by_tag"
             " ON taggit_taggeditem (tag_id, content_type_id, object_id)",
-            reverse_sql="DROP INDEX blog_taggeditem_by_tag",
+            reverse_sql="DROP INDEX IF EXISTS blog_taggeditem_by_tag",
         ),
     ]
