@@ -5,6 +5,7 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
+from taggit.models import Tag
 
 from blog.models import Post
 from tests.factories import make_post, make_staff
@@ -206,6 +207,21 @@ def test_tag_index_counts_only_published_posts(client, hidden_posts):
     assert "2 posts" in content and "1 post<" in content
 
 
+@pytest.mark.parametrize("listed_ids", [900, 1])
+def test_tag_index_lists_tags_in_name_order_with_their_counts(client, listed_ids):
+    """Counts are grouped by tag id and the tags read after them: by their ids, or, past
+    MAX_LISTED_TAG_IDS, all of them (SQLite caps a statement's parameters); both agree."""
+    make_post(tags=["Zebra", "apple", "Mango"])
+    make_post(tags=["apple", "unused-elsewhere"], draft=True)
+    make_post(tags=["apple"])
+    with mock.patch("blog.views.MAX_LISTED_TAG_IDS", listed_ids):
+        rows = client.get(TAGS).context["tags"]
+    counts = {"apple": 2, "Mango": 1, "Zebra": 1}
+    # The database's collation decides where capitals go, as it did before.
+    names = Tag.objects.filter(name__in=counts).order_by("name").values_list("name", flat=True)
+    assert [(row["tag__name"], row["count"]) for row in rows] == [(n, counts[n]) for n in names]
+
+
 def test_favicon(client):
     """/favicon.ico points at the static icon."""
     response = client.get("/favicon.ico")
@@ -240,7 +256,7 @@ def test_query_counts_are_constant(client, django_assert_num_queries, n_posts, n
         some_post.get_absolute_url(): 5,  # post, its tags, previous, next, related
         tag_url("shared"): 5,  # tag, count, page, tags, narrowing tags
         tag_url("shared+tag-0"): 5,  # the same for two tags (fetched in one query)
-        TAGS: 1,
+        TAGS: 2,  # published posts per tag id, then those tags
         reverse("blog:archive_index"): 1,  # posts per month
         archive_year: 4,  # count, page, tags, months
         archive_month: 3,  # count, page, tags
