@@ -8,4 +8,5 @@ class BlogConfig(AppConfig):
     def ready(self) -> None:
         # Connects the receivers that keep search vectors in step with tag changes, and those
         # that invalidate cached pages when content changes.
-        from blog import cache, search  # noqa: F401
+        from blog import search  # noqa: F401
+        from blog.pagecache import core  # noqa: F401

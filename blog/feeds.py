@@ -103,7 +103,7 @@ class PostFeed(Feed):
         return [tag.name for tag in post.tag_list]
 
     def item_extra_kwargs(self, post: Post) -> dict[str, Any]:
-        # Sanitized by blog.rendering when the post was saved.
+        # Sanitized by blog.rendering.render when the post was saved.
         return {"content_html": post.body_html}
 
 

@@ -8,18 +8,12 @@ failed otherwise, so a load balancer takes a broken app server out of rotation. 
 from __future__ import annotations
 
 import logging
-import sys
 import time
 import uuid
 from collections.abc import Callable
 
 from django.core.cache import caches
-from django.db import InterfaceError, OperationalError, connections
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.cache import add_never_cache_headers
-from django.views import defaults
-from django.views.decorators.csrf import requires_csrf_token
-from django.views.decorators.http import require_safe
+from django.db import connections
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +46,8 @@ def check_cache() -> None:
 CHECKS: dict[str, Callable[[], None]] = {"database": check_database, "cache": check_cache}
 
 
-@require_safe
-def health(request: HttpRequest) -> JsonResponse:
-    """200 ``{"status": "ok", ...}`` or 503 ``{"status": "error", "failed": [...], ...}``."""
+def run_checks() -> dict[str, dict[str, object]]:
+    """Each check's outcome and duration; failures are logged as one warning."""
     results: dict[str, dict[str, object]] = {}
     for name, check in CHECKS.items():
         started = time.perf_counter()
@@ -68,29 +61,4 @@ def health(request: HttpRequest) -> JsonResponse:
     failed = [name for name, result in results.items() if not result["ok"]]
     if failed:
         logger.warning("health check failed: %s", ", ".join(failed), extra={"failed": failed})
-    body = {"status": "error" if failed else "ok", "checks": results}
-    if failed:
-        body["failed"] = failed
-    response = JsonResponse(body, status=503 if failed else 200)
-    add_never_cache_headers(response)
-    return response
-
-
-# Seconds a client (or a CDN serving stale pages on error) is asked to wait when the database
-# is unreachable: about how long PostgreSQL takes to restart (scripts/prod/fault_pg.py).
-RETRY_AFTER_SECONDS = 5
-
-
-@requires_csrf_token
-def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpResponse:
-    """handler500: the usual error page, but 503 with Retry-After when the database is down.
-
-    A lost database connection is temporary (a restart, a failover): 503 tells a load balancer
-    or CDN to retry or serve a stale copy, where 500 says the page itself is broken.
-    """
-    response = defaults.server_error(request, template_name)
-    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
-        response.status_code = 503
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        add_never_cache_headers(response)
-    return response
+    return results

@@ -21,7 +21,7 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
 from blog.links import url_for
-from blog.rendering import WORDS_PER_MINUTE, Rendered, render_post
+from blog.rendering.render import WORDS_PER_MINUTE, Rendered, render_post
 
 SLUG_MAX_LENGTH = 200
 # Used when a title has nothing slugify can keep (e.g. only punctuation or emoji).
@@ -257,7 +257,7 @@ class Post(models.Model):
         blank=True,
         help_text="Front-matter keys from an imported file that have no column of their own.",
     )
-    # Provenance of imported posts (blog.importer). Empty for posts written in the admin.
+    # Provenance of imported posts (blog.importing.importer). Empty for posts written in the admin.
     source_path = models.CharField(
         max_length=500,
         blank=True,
@@ -331,7 +331,7 @@ class Post(models.Model):
         old_slug = getattr(self, "_loaded_slug", None)
         update_fields = kwargs.get("update_fields")
         # Skipped when render() already ran on this very body: the importer renders in
-        # worker processes (blog.importer) and must not pay for it twice.
+        # worker processes (blog.importing.importer) and must not pay for it twice.
         if (update_fields is None or "body" in update_fields) and getattr(
             self, "_rendered_body", None
         ) != self.body:
@@ -415,7 +415,7 @@ def unique_slug(title: str, exclude_pk: int | None = None) -> str:
 
 
 class ContentVersion(models.Model):
-    """The version of everything readers see, for the page cache (blog.cache).
+    """The version of everything readers see, for the page cache (blog.pagecache.core).
 
     One row. Used only when the cache is process-local (LocMem): every gunicorn worker then
     has its own cache, and only the database is shared, so a change saved through one worker

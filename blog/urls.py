@@ -1,7 +1,7 @@
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, register_converter
 
-from blog import feeds, sharing, views
+from blog import feeds, views
 from blog.sitemaps import SITEMAPS
 
 
@@ -35,7 +35,7 @@ app_name = "blog"
 urlpatterns = [
     path("", views.PostListView.as_view(), name="post_list"),
     path("posts/<str:slug>/", views.PostDetailView.as_view(), name="post_detail"),
-    path("share/<str:signed>/", sharing.SharedPostView.as_view(), name="shared_post"),
+    path("share/<str:signed>/", views.SharedPostView.as_view(), name="shared_post"),
     path("tags/", views.TagListView.as_view(), name="tag_list"),
     path("tags/<str:slug>/", views.TagDetailView.as_view(), name="tag_detail"),
     path("tags/<str:slug>/feed.atom", feeds.TagAtomFeed(), name="tag_feed_atom"),

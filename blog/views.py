@@ -1,23 +1,30 @@
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db import InterfaceError, OperationalError
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.views import defaults
+from django.views.decorators.csrf import requires_csrf_token
+from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, RedirectView, TemplateView
 from taggit.models import Tag
 
 from blog import search
+from blog.health import run_checks
 from blog.links import url_for
 from blog.models import MAX_FILTER_TAGS, TAG_SEPARATOR, Post, attach_tag_lists, tagged_posts
+from blog.sharing import active_link
 
 RELATED_POSTS = 3
 NARROWING_TAGS = 12
@@ -375,3 +382,61 @@ class FaviconView(RedirectView):
         # Resolved per request: with hashed static names the manifest exists only after
         # collectstatic, so it must not be read when the URLconf is imported.
         return static("favicon.ico")
+
+
+class SharedPostView(PostDetailView):
+    """One post as its share link shows it: marked as a preview, never indexed or cached."""
+
+    def get_object(self, queryset: Any = None) -> Post:
+        link = active_link(self.kwargs["signed"])
+        if link is None:
+            raise Http404("This preview link is not valid (any more).")
+        return link.post
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["is_preview"] = True
+        context["is_shared_preview"] = True
+        return context
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        response = super().render_to_response(context, **kwargs)
+        add_never_cache_headers(response)
+        patch_cache_control(response, private=True, no_store=True)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        # Links in the post must not hand the token to other sites in the Referer header.
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+
+@require_safe
+def health(request: HttpRequest) -> JsonResponse:
+    """200 ``{"status": "ok", ...}`` or 503 ``{"status": "error", "failed": [...], ...}``."""
+    results = run_checks()
+    failed = [name for name, result in results.items() if not result["ok"]]
+    body = {"status": "error" if failed else "ok", "checks": results}
+    if failed:
+        body["failed"] = failed
+    response = JsonResponse(body, status=503 if failed else 200)
+    add_never_cache_headers(response)
+    return response
+
+
+# Seconds a client (or a CDN serving stale pages on error) is asked to wait when the database
+# is unreachable: about how long PostgreSQL takes to restart (scripts/prod/fault_pg.py).
+RETRY_AFTER_SECONDS = 5
+
+
+@requires_csrf_token
+def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpResponse:
+    """handler500: the usual error page, but 503 with Retry-After when the database is down.
+
+    A lost database connection is temporary (a restart, a failover): 503 tells a load balancer
+    or CDN to retry or serve a stale copy, where 500 says the page itself is broken.
+    """
+    response = defaults.server_error(request, template_name)
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        response.status_code = 503
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        add_never_cache_headers(response)
+    return response

@@ -64,7 +64,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost, so a hit runs nothing else: the stored page already carries the headers the
     # middleware below added (security, CSP, ETag). It answers conditional GETs of its hits.
-    "blog.cache.PageCacheMiddleware",
+    "blog.pagecache.core.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Right after SecurityMiddleware, so gunicorn serves the admin's CSS and ours.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -73,7 +73,7 @@ MIDDLEWARE = [
     # If-None-Match answered with 304 for the pages the cache did not serve.
     "django.middleware.http.ConditionalGetMiddleware",
     # Pages are stored compressed; anonymous, cookie-less pages only.
-    "blog.cache.PublicGZipMiddleware",
+    "blog.pagecache.core.PublicGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -151,16 +151,16 @@ LOGGING = {
 }
 
 # --- speed ---
-# Django's cache holds whole pages for anonymous readers (blog.cache). Redis when REDIS_URL is
-# set (e.g. redis://127.0.0.1:6379/0), shared by all workers; otherwise each process has its own
+# Django's cache holds whole pages for anonymous readers (blog.pagecache). Redis when REDIS_URL
+# is set (e.g. redis://127.0.0.1:6379/0), shared by all workers; otherwise each process has its own
 # LocMem cache and the content version lives in the database. Short socket timeouts: if Redis
 # is down, pages come from the database instead, without waiting.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Django's RedisCache, reusing its redis-py clients (blog.cache.RedisCache).
-            "BACKEND": "blog.cache.RedisCache",
+            # Django's RedisCache, reusing its redis-py clients (blog.pagecache.core.RedisCache).
+            "BACKEND": "blog.pagecache.core.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "blog"),
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
@@ -182,7 +182,7 @@ PAGE_CACHE_TIMEOUT = int(os.environ.get("PAGE_CACHE_TIMEOUT", "0" if DEBUG else 
 PAGE_CACHE_MAX_AGE = int(os.environ.get("PAGE_CACHE_MAX_AGE", "60"))
 PAGE_CACHE_S_MAXAGE = int(os.environ.get("PAGE_CACHE_S_MAXAGE", "60"))
 # With a shared cache (Redis): bytes of recently served pages each worker keeps a copy of, so a
-# hit fetches only the content version (blog.cache._NearCache); 0 turns the copies off.
+# hit fetches only the content version (blog.pagecache.core._NearCache); 0 turns the copies off.
 PAGE_CACHE_LOCAL_BYTES = int(os.environ.get("PAGE_CACHE_LOCAL_BYTES", str(8 * 1024 * 1024)))
 
 # --- prod ---
@@ -230,7 +230,7 @@ def _style_hash(declaration: str) -> str:
 
 
 # Content-Security-Policy (django-csp, through blog.security). Reader pages run no script.
-# The only inline styles are the table alignments blog.rendering keeps, allowed by hash.
+# The only inline styles are the table alignments blog.rendering.render keeps, allowed by hash.
 _TABLE_ALIGN_HASHES = [_style_hash(f"text-align: {side};") for side in ("left", "center", "right")]
 # Post bodies and covers may show images from any https host (and http, for old posts).
 _IMAGE_SOURCES = ["'self'", "https:", "http:"]

@@ -27,7 +27,9 @@ from django.urls import path  # noqa: E402
 django.setup(set_prefix=False)
 # This module is also the URLconf: the constant view (and the admin, see urlpatterns).
 settings.ROOT_URLCONF = __name__
-settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != "blog.cache.PageCacheMiddleware"]
+settings.MIDDLEWARE = [
+    m for m in settings.MIDDLEWARE if m != "blog.pagecache.core.PageCacheMiddleware"
+]
 
 _floor_file = os.environ.get("BENCH_FLOOR_FILE")
 BODY = Path(_floor_file).read_bytes() if _floor_file else b"<!DOCTYPE html><title>floor</title>"

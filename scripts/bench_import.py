@@ -97,9 +97,9 @@ def child(mode: str, folder: str) -> None:
     django.setup()
     from django.core.management import call_command
 
-    from blog import frontmatter
-    from blog.importer import import_posts
-    from blog.rendering import render_post
+    from blog.importing import frontmatter
+    from blog.importing.importer import import_posts
+    from blog.rendering.render import render_post
 
     if mode == "render":
         cpu = cpu_seconds()

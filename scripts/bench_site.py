@@ -154,9 +154,9 @@ def build(posts: int, tags: int) -> None:
     from django.utils import timezone
     from taggit.models import Tag, TaggedItem
 
-    from blog.cache import invalidate_pages
     from blog.models import Post
-    from blog.rendering import render_post
+    from blog.pagecache.core import invalidate_pages
+    from blog.rendering.render import render_post
     from blog.search import update_search_vectors
 
     rng = random.Random(6)  # noqa: S311 - test data, not secrets

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blog.models import Post
-from blog.rendering import render_post
+from blog.rendering.render import render_post
 from tests.admin_forms import form_data
 from tests.factories import make_post, make_staff
 
@@ -165,7 +165,7 @@ PREVIEW = reverse("admin:blog_post_preview")
 
 
 def test_preview_endpoint_renders_with_the_sites_renderer(admin_client):
-    """The preview is blog.rendering's sanitized HTML, with word count and reading time."""
+    """The preview is blog.rendering.render's sanitized HTML, with word count and reading time."""
     body = "## Hi\n\nSome **bold** words <script>alert(1)</script>"
     response = admin_client.post(PREVIEW, {"body": body})
     data = response.json()
@@ -291,7 +291,7 @@ def test_a_body_the_renderer_refuses_is_a_form_error_not_a_500(admin_client):
 
 def test_a_save_renders_the_body_once(admin_client, monkeypatch):
     """The form renders to check the limits; the save reuses that rendering."""
-    import blog.admin
+    import blog.admin.posts
     import blog.models
 
     calls = []
@@ -300,7 +300,7 @@ def test_a_save_renders_the_body_once(admin_client, monkeypatch):
         calls.append(text)
         return render_post(text)
 
-    monkeypatch.setattr(blog.admin, "render_post", counting)
+    monkeypatch.setattr(blog.admin.posts, "render_post", counting)
     monkeypatch.setattr(blog.models, "render_post", counting)
     post = make_post(body="Before.")
     calls.clear()
@@ -415,8 +415,8 @@ def test_provenance_section_is_hidden_for_posts_written_here(admin_client):
 
 
 def test_provenance_filter_and_field_with_a_fingerprint(admin_client):
-    """Imported posts are compared with blog.importer's fingerprint of what it wrote."""
-    from blog.importer import post_fingerprint
+    """Imported posts are compared with the importer's fingerprint of what it wrote."""
+    from blog.importing.identity import post_fingerprint
 
     same = make_post(title="Same", body="b1", source_path="a.md")
     edited = make_post(title="Edited", body="b2", source_path="b.md")

@@ -1,4 +1,4 @@
-"""The page cache (blog.cache): hits, every kind of invalidation, what is never cached, HTTP."""
+"""The page cache (blog.pagecache): hits, every kind of invalidation, what is never cached, HTTP."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from blog import cache as page_cache
-from blog.admin import set_draft
+from blog.admin.posts import set_draft
 from blog.models import ContentVersion, Post
+from blog.pagecache import core as page_cache
 from tests.factories import make_post, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,7 @@ LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Nothing listens on this port (the speed helper's range): a Redis that is down.
 DEAD_REDIS = {
     "default": {
-        "BACKEND": "blog.cache.RedisCache",
+        "BACKEND": "blog.pagecache.core.RedisCache",
         "LOCATION": "redis://127.0.0.1:8399/1",
         "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
     }
@@ -137,7 +137,7 @@ def test_query_strings_and_hosts_are_separate_pages(client, settings):
 
 def test_headers_added_below_the_cache_survive_a_hit(client, settings):
     """A header from a later middleware (a security policy) is stored with the page."""
-    index = settings.MIDDLEWARE.index("blog.cache.PublicGZipMiddleware")
+    index = settings.MIDDLEWARE.index("blog.pagecache.core.PublicGZipMiddleware")
     settings.MIDDLEWARE = [
         *settings.MIDDLEWARE[: index + 1],
         "tests.test_cache.HeaderMiddleware",
@@ -468,7 +468,7 @@ def test_pages_are_served_when_redis_is_down(client, settings, caplog):
     """With Redis unreachable: 200s from the database, a warning, saves still work."""
     settings.CACHES = DEAD_REDIS
     post = make_post(title="Still here")
-    with caplog.at_level(logging.WARNING, logger="blog.cache"):
+    with caplog.at_level(logging.WARNING, logger="blog.pagecache.core"):
         for url in (HOME, post.get_absolute_url(), FEED):
             assert "Still here" in get(client, url).content.decode()
         post.title = "Edited while down"
@@ -500,7 +500,7 @@ def redis_cache(settings):
     prefix = f"test-blog-{uuid.uuid4().hex[:8]}"
     settings.CACHES = {
         "default": {
-            "BACKEND": "blog.cache.RedisCache",
+            "BACKEND": "blog.pagecache.core.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": prefix,
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management import call_command
 from taggit.models import Tag
 
-from blog.importer import import_posts
+from blog.importing.importer import import_posts
 from blog.models import Post
 from tests.factories import make_post
 

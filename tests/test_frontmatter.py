@@ -1,4 +1,4 @@
-"""blog.frontmatter: splitting files by dialect, line numbers of errors, and date parsing."""
+"""Front matter: splitting files by dialect, line numbers of errors, and date parsing."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from blog import frontmatter
-from blog.frontmatter import FrontMatterError, parse_date, split
+from blog.importing import frontmatter
+from blog.importing.frontmatter import FrontMatterError, parse_date, split
 
 CASES = {
     "yaml": "---\ntitle: A\nlist: [1, 2]\n---\nbody\n",

@@ -20,11 +20,12 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 from taggit.models import Tag
 
-from blog import frontmatter, rendering
-from blog.frontmatter import FrontMatterError
-from blog.importer import FAILED, import_posts, prepare
+from blog.importing import frontmatter
+from blog.importing.frontmatter import FrontMatterError
+from blog.importing.importer import FAILED, import_posts, prepare
 from blog.models import SLUG_MAX_LENGTH, Post, unique_slug, validate_image_url
-from blog.rendering import RenderLimitError, render_post
+from blog.rendering import render as rendering
+from blog.rendering.render import RenderLimitError, render_post
 from tests.xss_corpus import VECTORS, assert_inert
 
 # Django's own unicode slug rule (SlugField(allow_unicode=True)).
@@ -241,7 +242,7 @@ def test_image_url_validator_sees_through_obfuscation(scheme, junk, where):
         validate_image_url(url)
 
 
-# --- The importer's parsers (blog.frontmatter, blog.importer) -------------------------------------
+# --- The importer's parsers (blog.importing) ---------------------------------------------
 
 FRONT_MATTER_PIECES = st.sampled_from(
     ["---\n", "+++\n", "...\n", "{", "}", '"', "'", ":", "=", "- ", "[", "]", "\n", "  ", "\t",

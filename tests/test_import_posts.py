@@ -129,7 +129,7 @@ def test_interrupt_exits_130_with_a_hint(monkeypatch):
 
 def test_a_dead_worker_fails_the_command_with_the_reason(monkeypatch):
     """A rendering worker killed mid-import: exit status 1 and what to do, no traceback."""
-    from blog.importer import WorkerDied
+    from blog.importing.importer import WorkerDied
     from blog.management.commands import import_posts as command
 
     def died(*args, **kwargs):

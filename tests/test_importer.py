@@ -1,4 +1,4 @@
-"""blog.importer called directly: dialects, field mapping, identity, conflicts and failures.
+"""The importer called directly: dialects, field mapping, identity, conflicts and failures.
 
 Each test writes its own small corpus into tmp_path, so every shape a real blog uses is
 spelled out next to the assertion it protects.
@@ -15,8 +15,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from blog.importer import import_posts
-from blog.importer import prepare as _real_prepare
+from blog.importing.importer import import_posts
+from blog.importing.importer import prepare as _real_prepare
 from blog.models import Post
 from blog.search import search_posts, uses_full_text_search
 
@@ -495,7 +495,7 @@ def test_a_failed_write_leaves_no_post_and_no_orphan_tag(tmp_path, monkeypatch):
     """If tagging fails mid-way the post is rolled back with it."""
     from taggit.models import Tag
 
-    from blog import importer
+    from blog.importing import importer
 
     write(tmp_path, "a.md", "---\ntitle: A\ndate: 2020-01-01\ntags: [t1, t2]\n---\nx\n")
 
@@ -518,7 +518,7 @@ def test_a_row_the_database_refuses_fails_only_its_own_file(tmp_path, monkeypatc
     import with their tags, and no orphan tag is left."""
     from taggit.models import Tag
 
-    from blog.importer import Importer
+    from blog.importing.importer import Importer
 
     corpus_of(tmp_path, 6)
     real_slug = Importer._slug
@@ -633,7 +633,7 @@ def corpus_of(folder: Path, count: int) -> None:
 
 def interrupt_at_file(monkeypatch, number: int) -> None:
     """Make the importer raise KeyboardInterrupt (Ctrl-C) as it finishes its ``number``th file."""
-    from blog.importer import Importer
+    from blog.importing.importer import Importer
 
     real_finish = Importer._finish
     calls = {"n": 0}
@@ -696,7 +696,7 @@ def _die_on_post_25(data: bytes, source_path: str, markdown: bool):
 def test_a_worker_that_dies_stops_the_import_with_a_clear_error(tmp_path, monkeypatch):
     """No file waits forever for a dead worker: the import stops, naming a file in flight, and
     keeps only whole posts; a rerun finishes."""
-    from blog import importer
+    from blog.importing import importer
 
     corpus_of(tmp_path, 40)
     monkeypatch.setattr(importer, "prepare", _die_on_post_25)

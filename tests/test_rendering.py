@@ -6,7 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.test import SimpleTestCase
 
-from blog.rendering import make_excerpt, pygments_css, render_markdown, render_post
+from blog.rendering.render import make_excerpt, pygments_css, render_markdown, render_post
 
 
 def attributes_of(html: str, tag: str) -> list[list[str]]:
@@ -224,7 +224,7 @@ class OrdinaryContentTests(SimpleTestCase):
         never reach the next, whatever the order (the Markdown instance is reused)."""
         import markdown
 
-        from blog import rendering
+        from blog.rendering import render as rendering
 
         posts = [
             "[ref] and [^1]\n\n[ref]: https://a.example/\n[^1]: note",
@@ -302,7 +302,7 @@ class TimeLimitTests(SimpleTestCase):
         script = """
 import sys
 sys.settrace(lambda *args: None)
-from blog import rendering
+from blog.rendering import render as rendering
 for _ in range(3):
     rendering.render_post("quick *one*")
 rendering.RENDER_TIME_LIMIT = 0.2
@@ -328,7 +328,7 @@ print("finished")
         thread, started meanwhile, is not touched."""
         import threading
 
-        from blog import rendering
+        from blog.rendering import render as rendering
 
         results = {}
 
@@ -353,7 +353,7 @@ print("finished")
 
     def test_nested_limits_keep_the_outer_one(self):
         """A timed block inside another is timed by the outer limit."""
-        from blog import rendering
+        from blog.rendering import render as rendering
 
         with self.assertRaises(rendering.RenderLimitError):
             with rendering._time_limit(0.2):
@@ -371,7 +371,7 @@ print("finished")
 
 
 def _render_with_a_short_limit() -> str:
-    from blog import rendering
+    from blog.rendering import render as rendering
 
     rendering.RENDER_TIME_LIMIT = 0.2
     try:

@@ -1,4 +1,4 @@
-"""An XSS corpus and an inertness check for HTML that blog.rendering produces.
+"""An XSS corpus and an inertness check for HTML that blog.rendering.render produces.
 
 The vectors come from public knowledge of cross-site scripting: the OWASP XSS filter evasion
 cheat sheet, PortSwigger's XSS cheat sheet, html5sec.org, the CommonMark spec's raw HTML and

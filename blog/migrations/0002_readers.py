@@ -3,7 +3,7 @@
 import django.contrib.postgres.search
 from django.db import migrations, models
 
-from blog.rendering import render_post
+from blog.rendering.render import render_post
 
 # SQLite cannot build a GIN index, and a GinIndex in Post.Meta would also break SQLite's
 # table rebuilds in later migrations, so the index is made here, on PostgreSQL only.

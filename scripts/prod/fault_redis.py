@@ -125,7 +125,7 @@ def main() -> int:
 
             redis_process = start_redis(args.redis_port)
             back_start = prober.now()
-            # The app leaves a failed cache alone for a few seconds (blog.cache BACKOFF_SECONDS).
+            # The app leaves a failed cache alone for a few seconds (BACKOFF_SECONDS).
             time.sleep(PHASE_SECONDS + 2)
             back_end = prober.now()
             report["health_back"] = get(base + "/health/").status

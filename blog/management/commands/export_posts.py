@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from blog.importer import export_path, export_text
+from blog.importing.export import export_path, export_text
 from blog.models import Post
 
 

@@ -1,4 +1,4 @@
-"""Thin shell around blog.importer: arguments, progress, the summary and the exit code."""
+"""Thin shell around blog.importing: arguments, progress, the summary and the exit code."""
 
 from __future__ import annotations
 
@@ -8,16 +8,15 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from blog.importer import (
+from blog.importing.files import default_root, iter_files
+from blog.importing.importer import (
     CONFLICT,
     FAILED,
     OUTCOMES,
     SKIPPED,
     FileOutcome,
     WorkerDied,
-    default_root,
     import_posts,
-    iter_files,
 )
 
 BAR_WIDTH = 30

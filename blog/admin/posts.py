@@ -4,9 +4,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -19,12 +18,9 @@ from taggit.forms import TagWidget
 from taggit.models import Tag
 
 from blog import revisions, sharing
-from blog.importer import post_fingerprint
-from blog.models import SHARE_LINK_DAYS, Post, Redirect, Revision, ShareLink
-from blog.redirects import tag_moved, target_url
-from blog.rendering import RenderLimitError, render_post
-from blog.security import ThrottledAdminAuthenticationForm
-from blog.tags import merge_tags
+from blog.importing.identity import post_fingerprint
+from blog.models import SHARE_LINK_DAYS, Post, Revision, ShareLink
+from blog.rendering.render import RenderLimitError, render_post
 
 # Largest Markdown body the preview endpoint renders; a real post is far smaller.
 PREVIEW_MAX_CHARS = 500_000
@@ -493,82 +489,3 @@ def set_draft(queryset: QuerySet[Post], *, draft: bool, user: Any = None) -> int
         post.save(update_fields=["draft", "updated_at"])
         changed += 1
     return changed
-
-
-# Password guessing against the admin login is throttled (blog.security).
-admin.site.login_form = ThrottledAdminAuthenticationForm
-
-
-# --- tags: counts, rename (old address redirects) and merge ------------------------------------
-
-admin.site.unregister(Tag)
-
-
-@admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "post_count"]
-    search_fields = ["name"]
-    ordering = ["name"]
-    prepopulated_fields = {"slug": ["name"]}
-    actions = ["merge_selected"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Tag]:
-        items = "taggit_taggeditem_items"
-        is_post = Q(
-            **{
-                f"{items}__content_type__app_label": Post._meta.app_label,
-                f"{items}__content_type__model": Post._meta.model_name,
-            }
-        )
-        return super().get_queryset(request).annotate(posts=Count(items, filter=is_post))
-
-    @admin.display(description="Posts", ordering="posts")
-    def post_count(self, tag: Tag) -> int:
-        return tag.posts
-
-    def save_model(self, request: HttpRequest, obj: Tag, form, change: bool) -> None:
-        old_slug = form.initial.get("slug") if change else None
-        super().save_model(request, obj, form, change)
-        if old_slug and old_slug != obj.slug:
-            tag_moved(old_slug, obj)
-
-    @admin.action(description="Merge selected tags…", permissions=["change", "delete"])
-    def merge_selected(self, request: HttpRequest, queryset: QuerySet[Tag]):
-        tags = list(queryset.order_by("-posts", "name"))
-        if len(tags) < 2:
-            self.message_user(request, "Select two tags or more to merge.", messages.WARNING)
-            return None
-        into = request.POST.get("into")
-        if "apply" in request.POST and into:
-            survivor = next((t for t in tags if str(t.pk) == into), None)
-            if survivor is not None:
-                others = [t for t in tags if t.pk != survivor.pk]
-                count = merge_tags(survivor, others)
-                names = ", ".join(t.name for t in others)
-                self.message_user(
-                    request,
-                    f"Merged {names} into {survivor.name}: {count} post(s) moved; "
-                    "the old tag addresses redirect to it.",
-                    messages.SUCCESS,
-                )
-                return None
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": "Merge tags",
-            "tags": tags,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/taggit/tag/merge.html", context)
-
-
-@admin.register(Redirect)
-class RedirectAdmin(admin.ModelAdmin):
-    list_display = ["old_path", "target", "created_at"]
-    search_fields = ["old_path", "post__title", "tag__name"]
-    autocomplete_fields = ["post", "tag"]
-    list_select_related = ["post", "tag"]
-
-    @admin.display(description="Leads to")
-    def target(self, redirect: Redirect) -> str:
-        return target_url(redirect, redirect.old_path)

@@ -1,7 +1,7 @@
 """Importing Markdown posts from static-site blogs: discovery, identity, upserts, export.
 
-``import_posts(paths)`` walks files and folders, has ``blog.frontmatter`` read each file and
-map its front matter onto ``Post`` columns, and creates or updates one post per file,
+``import_posts(paths)`` walks files and folders, has ``blog.importing.frontmatter`` read each
+file and map its front matter onto ``Post`` columns, and creates or updates one post per file,
 committed in batches. It returns an ``ImportResult``; it never prints. The ``import_posts``
 management command is a thin shell around it.
 
@@ -22,7 +22,6 @@ left alone, unless ``force`` says the file wins.
 from __future__ import annotations
 
 import hashlib
-import json
 import multiprocessing
 import os
 import re
@@ -35,10 +34,9 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connections, transaction
@@ -46,21 +44,17 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
-from blog import frontmatter
-from blog.cache import batched_invalidation, invalidate_pages
-from blog.frontmatter import (
-    COVER_KEYS,
-    DATE_KEYS,
-    DESCRIPTION_KEYS,
+from blog.importing import frontmatter
+from blog.importing.files import default_root, iter_files
+from blog.importing.frontmatter import (
     MARKDOWN_SUFFIXES,
-    TAG_KEYS,
-    TITLE_KEYS,
-    UPDATED_KEYS,
     FrontMatterError,
     PostData,
     map_front_matter,
 )
+from blog.importing.identity import fingerprint, post_fingerprint
 from blog.models import Post
+from blog.pagecache.core import batched_invalidation, invalidate_pages
 from blog.redirects import add_aliases
 from blog.search import batched_updates, search_vector_of, uses_full_text_search
 
@@ -134,131 +128,6 @@ class ImportResult:
             for item in self._kept()
             if item.redirects and item.post_id is not None
         }
-
-
-# --- discovery ---------------------------------------------------------------------------
-
-
-def default_root() -> Path:
-    return Path(settings.BASE_DIR) / "fixtures"
-
-
-def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, Path]]:
-    """(import root, file) for every file under ``paths``, sorted, hidden ones left out.
-
-    A folder is its own files' root; a file given by itself has its folder as root.
-    """
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            for folder, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    if not name.startswith("."):
-                        yield path, Path(folder) / name
-        else:
-            yield path.parent, path
-
-
-# --- identity ----------------------------------------------------------------------------
-
-
-def _normalized_body(body: str) -> str:
-    # Browsers send textareas with CRLF and Django's form fields strip them: an admin save
-    # that changes nothing must not look like an edit.
-    return "\n".join(body.replace("\r\n", "\n").replace("\r", "\n").split("\n")).strip()
-
-
-def fingerprint(fields: dict[str, Any], tags: Iterable[str]) -> str:
-    """A digest of a post's imported fields; equal digests mean nobody edited them."""
-
-    def when(value: datetime | None) -> str:
-        return value.astimezone(UTC).isoformat() if value else ""
-
-    payload = {
-        "title": fields["title"].strip(),
-        "slug": fields["slug"],
-        "body": _normalized_body(fields["body"]),
-        "description": fields["description"].strip(),
-        "cover_image": fields["cover_image"].strip(),
-        "cover_image_alt": fields["cover_image_alt"].strip(),
-        "publish_date": when(fields["publish_date"]),
-        "revised_date": when(fields["revised_date"]),
-        "draft": bool(fields["draft"]),
-        "tags": sorted({tag.lower() for tag in tags}),
-        "extra": fields["extra_front_matter"],
-    }
-    encoded = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(encoded.encode()).hexdigest()
-
-
-FINGERPRINT_FIELDS = (
-    "title",
-    "slug",
-    "body",
-    "description",
-    "cover_image",
-    "cover_image_alt",
-    "publish_date",
-    "revised_date",
-    "draft",
-    "extra_front_matter",
-)
-
-
-def post_fingerprint(post: Post, tags: Iterable[str] | None = None) -> str:
-    """The fingerprint of ``post`` as it is stored now (one query for its tags if not given)."""
-    return fingerprint(
-        {name: getattr(post, name) for name in FINGERPRINT_FIELDS},
-        post.tags.names() if tags is None else tags,
-    )
-
-
-# --- export ------------------------------------------------------------------------------
-
-
-def export_path(post: Post) -> str:
-    """Where ``post`` goes in an export: its source path, else ``<slug>.md``."""
-    path = PurePosixPath(post.source_path)
-    if post.source_path and not path.is_absolute() and ".." not in path.parts:
-        return post.source_path
-    return f"{post.slug}.md"
-
-
-def export_text(post: Post, tags: list[str]) -> str:
-    """``post`` as a Markdown file with front matter.
-
-    A post unchanged since its import is its file again, byte for byte (the front matter as
-    written, then the body). Any other post gets YAML front matter that this importer maps
-    back onto the same fields; importing the export adopts it, so a second export of the
-    new database is identical.
-    """
-    unchanged = (
-        post.front_matter_raw or post.front_matter_format == frontmatter.NONE
-    ) and post.imported_fingerprint == post_fingerprint(post, tags)
-    if post.imported_fingerprint and unchanged:
-        return post.front_matter_raw + post.body
-    meta: dict[str, Any] = {
-        "title": post.title,
-        "slug": post.slug,
-        "date": post.publish_date.astimezone(UTC).isoformat(),
-    }
-    if post.revised_date:
-        meta["updated"] = post.revised_date.astimezone(UTC).isoformat()
-    meta["draft"] = post.draft
-    if post.description:
-        meta["description"] = post.description
-    if post.cover_image:
-        alt = post.cover_image_alt
-        meta["image"] = {"src": post.cover_image, "alt": alt} if alt else post.cover_image
-    meta["tags"] = sorted(tags, key=str.lower)
-    mapped = {*TITLE_KEYS, *DATE_KEYS, *UPDATED_KEYS, *DESCRIPTION_KEYS, *COVER_KEYS}
-    mapped |= {*TAG_KEYS, "slug", "draft", "status"}
-    for key, value in (post.extra_front_matter or {}).items():
-        # A key the importer would read into a column would change the post on re-import.
-        if key.lower() not in mapped:
-            meta[key] = value
-    return frontmatter.dump_yaml(meta) + post.body
 
 
 # --- the import --------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Moving posts in and out: files, front matter, field mapping, writing, export."""

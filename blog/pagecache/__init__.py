@@ -1,0 +1,1 @@
+"""Whole pages cached for anonymous readers, never stale: middleware, version, invalidation."""
