@@ -1,21 +1,16 @@
 """Structured logs: one JSON object per line, for a log collector to index.
 
 Enabled with ``LOG_FORMAT=json`` (config/settings.py for Django's loggers,
-config/gunicorn.conf.py for gunicorn's access and error logs).
+config/gunicorn.conf.py for gunicorn's access and error logs). python-json-logger does the
+formatting; this module only fixes the field names and gives gunicorn's access lines fields.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
-# Attributes every LogRecord has; anything else on a record came from ``extra=`` and is kept.
-_STANDARD_ATTRS = frozenset(
-    vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys()
-    | {"message", "asctime", "taskName"}
-)
+from pythonjsonlogger.json import JsonFormatter as _LibraryJsonFormatter
 
 # gunicorn passes its access-log atoms as the record's args; these are the ones worth a field.
 _ACCESS_FIELDS = {
@@ -30,32 +25,27 @@ _ACCESS_FIELDS = {
     "f": "referer",
     "a": "user_agent",
 }
+_NUMERIC_FIELDS = {"status", "bytes", "duration_us"}
 
 
-class JsonFormatter(logging.Formatter):
-    """Formats a record as a single-line JSON object with time, level, logger and message."""
+class JsonFormatter(_LibraryJsonFormatter):
+    """python-json-logger with this site's field names: time, level, logger, message, then
+    anything passed with ``extra=``; gunicorn's access records become named, typed fields."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, tz=UTC).isoformat(
-                timespec="milliseconds"
-            ),
-            "level": record.levelname,
-            "logger": record.name,
-        }
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("fmt", "%(levelname)s %(name)s %(message)s")
+        kwargs.setdefault("rename_fields", {"levelname": "level", "name": "logger"})
+        kwargs.setdefault("timestamp", "time")
+        kwargs.setdefault("json_ensure_ascii", False)
+        super().__init__(*args, **kwargs)
+
+    def add_fields(
+        self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
+    ) -> None:
+        super().add_fields(log_data, record, message_dict)
         if record.name == "gunicorn.access" and isinstance(record.args, dict):
-            entry["message"] = "request"
-            entry.update(_access_fields(record.args))
-        else:
-            entry["message"] = record.getMessage()
-        for key, value in vars(record).items():
-            if key not in _STANDARD_ATTRS and key not in entry:
-                entry[key] = _jsonable(value)
-        if record.exc_info:
-            entry["exc_info"] = self.formatException(record.exc_info)
-        if record.stack_info:
-            entry["stack_info"] = self.formatStack(record.stack_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+            log_data["message"] = "request"
+            log_data.update(_access_fields(record.args))
 
 
 def _access_fields(atoms: dict[str, Any]) -> dict[str, Any]:
@@ -64,25 +54,10 @@ def _access_fields(atoms: dict[str, Any]) -> dict[str, Any]:
         value = atoms.get(atom)
         if value in (None, "-", ""):
             continue
-        if name in {"status", "bytes", "duration_us"}:
+        if name in _NUMERIC_FIELDS:
             try:
                 value = int(value)
             except (TypeError, ValueError):
                 pass
         fields[name] = value
     return fields
-
-
-def _jsonable(value: Any) -> Any:
-    """Values from ``extra=`` as JSON can hold them; Django puts the request object on some
-    records (django.request), which is reduced to its method and path."""
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    if isinstance(value, list | tuple):
-        return [_jsonable(item) for item in value]
-    if isinstance(value, dict):
-        return {str(key): _jsonable(item) for key, item in value.items()}
-    method, path = getattr(value, "method", None), getattr(value, "path", None)
-    if method and path:
-        return f"{method} {path}"
-    return str(value)

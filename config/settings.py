@@ -189,8 +189,9 @@ PAGE_CACHE_LOCAL_BYTES = int(os.environ.get("PAGE_CACHE_LOCAL_BYTES", str(8 * 10
 # Production operation: structured logs (the health endpoint is blog/health.py, gunicorn's
 # settings config/gunicorn.conf.py).
 
-# LOG_FORMAT=json: every log line is one JSON object (blog.logging.JsonFormatter), for a log
-# collector; anything else keeps plain text for people reading a terminal.
+# LOG_FORMAT=json: every log line is one JSON object (python-json-logger, through
+# blog.logging.JsonFormatter), for a log collector; anything else keeps plain text for people
+# reading a terminal.
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
 if LOG_FORMAT == "json":
     LOGGING["formatters"] = {"json": {"()": "blog.logging.JsonFormatter"}}
