@@ -24,7 +24,7 @@ from blog.importing import frontmatter
 from blog.importing.frontmatter import FrontMatterError
 from blog.importing.importer import FAILED, import_posts, prepare
 from blog.models import SLUG_MAX_LENGTH, Post, unique_slug, validate_image_url
-from blog.rendering import render as rendering
+from blog.rendering import limits as rendering
 from blog.rendering.render import RenderLimitError, render_post
 from tests.xss_corpus import VECTORS, assert_inert
 

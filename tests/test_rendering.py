@@ -6,7 +6,8 @@ from pathlib import Path
 from django.conf import settings
 from django.test import SimpleTestCase
 
-from blog.rendering.render import make_excerpt, pygments_css, render_markdown, render_post
+from blog.rendering.highlight import pygments_css
+from blog.rendering.render import make_excerpt, render_markdown, render_post
 
 
 def attributes_of(html: str, tag: str) -> list[list[str]]:
@@ -224,7 +225,8 @@ class OrdinaryContentTests(SimpleTestCase):
         never reach the next, whatever the order (the Markdown instance is reused)."""
         import markdown
 
-        from blog.rendering import render as rendering
+        from blog.rendering import pipeline
+        from blog.rendering.sanitize import sanitize
 
         posts = [
             "[ref] and [^1]\n\n[ref]: https://a.example/\n[^1]: note",
@@ -234,12 +236,12 @@ class OrdinaryContentTests(SimpleTestCase):
         ]
         for text in posts + posts[::-1]:
             fresh = markdown.Markdown(
-                extensions=rendering.MARKDOWN_EXTENSIONS,
-                extension_configs=rendering.MARKDOWN_EXTENSION_CONFIGS,
+                extensions=pipeline.MARKDOWN_EXTENSIONS,
+                extension_configs=pipeline.MARKDOWN_EXTENSION_CONFIGS,
                 output_format="html",
             )
             with self.subTest(text=text):
-                self.assertEqual(render_markdown(text), rendering.sanitize(fresh.convert(text)))
+                self.assertEqual(render_markdown(text), sanitize(fresh.convert(text)))
 
 
 class ExcerptAndCountTests(SimpleTestCase):
@@ -302,10 +304,10 @@ class TimeLimitTests(SimpleTestCase):
         script = """
 import sys
 sys.settrace(lambda *args: None)
-from blog.rendering import render as rendering
+from blog.rendering import limits, render as rendering
 for _ in range(3):
     rendering.render_post("quick *one*")
-rendering.RENDER_TIME_LIMIT = 0.2
+limits.RENDER_TIME_LIMIT = 0.2
 try:
     rendering.render_post("[" * 40_000)
 except rendering.RenderLimitError:
@@ -328,7 +330,7 @@ print("finished")
         thread, started meanwhile, is not touched."""
         import threading
 
-        from blog.rendering import render as rendering
+        from blog.rendering import limits as rendering
 
         results = {}
 
@@ -353,7 +355,7 @@ print("finished")
 
     def test_nested_limits_keep_the_outer_one(self):
         """A timed block inside another is timed by the outer limit."""
-        from blog.rendering import render as rendering
+        from blog.rendering import limits as rendering
 
         with self.assertRaises(rendering.RenderLimitError):
             with rendering._time_limit(0.2):
@@ -371,11 +373,11 @@ print("finished")
 
 
 def _render_with_a_short_limit() -> str:
-    from blog.rendering import render as rendering
+    from blog.rendering import limits
 
-    rendering.RENDER_TIME_LIMIT = 0.2
+    limits.RENDER_TIME_LIMIT = 0.2
     try:
-        rendering.render_post("[" * 40_000)
-    except rendering.RenderLimitError:
+        render_post("[" * 40_000)
+    except limits.RenderLimitError:
         return "stopped"
     return "not stopped"

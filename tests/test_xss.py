@@ -20,7 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blog.models import Post
-from blog.rendering.render import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_post
+from blog.rendering.render import render_post
+from blog.rendering.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from tests.factories import make_post
 from tests.xss_corpus import VECTORS, assert_inert, problems
 
