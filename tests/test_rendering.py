@@ -189,6 +189,12 @@ class OrdinaryContentTests(SimpleTestCase):
             "</code></pre></div>",
         )
 
+    def test_code_blocks_keep_their_own_options(self):
+        """A block's highlighted lines apply to that block only, not to the next one."""
+        html = render_markdown('```{.python hl_lines="2"}\na = 1\nb = 2\n```\n\n```python\nc\n```')
+        self.assertEqual(html.count('<span class="hll">'), 1)
+        self.assertIn('<span class="hll"><span class="n">b</span>', html)
+
     def test_code_is_escaped_not_executed(self):
         """HTML inside code is shown as text."""
         self.assertRenders(

@@ -9,7 +9,7 @@ from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 
-from blog.rendering.highlight import PYGMENTS_CSS_CLASS, _ClassFormatter
+from blog.rendering.highlight import PYGMENTS_CSS_CLASS, code_formatter
 
 
 class _HeadingLevels(Treeprocessor):
@@ -54,7 +54,7 @@ MARKDOWN_EXTENSION_CONFIGS = {
         "css_class": PYGMENTS_CSS_CLASS,
         "guess_lang": False,
         "use_pygments": True,
-        "pygments_formatter": _ClassFormatter,
+        "pygments_formatter": code_formatter,
     },
     "markdown.extensions.toc": {
         # Unicode-aware ids, so a heading in Chinese still gets a usable anchor.
