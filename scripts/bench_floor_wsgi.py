@@ -6,16 +6,14 @@ of the home page (the file named by BENCH_FLOOR_FILE). It is what this Django st
 a view does no work at all, so a page's requests/s over the floor's says how much is left to
 gain in Python.
 
-Run: gunicorn --pythonpath scripts bench_floor_wsgi:application
+Run from the project root: gunicorn scripts.bench_floor_wsgi:application
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django  # noqa: E402

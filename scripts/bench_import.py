@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """How fast import_posts loads a big blog, next to what rendering alone costs.
 
-    .venv/bin/python scripts/bench_import.py --posts 1000 --posts 4000 \\
+    .venv/bin/python -m scripts.bench_import --posts 1000 --posts 4000 \\
         --postgres postgres://postgres@127.0.0.1:5432/blog_importer
 
 For each N it writes N realistic posts (about 1,000 words with code fences, tags from a
@@ -35,8 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "prod"))
-from harness import create_database  # noqa: E402 - scripts/prod/harness.py
+from scripts.prod.harness import create_database
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = "bench-import"  # the folder the posts live in: their source_path prefix
@@ -88,7 +86,6 @@ def peak_rss_mb() -> float:
 
 def child(mode: str, folder: str) -> None:
     """Runs in a fresh process so that peak memory belongs to this measurement alone."""
-    sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only")
     os.environ.pop("DJANGO_DEBUG", None)  # DEBUG would keep every query in memory
@@ -151,7 +148,8 @@ def child(mode: str, folder: str) -> None:
 def measure(mode: str, folder: Path, database_url: str) -> dict:
     env = {**os.environ, "DATABASE_URL": database_url}
     done = subprocess.run(  # noqa: S603 (our own script)
-        [sys.executable, __file__, "--child", mode, str(folder)],
+        [sys.executable, "-m", "scripts.bench_import", "--child", mode, str(folder)],
+        cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,

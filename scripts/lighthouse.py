@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Record Lighthouse scores for the home and a post page, served as in production.
 
 Builds a throwaway SQLite site from fixtures/ (every seed post published, plus a page of short
@@ -6,7 +5,7 @@ posts), collects static files, serves it with gunicorn (DEBUG off, whitenoise, h
 names) on 127.0.0.1, runs Lighthouse 12 from node_modules (`npm ci` first) against Debian's
 Chromium, prints one line per page and writes the full reports to bench-results/.
 
-Usage: scripts/lighthouse.py [--runs N]    (the median of N runs per page; default 3)
+Usage: python -m scripts.lighthouse [--runs N]    (the median of N runs per page; default 3)
 Exit status 1 if a page errors or misses the targets (performance >= 0.95, others 1.0).
 """
 

@@ -1,21 +1,17 @@
 """Two app servers sharing PostgreSQL and Redis: a change made through one is served fresh by
-the other at once (scripts/prod/scaleout.py). Skips unless PostgreSQL and Redis are reachable."""
+the other at once (scripts.prod.scaleout). Skips unless PostgreSQL and Redis are reachable."""
 
 from __future__ import annotations
 
 import os
 import secrets
-import sys
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from django.db import connection
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts" / "prod"))
-
-import scaleout  # noqa: E402
-from harness import DEFAULT_REDIS_URL  # noqa: E402
+from scripts.prod import scaleout
+from scripts.prod.harness import DEFAULT_REDIS_URL
 
 REDIS_URL = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
 

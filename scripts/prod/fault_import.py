@@ -1,11 +1,10 @@
-#!/usr/bin/env python3
 """Fault: an import killed mid-run (SIGKILL to the command and its worker processes).
 
 The database must hold only whole posts (each with its rendered HTML, search vector and all
 of its tags), a rerun must complete the import, and a third run must find nothing to do.
 
 Uses its own database (default blog_prod_import, dropped and recreated) and a folder of
-generated Markdown files. Usage: scripts/prod/fault_import.py [--posts 1000] [--kill-at 0.4]
+generated Markdown files. Usage: python -m scripts.prod.fault_import [--posts 1000] [--kill-at 0.4]
 Prints a JSON report; exit status 0 when every check passed.
 """
 
@@ -21,9 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from harness import PYTHON, ROOT, app_env, manage, recreate_database  # noqa: E402
+from scripts.prod.harness import PYTHON, ROOT, app_env, manage, recreate_database
 
 TAGS = ["postgres", "redis", "django", "python", "backup", "health", "logging", "cache"]
 

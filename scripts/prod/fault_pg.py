@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Fault: PostgreSQL restarted while app servers are under load. Errors are allowed only
 while it is down; afterwards every request succeeds again without restarting anything
 (CONN_HEALTH_CHECKS drops the dead persistent connections and reconnects).
@@ -9,7 +8,7 @@ every reply; pg_isready is polled every 0.1 s to time the outage.
 
 THIS RESTARTS THE MACHINE'S SHARED POSTGRESQL CLUSTER (every database on it): run it rarely.
 PostgreSQL is started again in a `finally` block whatever happens.
-Usage: scripts/prod/fault_pg.py [--cluster 15/main]
+Usage: python -m scripts.prod.fault_pg [--cluster 15/main]
 """
 
 from __future__ import annotations
@@ -24,9 +23,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from harness import (  # noqa: E402
+from scripts.prod.harness import (
     DEFAULT_DATABASE_URL,
     DEFAULT_REDIS_URL,
     AppServer,

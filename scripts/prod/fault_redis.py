@@ -1,10 +1,9 @@
-#!/usr/bin/env python3
 """Fault: Redis dies under an app server. Pages must keep coming from the database (no 500s),
 a change made during the outage must show at once, /health/ must say 503 naming the cache,
 and everything must be back to normal, cache hits included, once Redis returns.
 
 It starts its OWN redis-server (default port 8579, no persistence) and kills that one; the
-shared Redis is never touched. Usage: scripts/prod/fault_redis.py [--redis-port 8579]
+shared Redis is never touched. Usage: python -m scripts.prod.fault_redis [--redis-port 8579]
 Prints a JSON report per phase (up, down, back); exit status 0 when every check passed.
 """
 
@@ -20,9 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from harness import (  # noqa: E402
+from scripts.prod.harness import (
     DEFAULT_DATABASE_URL,
     AdminSession,
     AppServer,

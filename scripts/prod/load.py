@@ -1,8 +1,7 @@
-#!/usr/bin/env python3
 """Load: gunicorn + PostgreSQL + Redis driven by wrk for 60 seconds; prints throughput,
 latency percentiles and errors as JSON, and exits 1 if any request failed.
 
-Usage: scripts/prod/load.py [--duration 60] [--connections 16] [--workers 2] [--port 8530]
+Usage: python -m scripts.prod.load [--duration 60] [--connections 16] [--workers 2] [--port 8530]
 The app server is pinned to CPU 0 and wrk to CPU 1 (2-core machine), so they do not measure
 each other. The database is seeded with 40 published posts (idempotent) before the run.
 """
@@ -16,9 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from harness import (  # noqa: E402
+from scripts.prod.harness import (
     DEFAULT_DATABASE_URL,
     DEFAULT_REDIS_URL,
     AppServer,

@@ -1,9 +1,8 @@
-#!/usr/bin/env python3
 """Scale-out on one machine: two app servers (separate gunicorn processes on two ports) share
 one PostgreSQL database and one Redis. A post published through one server's admin is served
 at once by the other, never from a stale page cache; and the other way round for unpublishing.
 
-Usage: scripts/prod/scaleout.py [--database-url URL] [--redis-url URL] [--ports 8510 8511]
+Usage: python -m scripts.prod.scaleout [--database-url URL] [--redis-url URL] [--ports 8510 8511]
 Exit status 0 when every check passed. tests/test_scaleout.py runs the same proof.
 """
 
@@ -17,9 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from harness import (  # noqa: E402
+from scripts.prod.harness import (
     DEFAULT_DATABASE_URL,
     DEFAULT_REDIS_URL,
     AdminSession,
