@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Load-test the reader pages against the Django floor and nginx, on SQLite and PostgreSQL.
 
 For each database: builds a site of N posts (default 10,000) and 60 tags, drafts and
@@ -13,7 +12,8 @@ cache (LocMem) and on with Redis. Every figure is put next to, in the same run, 
 (scripts/bench_floor_wsgi.py), measured just before and just after each page, and (b) nginx
 serving a static copy of the home page. Also prints each gunicorn worker's RSS.
 
-Usage: scripts/bench_site.py [--quick] [--posts N] [--db sqlite,postgres] [--modes off,locmem,redis]
+Usage: python -m scripts.bench_site [--quick] [--posts N] [--db sqlite,postgres]
+    [--modes off,locmem,redis]
 PostgreSQL: --pg-url (default postgres://postgres@127.0.0.1:5432/blog_speed): THAT DATABASE IS
 DROPPED AND CREATED AGAIN. Needs wrk and nginx. Redis: --redis-url
 (default redis://127.0.0.1:6379/1; only keys under its own prefix are written and deleted).
@@ -35,10 +35,10 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "prod"))
-
-from harness import cleanup_keys, recreate_database  # noqa: E402 - scripts/prod/harness.py
+from scripts.prod.harness import cleanup_keys, recreate_database
+from scripts.prod.harness import wrk as harness_wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = Path(os.environ.get("PYTHON", sys.executable))
@@ -47,19 +47,6 @@ WRK = shutil.which("wrk")
 NGINX = shutil.which("nginx", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")
 RESULTS = ROOT / "bench-results"
 REDIS_PREFIX = "bench-site"
-
-# wrk prints one JSON line at the end; errors are socket errors plus non-2xx/3xx answers.
-WRK_REPORT = """
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'JSON {"requests":%d,"rps":%.1f,"p50_ms":%.3f,"p99_ms":%.3f,' ..
-    '"socket_errors":%d,"bad_status":%d}\\n',
-    summary.requests, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    e.connect + e.read + e.write + e.timeout, e.status))
-end
-"""
 
 NGINX_CONF = """
 worker_processes 2;
@@ -328,7 +315,6 @@ def profile(repeat: int) -> None:
 
 def child(argv: list[str]) -> None:
     """Entry point of the child processes: Django set up from the environment."""
-    sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
@@ -373,28 +359,18 @@ def fetch(url: str) -> bytes:
         return response.read()
 
 
-def wrk(url: str, args: argparse.Namespace, script: Path) -> dict[str, float]:
-    result = subprocess.run(  # noqa: S603 - fixed argv, no shell
-        [
-            WRK,
-            f"-t{args.threads}",
-            f"-c{args.connections}",
-            f"-d{args.duration}s",
-            "--latency",
-            "--timeout",
-            "10s",
-            "-s",
-            str(script),
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+def wrk(url: str, args: argparse.Namespace) -> dict:
+    """wrk against one page; scripts/prod/wrk_report.lua's figures (requests, rps, errors,
+    latency_ms)."""
+    parts = urlsplit(url)
+    path = f"{parts.path}?{parts.query}" if parts.query else parts.path
+    return harness_wrk(
+        f"{parts.scheme}://{parts.netloc}",
+        [path or "/"],
+        duration=args.duration,
+        connections=args.connections,
+        threads=args.threads,
     )
-    line = next((x for x in result.stdout.splitlines() if x.startswith("JSON ")), None)
-    if line is None:
-        raise SystemExit(f"wrk failed on {url}:\n{result.stdout}\n{result.stderr}")
-    return json.loads(line[5:])
 
 
 def worker_rss_mib(master_pid: int) -> list[float]:
@@ -440,8 +416,6 @@ def gunicorn(
         str(args.workers),
         "--log-level",
         "warning",
-        "--pythonpath",
-        str(ROOT / "scripts"),
     ]
     return Server(argv, env, f"http://127.0.0.1:{port}{path}")
 
@@ -449,9 +423,10 @@ def gunicorn(
 def fmt_row(
     name: str, result: dict[str, float], floor: float, nginx: float, extra: str = ""
 ) -> str:
-    errors = int(result["socket_errors"] + result["bad_status"])
+    errors = sum(result["errors"].values())
+    latency = result["latency_ms"]
     return (
-        f"  {name:<10} {result['rps']:>8.0f} {result['p50_ms']:>8.2f} {result['p99_ms']:>8.2f}"
+        f"  {name:<10} {result['rps']:>8.0f} {latency['p50']:>8.2f} {latency['p99']:>8.2f}"
         f" {errors:>6} {100 * result['rps'] / floor:>7.0f}% {100 * result['rps'] / nginx:>6.1f}%"
         f"{extra}"
     )
@@ -478,8 +453,10 @@ def bench_database(
     }
     base_env.pop("REDIS_URL", None)
     run(base_env, "manage.py", "migrate", "--noinput", "-v0")
-    print(run(base_env, str(Path(__file__)), "_build", str(args.posts), str(args.tags)), end="")
-    out = run(base_env, str(Path(__file__)), "_profile", str(args.repeat))
+    print(
+        run(base_env, "-m", "scripts.bench_site", "_build", str(args.posts), str(args.tags)), end=""
+    )
+    out = run(base_env, "-m", "scripts.bench_site", "_profile", str(args.repeat))
     json_line = next(x for x in out.splitlines() if x.startswith("JSON "))
     print("\n".join(x for x in out.splitlines() if not x.startswith("JSON ")))
     profiled = json.loads(json_line[5:])
@@ -490,8 +467,6 @@ def bench_database(
     }
     db_summary = summary.setdefault(label, {"profile": profiled["profile"]})
 
-    script = tmp / "report.lua"
-    script.write_text(WRK_REPORT)
     port = args.port
     # The static copy of the home page, served by nginx and, from memory, by the floor view.
     site = gunicorn("config.wsgi:application", port, base_env, args)
@@ -509,13 +484,13 @@ def bench_database(
     # The floor stays up for the whole section and is measured again before each block of
     # pages, so each ratio compares figures taken minutes, not a quarter of an hour, apart.
     floor_server = gunicorn(
-        "bench_floor_wsgi:application",
+        "scripts.bench_floor_wsgi:application",
         port + 1,
         {**base_env, "BENCH_FLOOR_FILE": str(www / "index.html")},
         args,
     )
     try:
-        floor = wrk(floor_server.url, args, script)
+        floor = wrk(floor_server.url, args)
         (tmp / "nginx.conf").write_text(NGINX_CONF.format(tmp=tmp, port=port + 2))
         nginx_server = Server(
             [NGINX, "-p", str(tmp), "-c", str(tmp / "nginx.conf")],
@@ -523,7 +498,7 @@ def bench_database(
             f"http://127.0.0.1:{port + 2}/",
         )
         try:
-            nginx = wrk(nginx_server.url, args, script)
+            nginx = wrk(nginx_server.url, args)
         finally:
             nginx_server.stop()
         print(
@@ -536,7 +511,7 @@ def bench_database(
         print(fmt_row("floor", floor, floor["rps"], nginx["rps"]))
         db_summary["nginx"], db_summary["floor"] = nginx, floor
         for mode in args.modes:
-            run_mode(mode, base_env, loaded, floor_server, nginx, args, script, db_summary)
+            run_mode(mode, base_env, loaded, floor_server, nginx, args, db_summary)
     finally:
         floor_server.stop()
     if "redis" in args.modes:
@@ -560,7 +535,6 @@ def run_mode(
     floor_server: Server,
     nginx: dict[str, float],
     args: argparse.Namespace,
-    script: Path,
     db_summary: dict,
 ) -> None:
     title, extra_env = MODES[mode]
@@ -571,7 +545,7 @@ def run_mode(
     # compared with the mean of the floors just before and after it: the machine's speed
     # drifts over a block (by a third, on a shared host), and a page must not look slow or
     # fast only for when it ran.
-    floors = [wrk(floor_server.url, args, script)]
+    floors = [wrk(floor_server.url, args)]
     print(f"\n  {title}  (floor: mean of the runs just before and after each page)")
     print(HEADER)
     print(fmt_row("floor", floors[0], floors[0]["rps"], nginx["rps"]))
@@ -583,8 +557,8 @@ def run_mode(
             url = f"http://127.0.0.1:{port}{path}"
             for _ in range(args.workers * 2):
                 fetch(url)  # warm every worker (and its cache)
-            results[name] = wrk(url, args, script)
-            floors.append(wrk(floor_server.url, args, script))
+            results[name] = wrk(url, args)
+            floors.append(wrk(floor_server.url, args))
             results[name]["floor_rps"] = (floors[-2]["rps"] + floors[-1]["rps"]) / 2
             print(
                 fmt_row(name, results[name], results[name]["floor_rps"], nginx["rps"]),
@@ -593,7 +567,9 @@ def run_mode(
         rss = worker_rss_mib(server.process.pid)
     finally:
         server.stop()
-    ratio = results["page 500"]["p50_ms"] / max(results["home"]["p50_ms"], 1e-6)
+    ratio = results["page 500"]["latency_ms"]["p50"] / max(
+        results["home"]["latency_ms"]["p50"], 1e-6
+    )
     rates = [floor["rps"] for floor in floors]
     print(
         f"  floor over the block: {min(rates):.0f}-{max(rates):.0f} req/s;  "
