@@ -46,6 +46,8 @@ SITE_DESCRIPTION = os.environ.get(
     "BLOG_DESCRIPTION", "Notes on programming, machine learning and the tools around them."
 )
 POSTS_PER_PAGE = int(os.environ.get("BLOG_POSTS_PER_PAGE", "10"))
+# import_posts refuses a file larger than this before reading it.
+IMPORT_MAX_FILE_BYTES = int(os.environ.get("IMPORT_MAX_FILE_BYTES", str(4 * 1024 * 1024)))
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -45,7 +45,7 @@ from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
 from blog.importing import frontmatter
-from blog.importing.files import default_root, iter_files
+from blog.importing.files import Refused, default_root, iter_files, read_file
 from blog.importing.frontmatter import (
     MARKDOWN_SUFFIXES,
     FrontMatterError,
@@ -337,9 +337,10 @@ class Importer:
             return job
         job.markdown = name.endswith(MARKDOWN_SUFFIXES)
         try:
-            job.data = path.read_bytes()
-        except OSError as error:
-            outcome.reason = f"cannot read: {error.strerror or error}"
+            job.data = read_file(root, path)
+        except Refused as refused:
+            outcome.outcome = FAILED if refused.failed else SKIPPED
+            outcome.reason = refused.reason
             return job
         if not job.markdown and not frontmatter.has_front_matter(
             job.data[:64].decode("utf-8", errors="replace")
