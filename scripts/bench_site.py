@@ -543,7 +543,7 @@ def run_mode(
         env.update(REDIS_URL=args.redis_url, CACHE_KEY_PREFIX=REDIS_PREFIX)
     # The floor is measured before the first page and after each one, and every page is
     # compared with the mean of the floors just before and after it: the machine's speed
-    # drifts over a block (by a third, on a shared host), and a page must not look slow or
+    # drifts over a block on a shared host, and a page must not look slow or
     # fast only for when it ran.
     floors = [wrk(floor_server.url, args)]
     print(f"\n  {title}  (floor: mean of the runs just before and after each page)")
@@ -632,7 +632,7 @@ def main() -> int:
     if "redis" in args.modes and not redis_available(args.redis_url):
         print(f"(no Redis at {args.redis_url}: skipping the Redis runs)")
         args.modes.remove("redis")
-    print("Figures from a shared 2-core machine: compare rows of one run, not runs.")
+    print("Figures move with the machine's other load: compare rows of one run, not runs.")
     RESULTS.mkdir(exist_ok=True)
     subprocess.run(  # noqa: S603 - fixed argv
         [str(PYTHON), "manage.py", "collectstatic", "--noinput", "-v0"],
