@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import secrets
 import tempfile
-from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
