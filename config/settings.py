@@ -7,6 +7,7 @@ one file serves both. Unsafe choices (DEBUG, a known SECRET_KEY, any host) are n
 import base64
 import hashlib
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -60,6 +61,8 @@ INSTALLED_APPS = [
     # For its sitemap.xml template; URLs come from the request's host (no contrib.sites).
     "django.contrib.sitemaps",
     "taggit",
+    # Admin login throttling: failed attempts counted in the database (blog.security's notes).
+    "axes",
     "blog",
 ]
 
@@ -84,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it sees the final 404 (and request.user); it queries only on a 404.
     "blog.redirects.RedirectFallbackMiddleware",
+    # Turns django-axes' lockout of a login attempt into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -260,12 +265,25 @@ CONTENT_SECURITY_POLICY_ADMIN = {
     "connect-src": ["'self'"],
 }
 
-# Admin login throttling (blog.security): after LOGIN_FAILURE_LIMIT failed attempts for one
-# username from one address, or LOGIN_FAILURE_LIMIT_PER_ADDRESS for any usernames, the form
-# refuses to check passwords for LOGIN_LOCKOUT_SECONDS. Counted in the default cache: with
-# several server processes, give them a shared cache (Redis) so they count together.
+# Admin login throttling (django-axes): after LOGIN_FAILURE_LIMIT failed attempts for one
+# username from one address, that pair cannot log in for LOGIN_LOCKOUT_SECONDS; other addresses
+# and other usernames are unaffected, so nobody can lock every admin out. Attempts are counted in
+# the database, not the cache, so the login works (and counts) while Redis is down. Unlock with
+# `manage.py axes_reset_username NAME` (docs/security-login.md).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
-LOGIN_FAILURE_LIMIT_PER_ADDRESS = int(
-    os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT_PER_ADDRESS", "30")
-)
 LOGIN_LOCKOUT_SECONDS = int(os.environ.get("DJANGO_LOGIN_LOCKOUT_SECONDS", "900"))
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_LOCKOUT_SECONDS)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Successful logins need no table of their own; failures are what the lockout counts.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_COOLOFF_MESSAGE = (
+    "Too many failed login attempts. For your account's safety, logging in from this address "
+    f"is paused for {max(1, LOGIN_LOCKOUT_SECONDS // 60)} minutes. If you have forgotten your "
+    "password, ask another administrator to reset it."
+)
