@@ -22,6 +22,8 @@ _ACCESS_FIELDS = {
     "B": "bytes",
     "D": "duration_us",
     "h": "remote_addr",
+    # Behind a proxy remote_addr is the proxy's; the client is in this header.
+    "{x-forwarded-for}i": "forwarded_for",
     "f": "referer",
     "a": "user_agent",
 }

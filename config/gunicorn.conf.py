@@ -45,7 +45,9 @@ errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(D)sus'
 
-# Behind a proxy on the same host: trust its X-Forwarded-* headers (comma-separated IPs).
+# Behind a proxy on the same host: whose X-Forwarded-Proto sets the URL scheme (comma-separated
+# IPs). It does not change REMOTE_ADDR: the client's address for login throttling comes from
+# DJANGO_TRUSTED_PROXY_COUNT (docs/security-login.md).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 if os.environ.get("LOG_FORMAT", "").lower() == "json":

@@ -287,3 +287,17 @@ AXES_COOLOFF_MESSAGE = (
     f"is paused for {max(1, LOGIN_LOCKOUT_SECONDS // 60)} minutes. If you have forgotten your "
     "password, ask another administrator to reset it."
 )
+# Who the client is. By default the socket's address (REMOTE_ADDR): X-Forwarded-For is sent by
+# the client too and would let anyone pick the address they are counted under. Behind proxies
+# that append the client's address to X-Forwarded-For (nginx's $proxy_add_x_forwarded_for),
+# DJANGO_TRUSTED_PROXY_COUNT says how many: the address that many entries from the right is the
+# client (django-ipware). Only set it when those proxies are the sole way in.
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    # ipware counts the proxies whose own address is in the header: all but the nearest one.
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1
+    # Entries left of the client's are whatever the client sent: tolerated, never believed.
+    IPWARE_STRICT = False
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)

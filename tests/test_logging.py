@@ -69,6 +69,7 @@ def test_gunicorn_access_lines_become_fields():
         "f": "-",
         "a": "wrk",
         "H": "HTTP/1.1",
+        "{x-forwarded-for}i": "203.0.113.5",
     }
     record = make_record(name="gunicorn.access", msg="%(s)s", args=())
     record.args = atoms
@@ -76,6 +77,7 @@ def test_gunicorn_access_lines_become_fields():
     assert entry["message"] == "request"
     assert entry["method"] == "GET" and entry["path"] == "/tags/"
     assert entry["status"] == 200 and entry["bytes"] == 512 and entry["duration_us"] == 1834
+    assert entry["forwarded_for"] == "203.0.113.5"
     assert "referer" not in entry and "query" not in entry
 
 

@@ -172,6 +172,12 @@ def test_admin_policy_allows_its_own_scripts_only(client):
 # --- Login throttling (django-axes) ------------------------------------------------------------
 
 PASSWORD = "correct horse battery staple"
+# What DJANGO_TRUSTED_PROXY_COUNT=1 sets (its mapping is checked in a fresh process below).
+BEHIND_ONE_PROXY = {
+    "AXES_IPWARE_META_PRECEDENCE_ORDER": ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"),
+    "AXES_IPWARE_PROXY_COUNT": 0,
+    "IPWARE_STRICT": False,
+}
 
 
 @pytest.fixture
@@ -223,6 +229,43 @@ def test_many_usernames_from_one_address_lock_out_nobody_else(client, author):
     for i in range(20):
         log_in(client, f"user{i}", "wrong", address="127.0.0.1")
     assert log_in(client, "author", PASSWORD, address="127.0.0.1").status_code == 302
+
+
+def test_forwarded_for_is_ignored_without_a_trusted_proxy(client, author):
+    """By default a client-sent X-Forwarded-For neither dodges nor aims a lockout."""
+    for n in range(3):
+        log_in(client, "author", "wrong", X_Forwarded_For=f"203.0.113.{n}")
+    assert locked_out(log_in(client, "author", PASSWORD, X_Forwarded_For="198.51.100.9"))
+    # Someone else whose forged header names the attacker's address is not locked out.
+    response = log_in(client, "author", PASSWORD, address="10.0.0.2", X_Forwarded_For="10.0.0.1")
+    assert response.status_code == 302
+
+
+@override_settings(**BEHIND_ONE_PROXY)
+def test_behind_a_trusted_proxy_the_forwarded_client_is_counted(client, author):
+    """Behind one proxy every request comes from 127.0.0.1: the client is the address the
+    proxy appended (the right-most), whatever the client put before it."""
+    for forged in ["1.1.1.1", "2.2.2.2", "3.3.3.3"]:
+        log_in(client, "author", "wrong", "127.0.0.1", X_Forwarded_For=f"{forged}, 203.0.113.5")
+    attacker = log_in(client, "author", PASSWORD, "127.0.0.1", X_Forwarded_For="203.0.113.5")
+    assert locked_out(attacker)
+    reader = log_in(client, "author", PASSWORD, "127.0.0.1", X_Forwarded_For="198.51.100.7")
+    assert reader.status_code == 302
+
+
+def test_trusted_proxy_setting_comes_from_the_environment():
+    """DJANGO_TRUSTED_PROXY_COUNT=1 reads X-Forwarded-For; unset, only the socket address."""
+    probe = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        "print(json.dumps([list(settings.AXES_IPWARE_META_PRECEDENCE_ORDER), "
+        "getattr(settings, 'AXES_IPWARE_PROXY_COUNT', None), "
+        "getattr(settings, 'IPWARE_STRICT', True)]))"
+    )
+    default = json.loads(run_in_fresh_process(["-c", probe], DJANGO_DEBUG="1").stdout)
+    assert default == [["REMOTE_ADDR"], None, True]
+    proxied = run_in_fresh_process(["-c", probe], DJANGO_DEBUG="1", DJANGO_TRUSTED_PROXY_COUNT="1")
+    order, count, strict = json.loads(proxied.stdout)
+    assert (tuple(order), count, strict) == tuple(BEHIND_ONE_PROXY.values())
 
 
 def test_success_resets_the_counter(client, author):
