@@ -215,6 +215,8 @@ if env_bool("DJANGO_BEHIND_HTTPS_PROXY"):
 # cookies (kept off by default so `runserver` on http://127.0.0.1 keeps working).
 HTTPS = env_bool("DJANGO_HTTPS")
 SECURE_SSL_REDIRECT = HTTPS and env_bool("DJANGO_SSL_REDIRECT", True)
+# Load balancers probe over plain HTTP; the health answer holds nothing a cookie or page would.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 # (DJANGO_BEHIND_HTTPS_PROXY, in the prod block above, trusts a proxy's X-Forwarded-Proto.)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS

@@ -53,6 +53,39 @@ def test_check_deploy_reports_nothing_with_production_settings():
     assert "System check identified no issues" in result.stdout, result.stdout + result.stderr
 
 
+def documented_production_environment() -> dict[str, str]:
+    """The variables of the example /etc/blog.env in the deployment docs (README.md or docs/),
+    with a real secret key in place of the command that makes one."""
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        lines = path.read_text().splitlines()
+        starts = [i for i, line in enumerate(lines) if "tee /etc/blog.env" in line]
+        if starts:
+            block = lines[starts[0] + 1 : lines.index("ENV", starts[0])]
+            env = dict(line.split("=", 1) for line in block if "=" in line)
+            return {**env, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
+    raise AssertionError("no example /etc/blog.env found in README.md or docs/")
+
+
+def test_check_deploy_is_silent_with_the_documented_environment():
+    """The production environment the docs tell operators to write passes check --deploy."""
+    env = documented_production_environment()
+    result = run_in_fresh_process(
+        ["manage.py", "check", "--deploy", "--fail-level", "DEBUG"], **env
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout, result.stdout + result.stderr
+
+
+@pytest.mark.django_db
+@override_settings(SECURE_SSL_REDIRECT=True)
+def test_health_is_answered_over_plain_http(client):
+    """Load balancers probe /health/ over HTTP: it answers there; pages redirect to HTTPS."""
+    assert client.get(reverse("health")).status_code == 200
+    response = client.get(reverse("blog:post_list"))
+    assert response.status_code == 301
+    assert response["Location"].startswith("https://")
+
+
 def test_check_deploy_notices_missing_https():
     """Without DJANGO_HTTPS the same check warns (so the test above is not vacuous)."""
     env = {**PRODUCTION_ENV, "DJANGO_HTTPS": ""}
