@@ -284,6 +284,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # Successful logins need no table of their own; failures are what the lockout counts.
 AXES_DISABLE_ACCESS_LOG = True
+# No start-up banner on every manage.py command; failures and lockouts are still logged.
+AXES_VERBOSE = False
 AXES_COOLOFF_MESSAGE = (
     "Too many failed login attempts. For your account's safety, logging in from this address "
     f"is paused for {max(1, LOGIN_LOCKOUT_SECONDS // 60)} minutes. If you have forgotten your "

@@ -359,3 +359,10 @@ def test_login_works_while_redis_is_down(client, author):
         for _ in range(3):
             log_in(client, "author", "wrong")
         assert locked_out(log_in(client, "author", PASSWORD))
+
+
+def test_management_commands_print_no_throttling_banner():
+    """django-axes announces itself at start-up unless told not to; commands stay quiet."""
+    result = run_in_fresh_process(["manage.py", "check"], DJANGO_DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    assert "AXES" not in result.stderr + result.stdout
