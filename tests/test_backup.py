@@ -143,3 +143,46 @@ def test_restore_refuses_a_database_that_has_tables(restore_database, tmp_path):
     )
     assert result.returncode == 3
     assert "restore into an empty one" in result.stderr
+
+
+@pytest.fixture
+def source_database() -> str:
+    if connection.vendor != "postgresql":
+        pytest.skip("backups are PostgreSQL dumps; run with DATABASE_URL=postgres://...")
+    return database_url(connection.settings_dict["NAME"])
+
+
+def run_script_unchecked(name: str, *args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(ROOT / "scripts" / "prod" / name), *args],
+        cwd=ROOT,
+        env={**os.environ, "PYTHON": sys.executable, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_backup_is_readable_by_its_owner_only(source_database, tmp_path):
+    """The dump holds password hashes: no file or folder of a backup is open to others."""
+    make_post(title="Private")
+    backup_dir = tmp_path / "backup"
+    run_script("backup", str(backup_dir), env={"DATABASE_URL": source_database})
+    paths = [backup_dir, *backup_dir.rglob("*")]
+    assert len(paths) > 3
+    for path in paths:
+        assert path.stat().st_mode & 0o077 == 0, f"{path}: {oct(path.stat().st_mode)}"
+
+
+def test_sessions_are_not_backed_up(source_database, restore_database, tmp_path):
+    """Logged-in sessions stay out of backups; their table is restored empty."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session["_auth_user_id"] = "1"
+    session.create()
+    backup_dir = tmp_path / "backup"
+    run_script("backup", str(backup_dir), env={"DATABASE_URL": source_database})
+    run_script("restore", str(backup_dir), restore_database)
+    assert snapshot(source_database)["django_session"][0] == 1
+    assert snapshot(restore_database)["django_session"][0] == 0
