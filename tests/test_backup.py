@@ -163,6 +163,14 @@ def run_script_unchecked(name: str, *args: str, **env: str) -> subprocess.Comple
     )
 
 
+def table_count(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        query = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+        return conn.execute(query).fetchone()[0]
+
+
 def test_backup_is_readable_by_its_owner_only(source_database, tmp_path):
     """The dump holds password hashes: no file or folder of a backup is open to others."""
     make_post(title="Private")
@@ -186,3 +194,40 @@ def test_sessions_are_not_backed_up(source_database, restore_database, tmp_path)
     run_script("restore", str(backup_dir), restore_database)
     assert snapshot(source_database)["django_session"][0] == 1
     assert snapshot(restore_database)["django_session"][0] == 0
+
+
+@pytest.mark.parametrize("how", ["export cannot start", "export fails"])
+def test_backup_fails_loudly_when_the_export_fails(source_database, tmp_path, how):
+    """A backup whose Markdown export did not happen exits non-zero, says so, and writes no
+    SHA256SUMS, so restore will not take it."""
+    make_post(title="Exported")
+    backup_dir = tmp_path / "backup"
+    env = {"DATABASE_URL": source_database}
+    if how == "export cannot start":
+        env["DJANGO_SETTINGS_MODULE"] = "config.no_such_settings"
+    else:
+        backup_dir.mkdir()
+        (backup_dir / "markdown").write_text("a file where the export's folder goes")
+    result = run_script_unchecked("backup", str(backup_dir), **env)
+    assert result.returncode != 0
+    assert "backup: FAILED" in result.stderr
+    assert not (backup_dir / "SHA256SUMS").exists()
+
+
+@pytest.mark.parametrize("damage", ["no checksums", "dump changed"])
+def test_restore_refuses_a_backup_it_cannot_verify(
+    source_database, restore_database, tmp_path, damage
+):
+    """Without SHA256SUMS, or with a dump that does not match it, nothing is restored."""
+    make_post(title="Checked")
+    backup_dir = tmp_path / "backup"
+    run_script("backup", str(backup_dir), env={"DATABASE_URL": source_database})
+    if damage == "no checksums":
+        (backup_dir / "SHA256SUMS").unlink()
+    else:
+        with open(backup_dir / "blog.dump", "ab") as dump:
+            dump.write(b"\0")
+    result = run_script_unchecked("restore", str(backup_dir), restore_database)
+    assert result.returncode == 2
+    assert "refusing" in result.stderr
+    assert table_count(restore_database) == 0
