@@ -11,7 +11,6 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from blog.models import Post, Revision
@@ -69,22 +68,6 @@ def record_previous(
         return None
     saved_by = user if getattr(user, "is_authenticated", False) else None
     return Revision.objects.create(post=post, saved_by=saved_by, **version)
-
-
-@transaction.atomic
-def restore(revision: Revision, user: Any = None) -> Post:
-    """Make ``revision`` the current version of its post, keeping the one it replaces."""
-    post = Post.objects.get(pk=revision.post_id)
-    record_previous(post, user)
-    for field in FIELDS:
-        if field != "tags":
-            setattr(post, field, getattr(revision, field))
-    if Post.objects.filter(slug=post.slug).exclude(pk=post.pk).exists():
-        # Another post took the old slug meanwhile: keep the current address.
-        post.slug = post._loaded_slug
-    post.save()
-    post.tags.set(revision.tags)
-    return post
 
 
 def as_text(version: dict[str, Any]) -> list[str]:

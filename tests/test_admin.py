@@ -359,7 +359,7 @@ def test_merge_tags_moves_posts_and_redirects(admin_client, client):
 def test_merging_into_a_tag_then_merging_that_collapses_the_chain(client):
     from taggit.models import Tag
 
-    from blog.tags import merge_tags
+    from blog.posts import merge_tags
 
     make_post(tags=["a", "b", "c"])
     a, b, c = (Tag.objects.get(name=n) for n in "abc")
@@ -372,7 +372,7 @@ def test_merging_into_a_tag_then_merging_that_collapses_the_chain(client):
 def test_merge_tags_counts_posts_in_queries_that_do_not_grow(django_assert_max_num_queries):
     from taggit.models import Tag, TaggedItem
 
-    from blog.tags import merge_tags
+    from blog.posts import merge_tags
 
     make_post(tags=["py", "python"])
     for _ in range(30):

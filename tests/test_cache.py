@@ -16,9 +16,9 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from blog.admin.posts import set_draft
 from blog.models import ContentVersion, Post
 from blog.pagecache import core as page_cache
+from blog.posts import set_draft
 from tests.factories import make_post, make_staff
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from taggit.forms import TagWidget
 from taggit.models import Tag
 
-from blog import revisions, sharing
+from blog import posts, revisions, sharing
 from blog.importing.identity import post_fingerprint
 from blog.models import SHARE_LINK_DAYS, Post, Revision, ShareLink
 from blog.rendering.render import RenderLimitError, render_post
@@ -320,12 +320,12 @@ class PostAdmin(admin.ModelAdmin):
 
     @admin.action(description="Publish selected posts", permissions=["publish"])
     def publish_posts(self, request: HttpRequest, queryset: QuerySet[Post]) -> None:
-        count = set_draft(queryset, draft=False, user=request.user)
+        count = posts.set_draft(queryset, draft=False, user=request.user)
         self.message_user(request, f"Published {count} post(s).", messages.SUCCESS)
 
     @admin.action(description="Unpublish selected posts (back to draft)", permissions=["publish"])
     def unpublish_posts(self, request: HttpRequest, queryset: QuerySet[Post]) -> None:
-        count = set_draft(queryset, draft=True, user=request.user)
+        count = posts.set_draft(queryset, draft=True, user=request.user)
         self.message_user(request, f"Moved {count} post(s) back to draft.", messages.SUCCESS)
 
     # --- extra pages: live preview, versions, diff, restore -----------------------------------
@@ -469,7 +469,7 @@ class PostAdmin(admin.ModelAdmin):
             return redirect("admin:blog_post_versions", object_id)
         post = self._post_for(request, object_id, change=True)
         revision = get_object_or_404(Revision, pk=revision_id, post=post)
-        revisions.restore(revision, request.user)
+        posts.restore(revision, request.user)
         when = timezone.localtime(revision.created_at).strftime("%Y-%m-%d %H:%M")
         self.message_user(
             request,
@@ -477,15 +477,3 @@ class PostAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
         return redirect("admin:blog_post_change", object_id)
-
-
-def set_draft(queryset: QuerySet[Post], *, draft: bool, user: Any = None) -> int:
-    """Flip the draft flag on a selection, returning how many posts changed."""
-    changed = 0
-    # save() per post rather than update(), so every write path (signals, caches) stays one.
-    for post in queryset.filter(draft=not draft):
-        revisions.record_previous(post, user)
-        post.draft = draft
-        post.save(update_fields=["draft", "updated_at"])
-        changed += 1
-    return changed

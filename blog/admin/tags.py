@@ -10,8 +10,8 @@ from django.template.response import TemplateResponse
 from taggit.models import Tag
 
 from blog.models import Post
+from blog.posts import merge_tags
 from blog.redirects import tag_moved
-from blog.tags import merge_tags
 
 admin.site.unregister(Tag)
 

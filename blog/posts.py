@@ -1,14 +1,45 @@
-"""Renaming and merging tags without breaking their addresses (see blog.redirects)."""
+"""The one write path for posts: saving, publishing, restoring a version, merging tags."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from taggit.models import Tag, TaggedItem
 
-from blog.models import Post, Redirect
+from blog import revisions
+from blog.models import Post, Redirect, Revision
 from blog.redirects import tag_moved
+
+
+def set_draft(queryset: QuerySet[Post], *, draft: bool, user: Any = None) -> int:
+    """Flip the draft flag on a selection, returning how many posts changed."""
+    changed = 0
+    # save() per post rather than update(), so every write path (signals, caches) stays one.
+    for post in queryset.filter(draft=not draft):
+        revisions.record_previous(post, user)
+        post.draft = draft
+        post.save(update_fields=["draft", "updated_at"])
+        changed += 1
+    return changed
+
+
+@transaction.atomic
+def restore(revision: Revision, user: Any = None) -> Post:
+    """Make ``revision`` the current version of its post, keeping the one it replaces."""
+    post = Post.objects.get(pk=revision.post_id)
+    revisions.record_previous(post, user)
+    for field in revisions.FIELDS:
+        if field != "tags":
+            setattr(post, field, getattr(revision, field))
+    if Post.objects.filter(slug=post.slug).exclude(pk=post.pk).exists():
+        # Another post took the old slug meanwhile: keep the current address.
+        post.slug = post._loaded_slug
+    post.save()
+    post.tags.set(revision.tags)
+    return post
 
 
 @transaction.atomic
