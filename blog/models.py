@@ -21,7 +21,7 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
 from blog.links import url_for
-from blog.rendering.render import WORDS_PER_MINUTE, Rendered, render_post
+from blog.rendering.render import WORDS_PER_MINUTE
 
 SLUG_MAX_LENGTH = 200
 # Used when a title has nothing slugify can keep (e.g. only punctuation or emoji).
@@ -214,11 +214,11 @@ class Post(models.Model):
     excerpt = models.TextField(blank=True, editable=False)
     word_count = models.PositiveIntegerField(default=0, editable=False)
     # What readers see of the body, as plain text: indexed by search and shown in its
-    # highlighted snippets. Filled by render(), like body_html.
+    # highlighted snippets. Filled by blog.posts.render(), like body_html.
     body_text = models.TextField(blank=True, editable=False)
     toc_html = models.TextField(blank=True, editable=False)
     # PostgreSQL only (NULL elsewhere): title, tags, description and body_text, weighted, for
-    # ranked full-text search. Kept in sync by blog.search; its GIN index is made in
+    # ranked full-text search. Kept in sync by the write path (blog.posts); its GIN index is made in
     # migration 0002 on PostgreSQL only, since SQLite cannot build one.
     search_vector = SearchVectorField(null=True, blank=True, editable=False)
     description = models.TextField(
@@ -325,41 +325,17 @@ class Post(models.Model):
         return self.title
 
     def save(self, *args, **kwargs) -> None:
+        """Store the row, with a slug made from the title if it has none.
+
+        Rendering, search, revisions, redirects and the page cache are the write path's
+        steps (``blog.posts.save_post``): code that changes posts calls that instead.
+        """
         if not self.slug:
             self.slug = unique_slug(self.title, exclude_pk=self.pk)
-        # authors: the old address 301s to the new one (blog.redirects).
-        old_slug = getattr(self, "_loaded_slug", None)
-        update_fields = kwargs.get("update_fields")
-        # Skipped when render() already ran on this very body: the importer renders in
-        # worker processes (blog.importing.importer) and must not pay for it twice.
-        if (update_fields is None or "body" in update_fields) and getattr(
-            self, "_rendered_body", None
-        ) != self.body:
-            self.render()
         super().save(*args, **kwargs)
-        if update_fields is None or {"title", "description", "body"} & set(update_fields):
-            # Imported here because blog.search builds its queries on Post. Tags are set
-            # after a save: blog.search refreshes the vector again when they change (once,
-            # inside blog.search.batched_updates(), as the importer does).
-            from blog.search import refresh_search_vector
-
-            refresh_search_vector(self.pk)
-        if old_slug and old_slug != self.slug:
-            from blog.redirects import slug_changed
-
-            slug_changed(self, old_slug)
-        self._loaded_slug = self.slug
 
     def get_absolute_url(self) -> str:
         return url_for("blog:post_detail", slug=self.slug)
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        post = super().from_db(db, field_names, values)
-        # authors: remember the slug as loaded, so a rename can leave a redirect behind
-        # without a query on every save (blog.redirects).
-        post._loaded_slug = post.__dict__.get("slug")
-        return post
 
     @property
     def status(self) -> str:
@@ -384,21 +360,6 @@ class Post(models.Model):
     @property
     def summary(self) -> str:
         return self.description or self.excerpt
-
-    def render(self, rendered: Rendered | None = None) -> None:
-        """Fill the stored HTML, excerpt and word count from the Markdown body.
-
-        ``rendered`` is ``render_post(self.body)`` when the caller already has it (the
-        admin form renders to check the limits), so the body is not rendered twice.
-        """
-        if rendered is None:
-            rendered = render_post(self.body)
-        self.body_html = rendered.html
-        self.excerpt = rendered.excerpt
-        self.word_count = rendered.word_count
-        self.body_text = rendered.text
-        self.toc_html = rendered.toc_html
-        self._rendered_body = self.body
 
 
 def unique_slug(title: str, exclude_pk: int | None = None) -> str:

@@ -1,28 +1,151 @@
-"""The one write path for posts: saving, publishing, restoring a version, merging tags."""
+"""The one write path for posts: every change readers could see goes through this module.
+
+``save_post()`` saves one post (the admin form, a version restore, a re-imported file),
+``create_posts()`` writes new posts in bulk (the importer), ``set_draft()`` publishes and
+unpublishes (the admin's bulk actions), ``delete_posts()`` deletes, and ``save_tag()`` and
+``merge_tags()`` change tags. Each runs the same steps, in this order:
+
+1. render: the Markdown body becomes the stored HTML, excerpt, word count and text
+   (``render()``; once per body: an unchanged body is not rendered again);
+2. record: the version being replaced is kept as a ``Revision`` (``blog.revisions``);
+3. write: the row, then its tags;
+4. index: the post's search vector (``blog.search``);
+5. redirect: a changed slug leaves its old address behind, imported aliases are added
+   (``blog.redirects``);
+6. invalidate: cached pages are dropped (``blog.pagecache``).
+
+``Post.save()`` does none of these: it only stores the row. Code that writes many posts
+wraps the writes in ``batch()``, so that vectors are updated and pages invalidated once.
+A data migration works on historical models, which have no methods: it calls ``render()``
+on each post (it needs only a ``body`` and the rendered fields) and saves ``RENDERED_FIELDS``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import QuerySet
 from taggit.models import Tag, TaggedItem
 
-from blog import revisions
+from blog import revisions, search
 from blog.models import Post, Redirect, Revision
-from blog.redirects import tag_moved
+from blog.pagecache.core import batched_invalidation, invalidate_pages
+from blog.redirects import add_aliases, slug_changed, tag_moved
+from blog.rendering.render import Rendered, render_post
+
+# What render() fills from the body.
+RENDERED_FIELDS = ("body_html", "excerpt", "word_count", "body_text", "toc_html")
+
+
+def render(post: Any, rendered: Rendered | None = None) -> None:
+    """Fill ``post``'s stored HTML, excerpt, word count, text and contents from its body.
+
+    ``rendered`` is ``render_post(post.body)`` when the caller already has it: the admin form
+    renders to check the limits, the importer renders in worker processes.
+    """
+    if rendered is None:
+        rendered = render_post(post.body)
+    post.body_html = rendered.html
+    post.excerpt = rendered.excerpt
+    post.word_count = rendered.word_count
+    post.body_text = rendered.text
+    post.toc_html = rendered.toc_html
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Writes in the block update search vectors and invalidate pages once, at its end."""
+    with batched_invalidation(), search.batched_updates():
+        yield
+
+
+def _names(tags: Iterable[str | Tag]) -> list[str]:
+    return [tag.name if isinstance(tag, Tag) else tag for tag in tags]
+
+
+@transaction.atomic
+def save_post(
+    post: Post,
+    *,
+    user: Any = None,
+    tags: Iterable[str | Tag] | None = None,
+    rendered: Rendered | None = None,
+    aliases: Iterable[str] = (),
+) -> Post:
+    """Save ``post`` (new or changed) and, when given, its ``tags``; run every step.
+
+    ``user`` is who saved, for the revision. The body is rendered when it differs from the
+    stored one (or ``rendered`` is given). ``aliases`` are old addresses that now lead here
+    (Hugo ``aliases``, Jekyll ``redirect_from``).
+    """
+    tags = None if tags is None else list(tags)
+    stored = revisions.snapshot(post) if post.pk is not None else None
+    if rendered is not None or stored is None or stored["body"] != post.body:
+        render(post, rendered)
+    if stored is not None:
+        new = revisions.version_of(post, tags=_names(tags) if tags is not None else stored["tags"])
+        revisions.record_previous(post, user, new=new, stored=stored)
+    post.save()
+    if tags is not None:
+        post.tags.set(tags)
+    search.refresh_search_vector(post.pk)
+    if stored is not None and stored["slug"] != post.slug:
+        slug_changed(post, stored["slug"])
+    if aliases:
+        add_aliases(post, aliases)
+    invalidate_pages()
+    return post
+
+
+@dataclass
+class NewPost:
+    """A post for ``create_posts()``: unsaved, validated, with its tags and old addresses."""
+
+    post: Post
+    tags: list[Tag] = field(default_factory=list)
+    rendered: Rendered | None = None
+    aliases: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def create_posts(new: list[NewPost]) -> None:
+    """Insert new posts with their tags in a few statements, running the same steps.
+
+    One INSERT for the posts (each with its search vector, so no UPDATE follows) and one for
+    their tags; taggit's ``tags.set()`` costs two queries per post and tag. The tags must
+    exist. All or nothing: the caller retries one by one to find a bad row.
+    """
+    for item in new:
+        render(item.post, item.rendered)
+        if search.uses_full_text_search():
+            item.post.search_vector = search.search_vector_of(item.post, _names(item.tags))
+    Post.objects.bulk_create([item.post for item in new])
+    content_type = ContentType.objects.get_for_model(Post)
+    TaggedItem.objects.bulk_create(
+        TaggedItem(tag=tag, content_type=content_type, object_id=item.post.pk)
+        for item in new
+        for tag in item.tags
+    )
+    for item in new:
+        if item.aliases:
+            add_aliases(item.post, item.aliases)
+    # bulk_create sends no signals.
+    invalidate_pages()
 
 
 def set_draft(queryset: QuerySet[Post], *, draft: bool, user: Any = None) -> int:
     """Flip the draft flag on a selection, returning how many posts changed."""
     changed = 0
-    # save() per post rather than update(), so every write path (signals, caches) stays one.
-    for post in queryset.filter(draft=not draft):
-        revisions.record_previous(post, user)
-        post.draft = draft
-        post.save(update_fields=["draft", "updated_at"])
-        changed += 1
+    with batch():
+        for post in queryset.filter(draft=not draft):
+            post.draft = draft
+            save_post(post, user=user)
+            changed += 1
     return changed
 
 
@@ -30,16 +153,32 @@ def set_draft(queryset: QuerySet[Post], *, draft: bool, user: Any = None) -> int
 def restore(revision: Revision, user: Any = None) -> Post:
     """Make ``revision`` the current version of its post, keeping the one it replaces."""
     post = Post.objects.get(pk=revision.post_id)
-    revisions.record_previous(post, user)
-    for field in revisions.FIELDS:
-        if field != "tags":
-            setattr(post, field, getattr(revision, field))
+    current_slug = post.slug
+    for name in revisions.FIELDS:
+        if name != "tags":
+            setattr(post, name, getattr(revision, name))
     if Post.objects.filter(slug=post.slug).exclude(pk=post.pk).exists():
         # Another post took the old slug meanwhile: keep the current address.
-        post.slug = post._loaded_slug
-    post.save()
-    post.tags.set(revision.tags)
-    return post
+        post.slug = current_slug
+    return save_post(post, user=user, tags=revision.tags)
+
+
+@transaction.atomic
+def delete_posts(queryset: QuerySet[Post]) -> int:
+    """Delete posts (their revisions, redirects and share links go with them)."""
+    _, deleted = queryset.delete()
+    invalidate_pages()
+    return deleted.get(Post._meta.label, 0)
+
+
+@transaction.atomic
+def save_tag(tag: Tag, *, old_slug: str | None = None) -> None:
+    """Save a tag edited by itself (its name or slug): its posts' vectors and addresses follow."""
+    tag.save()
+    if old_slug and old_slug != tag.slug:
+        tag_moved(old_slug, tag)
+    search.update_search_vectors(Post.objects.filter(tags=tag))
+    invalidate_pages()
 
 
 @transaction.atomic
@@ -66,15 +205,13 @@ def merge_tags(survivor: Tag, others: Iterable[Tag]) -> int:
             carried.add(key)
             touched.add(key[1])
         TaggedItem.objects.filter(pk__in=duplicates).delete()
-        # update() sends no post_save; the page cache is still dropped by tag.delete() below.
         TaggedItem.objects.filter(pk__in=moved).update(tag=survivor)
         Redirect.objects.filter(tag=tag).update(tag=survivor)
         old_slug = tag.slug
         tag.delete()
         tag_moved(old_slug, survivor)
     if touched:
-        # Moving TaggedItem rows sends no m2m_changed signal: refresh search by hand.
-        from blog.search import update_search_vectors
-
-        update_search_vectors(Post.objects.filter(pk__in=touched))
+        search.update_search_vectors(Post.objects.filter(pk__in=touched))
+    # update() sends no signals.
+    invalidate_pages()
     return len(touched)

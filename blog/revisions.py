@@ -50,17 +50,22 @@ def same_version(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 
 def record_previous(
-    post: Post, user: Any = None, *, new: dict[str, Any] | None = None
+    post: Post,
+    user: Any = None,
+    *,
+    new: dict[str, Any] | None = None,
+    stored: dict[str, Any] | None = None,
 ) -> Revision | None:
     """Keep the stored version of ``post`` before it is overwritten.
 
-    Call before saving. Nothing is kept for an unsaved post, when the save is about to
-    store the same fields again (``new``, if known), or when the stored version is already
-    the newest revision.
+    Call before saving (``blog.posts.save_post`` does). ``stored`` is ``snapshot(post)`` when
+    the caller has read it already. Nothing is kept for an unsaved post, when the save is
+    about to store the same fields again (``new``, if known), or when the stored version is
+    already the newest revision.
     """
     if post.pk is None:
         return None
-    version = snapshot(post)
+    version = stored if stored is not None else snapshot(post)
     if new is not None and same_version(version, new):
         return None
     latest = post.revisions.order_by("-created_at", "-id").first()

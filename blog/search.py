@@ -30,12 +30,9 @@ from django.db import connections
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Concat
-from django.db.models.signals import m2m_changed, post_save
 from django.db.models.sql import Query
-from django.dispatch import receiver
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from taggit.models import Tag, TaggedItem
 
 from blog.models import Post, tagged_posts
 
@@ -265,19 +262,3 @@ def batched_updates() -> Iterator[None]:
         _batch.pks = None
     if pks:
         update_search_vectors(Post.objects.filter(pk__in=pks))
-
-
-# Taggit changes tags after Post.save() and outside it, so the vector follows the signals
-# taggit sends: tags added to, removed from or cleared on a post, and a tag renamed.
-
-
-@receiver(m2m_changed, sender=TaggedItem)
-def _tags_changed(sender, instance, action: str, **kwargs) -> None:
-    if isinstance(instance, Post) and action in {"post_add", "post_remove", "post_clear"}:
-        refresh_search_vector(instance.pk)
-
-
-@receiver(post_save, sender=Tag)
-def _tag_renamed(sender, instance: Tag, created: bool, **kwargs) -> None:
-    if not created:
-        update_search_vectors(Post.objects.filter(tags=instance))

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Permission, User
 from django.utils import timezone
 
 from blog.models import Post
+from blog.posts import save_post
 
 _sequence = count(1)
 
@@ -21,10 +22,7 @@ def make_post(*, tags: list[str] | None = None, **fields: Any) -> Post:
     fields.setdefault("body", f"Body of post {n}.")
     fields.setdefault("draft", False)
     fields.setdefault("publish_date", timezone.now() - timedelta(days=1))
-    post = Post.objects.create(**fields)
-    if tags:
-        post.tags.set(tags)
-    return post
+    return save_post(Post(**fields), tags=tags)
 
 
 def make_staff(username: str = "editor", *, can_change_posts: bool = True) -> User:

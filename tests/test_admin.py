@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blog.models import Post
+from blog.posts import save_post
 from blog.rendering.render import render_post
 from tests.admin_forms import form_data
 from tests.factories import make_post, make_staff
@@ -292,7 +293,7 @@ def test_a_body_the_renderer_refuses_is_a_form_error_not_a_500(admin_client):
 def test_a_save_renders_the_body_once(admin_client, monkeypatch):
     """The form renders to check the limits; the save reuses that rendering."""
     import blog.admin.posts
-    import blog.models
+    import blog.posts
 
     calls = []
 
@@ -301,7 +302,7 @@ def test_a_save_renders_the_body_once(admin_client, monkeypatch):
         return render_post(text)
 
     monkeypatch.setattr(blog.admin.posts, "render_post", counting)
-    monkeypatch.setattr(blog.models, "render_post", counting)
+    monkeypatch.setattr(blog.posts, "render_post", counting)
     post = make_post(body="Before.")
     calls.clear()
     assert admin_client.post(change_url(post), form_data(post, body="*After*.")).status_code == 302
@@ -501,7 +502,7 @@ def test_staff_without_post_permissions_cannot_see_drafts_or_previews(client):
 def test_redirect_admin_lists_targets(admin_client):
     post = make_post(slug="first")
     post.slug = "second"
-    post.save()
+    save_post(post)
     response = admin_client.get(reverse("admin:blog_redirect_changelist"))
     assert "/posts/first/" in response.content.decode()
     assert "/posts/second/" in response.content.decode()

@@ -301,7 +301,7 @@ def test_prepare_never_raises(data):
     if prepared.failure is not None:
         assert isinstance(prepared.failure, FrontMatterError)
     if prepared.post_data is not None:
-        assert_inert(prepared.rendered["body_html"])
+        assert_inert(prepared.rendered.html)
 
 
 class ImportFuzzTests(TestCase):

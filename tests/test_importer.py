@@ -499,11 +499,14 @@ def test_a_failed_write_leaves_no_post_and_no_orphan_tag(tmp_path, monkeypatch):
 
     write(tmp_path, "a.md", "---\ntitle: A\ndate: 2020-01-01\ntags: [t1, t2]\n---\nx\n")
 
-    def explode(*args, **kwargs):
+    real = importer.create_posts
+
+    def explode(new):
+        real(new)
         Tag.objects.create(name="orphan")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(importer, "_add_tags", explode)
+    monkeypatch.setattr(importer, "create_posts", explode)
     with pytest.raises(KeyboardInterrupt):
         import_posts([tmp_path])
     assert not Post.objects.exists()
@@ -726,12 +729,19 @@ def test_parallel_rendering_gives_the_same_posts(tmp_path):
 
 
 def test_each_post_is_rendered_once(tmp_path, monkeypatch):
-    """The import renders through Post.render once per post; save() does not render again."""
-    from blog import models
+    """The import renders once per post; the write path reuses that rendering."""
+    from blog import posts
+    from blog.importing import importer
 
     calls = []
-    real = models.render_post
-    monkeypatch.setattr(models, "render_post", lambda text: calls.append(text) or real(text))
+    real = importer.render_post
+
+    def counting(text):
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(importer, "render_post", counting)
+    monkeypatch.setattr(posts, "render_post", counting)
     corpus_of(tmp_path, 3)
     import_posts([tmp_path], workers=1)
     assert len(calls) == 3

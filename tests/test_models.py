@@ -10,6 +10,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from blog.models import Post, validate_image_url
+from blog.posts import save_post
 from tests.factories import make_post
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +67,7 @@ def test_render_follows_body_edits():
     """Changing the body re-renders the stored HTML."""
     post = make_post(body="first")
     post.body = "**second**"
-    post.save()
+    save_post(post)
     assert post.body_html == "<p><strong>second</strong></p>"
 
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blog.models import Redirect
+from blog.posts import save_post
 from blog.redirects import add_aliases, normalize_path
 from tests.factories import make_post, make_staff
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def rename(post, slug):
     post.slug = slug
-    post.save()
+    save_post(post)
 
 
 def test_changing_a_slug_leaves_a_permanent_redirect(client):
@@ -56,7 +57,7 @@ def test_a_redirect_never_reveals_a_draft(client):
     """An old address of a post that went back to draft stays a 404 for readers."""
     post = make_post(slug="public")
     post.slug, post.draft = "secret-new-slug", True
-    post.save()
+    save_post(post)
     response = client.get("/posts/public/")
     assert response.status_code == 404
     assert "secret-new-slug" not in response.content.decode()

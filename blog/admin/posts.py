@@ -20,7 +20,7 @@ from taggit.models import Tag
 from blog import posts, revisions, sharing
 from blog.importing.identity import post_fingerprint
 from blog.models import SHARE_LINK_DAYS, Post, Revision, ShareLink
-from blog.rendering.render import RenderLimitError, render_post
+from blog.rendering.render import Rendered, RenderLimitError, render_post
 
 # Largest Markdown body the preview endpoint renders; a real post is far smaller.
 PREVIEW_MAX_CHARS = 500_000
@@ -124,8 +124,10 @@ class TagSuggestionsWidget(TagWidget):
 
 
 class PostAdminForm(forms.ModelForm):
-    # Optimistic locking: the version the author opened, compared on save (issue 5, item 6).
+    # Optimistic locking: the version the author opened, compared on save.
     version = forms.CharField(widget=forms.HiddenInput, required=False)
+    # The body as clean_body() rendered it.
+    rendered: Rendered | None = None
 
     class Meta:
         model = Post
@@ -140,21 +142,16 @@ class PostAdminForm(forms.ModelForm):
         self.fields["version"].initial = version_token(self.instance)
 
     def clean_body(self) -> str:
-        """Refuse a body the renderer would refuse on save, with its reason, not a 500."""
+        """Refuse a body the renderer would refuse on save, with its reason, not a 500.
+
+        The rendering is kept in ``rendered`` for the save, so the body is rendered once.
+        """
         body = self.cleaned_data["body"]
         try:
-            self._rendered = (body, render_post(body))
+            self.rendered = render_post(body)
         except RenderLimitError as error:
             raise ValidationError(str(error)) from error
         return body
-
-    def _post_clean(self) -> None:
-        super()._post_clean()
-        # The body is now on the instance: hand it the rendering clean_body made, so
-        # Post.save() does not render the same body again.
-        body, rendered = getattr(self, "_rendered", (None, None))
-        if rendered is not None and body == self.instance.body:
-            self.instance.render(rendered)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -297,11 +294,20 @@ class PostAdmin(admin.ModelAdmin):
     # --- saving -------------------------------------------------------------------------------
 
     def save_model(self, request: HttpRequest, obj: Post, form: forms.ModelForm, change: bool):
-        if change:
-            tags = form.cleaned_data.get("tags")
-            new = revisions.version_of(obj, tags=tags) if tags is not None else None
-            revisions.record_previous(obj, request.user, new=new)
-        super().save_model(request, obj, form, change)
+        posts.save_post(
+            obj, user=request.user, tags=form.cleaned_data.get("tags"), rendered=form.rendered
+        )
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        # The tags, the form's only many-to-many field, were saved with the post.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request: HttpRequest, obj: Post) -> None:
+        posts.delete_posts(Post.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Post]) -> None:
+        posts.delete_posts(queryset)
 
     def _preview_redirect(self, request: HttpRequest, obj: Post) -> HttpResponse | None:
         if "_preview" in request.POST:

@@ -10,8 +10,7 @@ from django.template.response import TemplateResponse
 from taggit.models import Tag
 
 from blog.models import Post
-from blog.posts import merge_tags
-from blog.redirects import tag_moved
+from blog.posts import merge_tags, save_tag
 
 admin.site.unregister(Tag)
 
@@ -39,10 +38,7 @@ class TagAdmin(admin.ModelAdmin):
         return tag.posts
 
     def save_model(self, request: HttpRequest, obj: Tag, form, change: bool) -> None:
-        old_slug = form.initial.get("slug") if change else None
-        super().save_model(request, obj, form, change)
-        if old_slug and old_slug != obj.slug:
-            tag_moved(old_slug, obj)
+        save_tag(obj, old_slug=form.initial.get("slug") if change else None)
 
     @admin.action(description="Merge selected tags…", permissions=["change", "delete"])
     def merge_selected(self, request: HttpRequest, queryset: QuerySet[Tag]):

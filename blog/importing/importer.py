@@ -5,11 +5,11 @@ file and map its front matter onto ``Post`` columns, and creates or updates one 
 committed in batches. It returns an ``ImportResult``; it never prints. The ``import_posts``
 management command is a thin shell around it.
 
-Writes: an updated post is saved with its tags in a savepoint of its own. New posts are
-written in groups, posts and tags in one savepoint, with ``bulk_create`` rather than
-``save()``: what ``save()`` does for a new post (slug, rendering, search vector) has been done
-by then, and the page cache is told once per batch. If the database refuses a group, its
-posts are written one by one, so that only the bad file fails.
+Writes go through the write path (``blog.posts``): an updated post through ``save_post()``
+with its tags, in a savepoint of its own; new posts in groups through ``create_posts()``,
+posts and tags in one savepoint. Bodies are rendered in worker processes and handed to those
+functions, and search vectors and the page cache are updated once per batch. If the
+database refuses a group, its posts are written one by one, so that only the bad file fails.
 
 Identity: a post remembers the file it came from (``source_path``, relative to the import
 root) and the SHA-256 of its bytes. An unchanged file is not even decoded. A changed file
@@ -37,12 +37,11 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from taggit.models import Tag, TaggedItem
+from taggit.models import Tag
 
 from blog.importing import frontmatter
 from blog.importing.files import Refused, default_root, iter_files, read_file
@@ -54,9 +53,8 @@ from blog.importing.frontmatter import (
 )
 from blog.importing.identity import fingerprint, post_fingerprint
 from blog.models import Post
-from blog.pagecache.core import batched_invalidation, invalidate_pages
-from blog.redirects import add_aliases
-from blog.search import batched_updates, search_vector_of, uses_full_text_search
+from blog.posts import RENDERED_FIELDS, NewPost, batch, create_posts, save_post
+from blog.rendering.render import Rendered, render_post
 
 CREATED, UPDATED, UNCHANGED, CONFLICT, SKIPPED, FAILED = (
     "created",
@@ -147,7 +145,6 @@ BATCH_SECONDS = 2.0
 # PostgreSQL import's time once rendering ran in parallel.
 GROUP_SIZE = 50
 LOOKUP_CHUNK = 32
-RENDERED_FIELDS = ("body_html", "excerpt", "word_count", "body_text", "toc_html")
 
 
 class WorkerDied(Exception):
@@ -162,7 +159,7 @@ class Prepared:
     skip: str = ""
     failure: FrontMatterError | None = None
     post_data: PostData | None = None
-    rendered: dict[str, Any] = field(default_factory=dict)
+    rendered: Rendered | None = None
 
 
 def prepare(data: bytes, source_path: str, markdown: bool) -> Prepared:
@@ -180,17 +177,14 @@ def prepare(data: bytes, source_path: str, markdown: bool) -> Prepared:
         if not parsed.data and not parsed.body.strip():
             return Prepared(skip="no front matter values and no body: nothing to import")
         post_data = map_front_matter(parsed, source_path)
-        # Post.render is the one way a post's HTML is made; the fields travel back to the
-        # process that saves the post.
-        post = Post(body=post_data.body)
-        post.render()
+        # The rendering travels back to the process that saves the post, which hands it to
+        # the write path (blog.posts.render).
+        rendered = render_post(post_data.body)
     except FrontMatterError as failure:
         return Prepared(failure=failure)
     except Exception as error:  # noqa: BLE001 (one odd file must not stop an import)
         return Prepared(failure=FrontMatterError(f"cannot import: {type(error).__name__}: {error}"))
-    return Prepared(
-        post_data=post_data, rendered={name: getattr(post, name) for name in RENDERED_FIELDS}
-    )
+    return Prepared(post_data=post_data, rendered=rendered)
 
 
 @dataclass
@@ -212,7 +206,7 @@ class _Create:
     job: _Job
     post_data: PostData
     fields: dict[str, Any]
-    rendered: dict[str, Any]
+    rendered: Rendered
     post: Post | None = None
 
 
@@ -267,7 +261,7 @@ class Importer:
                 with transaction.atomic() if not self.dry_run else nullcontext():
                     # The page cache is invalidated and search vectors are computed once per
                     # batch, not for every post and tag list written.
-                    with batched_invalidation(), batched_updates():
+                    with batch():
                         more = self._batch(files, window)
         finally:
             if self.pool is not None:
@@ -461,7 +455,7 @@ class Importer:
                     self.claimed_slugs.add(outcome.slug)
                     continue
                 outcome.outcome = CREATED
-                create.post = self._build(Post(), fields, create.rendered, post_data, outcome)
+                create.post = self._build(Post(), fields, post_data, outcome)
                 settled.append(create)
         return settled
 
@@ -475,35 +469,29 @@ class Importer:
                 return
             except DatabaseError:
                 for create in creates:
-                    _unsave(create.post)
+                    # The rolled-back insert may have given the object an id: start afresh.
+                    create.post = self._build(
+                        Post(), create.fields, create.post_data, create.job.outcome
+                    )
         for create in creates:
             with _failure_reported(create.job.outcome):
                 self._write_group([create])
-            if create.job.outcome.outcome == FAILED:
-                _unsave(create.post)
 
     def _write_group(self, creates: list[_Create]) -> None:
         new_tags: list[Tag] = []
         # The posts and their tags together: a failure or an interruption leaves none of them.
         with transaction.atomic():
-            tagging = [
-                (create.post, self._tag_objects(create.post_data.tags, new_tags))
-                for create in creates
-            ]
-            if uses_full_text_search():
-                for post, tags in tagging:
-                    # Made by the INSERT itself: no UPDATE of every row just written.
-                    post.search_vector = search_vector_of(post, [tag.name for tag in tags])
-            # Each post was rendered (Post.render, in a worker) and validated.
-            Post.objects.bulk_create([post for post, _ in tagging])
-            _add_tags(tagging)
-            for create in creates:
-                if create.post_data.redirects:
-                    # Hugo ``aliases`` / Jekyll ``redirect_from``: the old addresses 301 here,
-                    # committed with the post so a failure leaves neither.
-                    add_aliases(create.post, create.post_data.redirects)
-            # bulk_create and _add_tags send no signals.
-            invalidate_pages()
+            create_posts(
+                [
+                    NewPost(
+                        post=create.post,
+                        tags=self._tag_objects(create.post_data.tags, new_tags),
+                        rendered=create.rendered,
+                        aliases=create.post_data.redirects,
+                    )
+                    for create in creates
+                ]
+            )
         self.tags.update((tag.name.lower(), tag) for tag in new_tags)
         for create in creates:
             create.job.outcome.post_id = create.post.pk
@@ -540,24 +528,15 @@ class Importer:
         }
 
     def _build(
-        self,
-        post: Post,
-        fields: dict[str, Any],
-        rendered: dict[str, Any],
-        post_data: PostData,
-        outcome: FileOutcome,
+        self, post: Post, fields: dict[str, Any], post_data: PostData, outcome: FileOutcome
     ) -> Post:
-        """``post`` with the file's fields and rendering, validated, its slug claimed."""
+        """``post`` with the file's fields, validated, its slug claimed."""
         for name, value in fields.items():
             setattr(post, name, value)
-        for name, value in rendered.items():
-            setattr(post, name, value)
-        # Tells Post.save() that this body is already rendered (by Post.render, in a worker).
-        post._rendered_body = post.body
         post.imported_fingerprint = fingerprint(fields, post_data.tags)
         post.imported_at = self.now
         try:
-            post.clean_fields(exclude=["author"])
+            post.clean_fields(exclude=["author", *RENDERED_FIELDS])
         except ValidationError as error:
             name, messages = next(iter(error.message_dict.items()))
             raise FrontMatterError(f"{name}: {messages[0]}") from None
@@ -566,7 +545,7 @@ class Importer:
         return post
 
     def _update(
-        self, job: _Job, post_data: PostData, fields: dict[str, Any], rendered: dict[str, Any]
+        self, job: _Job, post_data: PostData, fields: dict[str, Any], rendered: Rendered
     ) -> None:
         """A changed file of an imported post: updated, unchanged, or a conflict."""
         outcome, existing = job.outcome, job.existing
@@ -591,16 +570,14 @@ class Importer:
         outcome.post_id, outcome.slug = existing.pk, existing.slug
         if outcome.outcome != UPDATED:
             return
-        post = self._build(existing, fields, rendered, post_data, outcome)
+        post = self._build(existing, fields, post_data, outcome)
         if self.dry_run:
             return
         new_tags: list[Tag] = []
         # The post and its tags together: a failure or an interruption leaves neither.
         with transaction.atomic():
-            post.save()
-            post.tags.set(self._tag_objects(post_data.tags, new_tags))
-            if post_data.redirects:
-                add_aliases(post, post_data.redirects)
+            tags = self._tag_objects(post_data.tags, new_tags)
+            save_post(post, tags=tags, rendered=rendered, aliases=post_data.redirects)
         self.tags.update((tag.name.lower(), tag) for tag in new_tags)
 
     def _tag_objects(self, names: list[str], new_tags: list[Tag]) -> list[Tag]:
@@ -673,27 +650,6 @@ def _failure_reported(outcome: FileOutcome) -> Iterator[None]:
 def _first(posts: QuerySet[Post]) -> Post | None:
     """The first row, without the ORDER BY that ``.first()`` adds (one row is expected)."""
     return next(iter(posts.order_by()[:1]), None)
-
-
-def _add_tags(tagging: list[tuple[Post, list[Tag]]]) -> None:
-    """Tag new posts in one INSERT rather than taggit's two queries per tag and post.
-
-    Like ``bulk_create``, it sends no m2m_changed: the caller invalidates the page cache and
-    has set the search vectors, which is all that taggit's signals are listened to for.
-    """
-    content_type = ContentType.objects.get_for_model(Post)
-    TaggedItem.objects.bulk_create(
-        TaggedItem(tag=tag, content_type=content_type, object_id=post.pk)
-        for post, tags in tagging
-        for tag in tags
-    )
-
-
-def _unsave(post: Post) -> None:
-    """Forget a rolled-back insert, so the post can be written again."""
-    post.pk = None
-    post._state.adding = True
-    post._state.db = None
 
 
 def _ready(job: _Job) -> bool:

@@ -3,8 +3,6 @@
 import django.contrib.postgres.search
 from django.db import migrations, models
 
-from blog.rendering.render import render_post
-
 # SQLite cannot build a GIN index, and a GinIndex in Post.Meta would also break SQLite's
 # table rebuilds in later migrations, so the index is made here, on PostgreSQL only.
 CREATE_INDEX = (
@@ -29,12 +27,12 @@ UPDATE blog_post AS p SET search_vector =
 
 def render_existing_posts(apps, schema_editor):
     """Fill the new rendered fields of posts saved before they existed."""
+    from blog.posts import RENDERED_FIELDS, render  # the write path's render step
+
     Post = apps.get_model("blog", "Post")
     for post in Post.objects.only("id", "body").iterator():
-        rendered = render_post(post.body)
-        Post.objects.filter(pk=post.pk).update(
-            body_text=rendered.text, toc_html=rendered.toc_html
-        )
+        render(post)
+        post.save(update_fields=RENDERED_FIELDS)
 
 
 def index_posts(apps, schema_editor):
