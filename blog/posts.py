@@ -25,9 +25,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from taggit.models import Tag, TaggedItem
@@ -64,6 +66,34 @@ def batch() -> Iterator[None]:
         yield
 
 
+STATUS_CHANGE_REFUSED = (
+    "Only users allowed to publish may change whether readers see this post: it is {before} "
+    "and would become {after}."
+)
+
+
+def status_of(draft: bool, publish_date: datetime) -> str:
+    """What readers see of a post with this draft flag and date (``Post.status``)."""
+    return Post(draft=draft, publish_date=publish_date).status
+
+
+def check_publish_permission(user: Any, before: str, after: str) -> None:
+    """Refuse a change of a post's status (``before`` -> ``after``) by ``user`` without the
+    ``blog.publish_post`` permission, raising ``PermissionDenied`` with the reason.
+
+    Such a user writes and corrects posts, live ones included, but never changes what readers
+    can see of them: a draft stays a draft, a scheduled post stays scheduled (its date may
+    move, not into the past) and a live post stays live (its date may move, not into the
+    future). ``user`` None is a trusted caller (the importer, scripts, migrations).
+    """
+    if user is None or before == after or user.has_perm("blog.publish_post"):
+        return
+    labels = dict(Post.Status.choices)
+    raise PermissionDenied(
+        STATUS_CHANGE_REFUSED.format(before=labels[before].lower(), after=labels[after].lower())
+    )
+
+
 def _names(tags: Iterable[str | Tag]) -> list[str]:
     return [tag.name if isinstance(tag, Tag) else tag for tag in tags]
 
@@ -79,12 +109,15 @@ def save_post(
 ) -> Post:
     """Save ``post`` (new or changed) and, when given, its ``tags``; run every step.
 
-    ``user`` is who saved, for the revision. The body is rendered when it differs from the
-    stored one (or ``rendered`` is given). ``aliases`` are old addresses that now lead here
-    (Hugo ``aliases``, Jekyll ``redirect_from``).
+    ``user`` is who saved, for the revision and the permission to change the post's status
+    (``check_publish_permission``); None for trusted callers. The body is rendered when it
+    differs from the stored one (or ``rendered`` is given). ``aliases`` are old addresses
+    that now lead here (Hugo ``aliases``, Jekyll ``redirect_from``).
     """
     tags = None if tags is None else list(tags)
     stored = revisions.snapshot(post) if post.pk is not None else None
+    before = status_of(stored["draft"], stored["publish_date"]) if stored else Post.Status.DRAFT
+    check_publish_permission(user, before, post.status)
     if rendered is not None or stored is None or stored["body"] != post.body:
         render(post, rendered)
     if stored is not None:

@@ -6,6 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
+from blog import posts
 from blog.models import Post
 from blog.posts import save_post
 from blog.rendering.render import render_post
@@ -529,3 +530,91 @@ def test_a_post_without_any_version_field_is_not_checked(admin_client):
     post.title = "changed meanwhile"
     post.save()
     assert admin_client.post(change_url(post), data).status_code == 302
+
+
+# --- the publish permission holds on every path ---
+
+
+def _editor_client(client):
+    client.force_login(make_staff())
+    return client
+
+
+def test_restoring_a_published_version_needs_the_publish_permission(client, admin_user):
+    """Restoring a version whose draft flag was off would publish: editors without the
+    publish permission are refused, and the post stays a draft."""
+    post = make_post(draft=False)
+    posts.set_draft(Post.objects.filter(pk=post.pk), draft=True, user=admin_user)
+    published = post.revisions.get(draft=False)
+    url = reverse("admin:blog_post_restore", args=[post.pk, published.pk])
+    response = _editor_client(client).post(url, follow=True)
+    post.refresh_from_db()
+    assert post.draft
+    assert "publish" in response.content.decode()
+
+
+def test_moving_a_scheduled_post_into_the_past_needs_the_publish_permission(client):
+    """A scheduled post goes live early only with the publish permission."""
+    post = make_post(publish_date=timezone.now() + timedelta(days=3))
+    past = timezone.localtime(timezone.now() - timedelta(days=1))
+    data = form_data(
+        post, publish_date_0=past.strftime("%Y-%m-%d"), publish_date_1=past.strftime("%H:%M:%S")
+    )
+    response = _editor_client(client).post(change_url(post), data)
+    assert response.status_code == 200
+    assert "publish" in response.content.decode()
+    post.refresh_from_db()
+    assert post.status == Post.Status.SCHEDULED
+
+
+def test_moving_a_live_post_into_the_future_needs_the_publish_permission(client):
+    """Taking a live post down by dating it ahead is unpublishing: refused without the right."""
+    post = make_post()
+    future = timezone.localtime(timezone.now() + timedelta(days=3))
+    data = form_data(
+        post,
+        publish_date_0=future.strftime("%Y-%m-%d"),
+        publish_date_1=future.strftime("%H:%M:%S"),
+    )
+    assert _editor_client(client).post(change_url(post), data).status_code == 200
+    post.refresh_from_db()
+    assert post.status == Post.Status.PUBLISHED
+
+
+def test_an_editor_may_correct_a_live_post_without_changing_its_status(client):
+    """Without the publish permission a live post's text may still be corrected."""
+    post = make_post(body="Teh typo.")
+    response = _editor_client(client).post(change_url(post), form_data(post, body="The typo."))
+    assert response.status_code == 302
+    post.refresh_from_db()
+    assert post.body == "The typo."
+    assert post.status == Post.Status.PUBLISHED
+
+
+def test_an_editor_with_the_publish_permission_may_reschedule(client):
+    """The check is the permission, not the move: an editor with it may take a post down."""
+    editor = make_staff()
+    editor.user_permissions.add(Permission.objects.get(codename="publish_post"))
+    client.force_login(editor)
+    post = make_post()
+    future = timezone.localtime(timezone.now() + timedelta(days=3))
+    data = form_data(
+        post,
+        publish_date_0=future.strftime("%Y-%m-%d"),
+        publish_date_1=future.strftime("%H:%M:%S"),
+    )
+    assert client.post(change_url(post), data).status_code == 302
+    post.refresh_from_db()
+    assert post.status == Post.Status.SCHEDULED
+
+
+def test_the_write_path_refuses_a_status_change_without_the_permission():
+    """save_post itself checks the permission of the user it is given."""
+    from django.core.exceptions import PermissionDenied
+
+    editor = make_staff()
+    post = make_post(draft=True)
+    post.draft = False
+    with pytest.raises(PermissionDenied):
+        posts.save_post(post, user=editor)
+    assert Post.objects.get(pk=post.pk).draft

@@ -128,6 +128,8 @@ class PostAdminForm(forms.ModelForm):
     version = forms.CharField(widget=forms.HiddenInput, required=False)
     # The body as clean_body() rendered it.
     rendered: Rendered | None = None
+    # Who edits (set by PostAdmin.get_form), for the publish permission.
+    user: Any = None
 
     class Meta:
         model = Post
@@ -155,6 +157,7 @@ class PostAdminForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        self._check_status_change(cleaned)
         if self.instance.pk is None or self.add_prefix("version") not in self.data:
             # The rendered form always sends the field; a client that never saw the form
             # (a script posting fields directly) has no version to compare.
@@ -180,6 +183,20 @@ class PostAdminForm(forms.ModelForm):
                 code="conflict",
             )
         return cleaned
+
+    def _check_status_change(self, cleaned: dict[str, Any]) -> None:
+        """The write path's publish check, as a form error instead of a 403."""
+        if "publish_date" not in cleaned:
+            return  # already reported as invalid
+        draft = cleaned.get("draft", self.instance.draft)
+        # clean() runs before the form's values reach the instance: it is still as stored.
+        before = self.instance.status if self.instance.pk is not None else Post.Status.DRAFT
+        try:
+            posts.check_publish_permission(
+                self.user, before, posts.status_of(draft, cleaned["publish_date"])
+            )
+        except PermissionDenied as refused:
+            raise ValidationError(str(refused), code="publish") from refused
 
 
 class ShareLinkForm(forms.Form):
@@ -238,6 +255,11 @@ class PostAdmin(admin.ModelAdmin):
 
     def has_publish_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("blog.publish_post")
+
+    def get_form(self, request: HttpRequest, obj: Post | None = None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user
+        return form
 
     def get_readonly_fields(self, request: HttpRequest, obj: Post | None = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
@@ -475,7 +497,11 @@ class PostAdmin(admin.ModelAdmin):
             return redirect("admin:blog_post_versions", object_id)
         post = self._post_for(request, object_id, change=True)
         revision = get_object_or_404(Revision, pk=revision_id, post=post)
-        posts.restore(revision, request.user)
+        try:
+            posts.restore(revision, request.user)
+        except PermissionDenied as refused:
+            self.message_user(request, str(refused), messages.ERROR)
+            return redirect("admin:blog_post_versions", object_id)
         when = timezone.localtime(revision.created_at).strftime("%Y-%m-%d %H:%M")
         self.message_user(
             request,
