@@ -122,7 +122,6 @@ def test_sharing_needs_permission(client, draft):
     """An editor without the share-link permissions cannot create or revoke links."""
     client.force_login(make_staff())
     url = reverse("admin:blog_post_share", args=[draft.pk])
-    assert client.get(url).status_code == 200
     assert client.post(url, {"days": "3"}).status_code == 403
     link = sharing.create_share_link(draft)
     assert client.post(url, {"revoke": link.pk}).status_code == 403
@@ -135,3 +134,32 @@ def test_share_page_needs_access_to_posts(client, draft):
     url = reverse("admin:blog_post_share", args=[draft.pk])
     assert client.get(url).status_code == 403
     assert client.post(url, {"days": "3"}).status_code == 403
+
+
+def test_view_only_staff_never_see_share_urls(client, draft):
+    """Viewing a post does not grant its share links: each URL opens the draft to anyone."""
+    link = sharing.create_share_link(draft)
+    token = signing.TimestampSigner(salt=sharing.SALT).sign(link.token)
+    viewer = make_staff("viewer", can_change_posts=False)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_post"))
+    client.force_login(viewer)
+    share_url = reverse("admin:blog_post_share", args=[draft.pk])
+    response = client.get(share_url)
+    assert response.status_code == 403
+    assert link.token not in response.content.decode()
+    form = client.get(reverse("admin:blog_post_change", args=[draft.pk])).content.decode()
+    assert share_url not in form
+    assert token not in form
+
+
+def test_the_share_link_permission_shows_the_links(client, draft):
+    """Staff given the view permission on share links see them, without creating any."""
+    link = sharing.create_share_link(draft)
+    viewer = make_staff("viewer", can_change_posts=False)
+    viewer.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_post", "view_sharelink"])
+    )
+    client.force_login(viewer)
+    content = client.get(reverse("admin:blog_post_share", args=[draft.pk])).content.decode()
+    assert sharing.share_path(link).rsplit(":", 2)[0] in content
+    assert "Create a share link" not in content

@@ -459,9 +459,15 @@ class PostAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/blog/post/diff.html", context)
 
     def share_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
-        """Create and revoke share links: read-only previews for people without an account."""
+        """Create and revoke share links: read-only previews for people without an account.
+
+        Each URL opens the post to whoever holds it, so the page needs the share links' own
+        view permission; viewing or changing the post does not grant it.
+        """
         post = self._post_for(request, object_id)
         user = request.user
+        if not user.has_perm("blog.view_sharelink"):
+            raise PermissionDenied
         if request.method == "POST":
             if "revoke" in request.POST:
                 if not user.has_perm("blog.change_sharelink"):
