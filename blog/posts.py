@@ -106,13 +106,15 @@ def save_post(
     tags: Iterable[str | Tag] | None = None,
     rendered: Rendered | None = None,
     aliases: Iterable[str] = (),
+    report: list[str] | None = None,
 ) -> Post:
     """Save ``post`` (new or changed) and, when given, its ``tags``; run every step.
 
     ``user`` is who saved, for the revision and the permission to change the post's status
     (``check_publish_permission``); None for trusted callers. The body is rendered when it
     differs from the stored one (or ``rendered`` is given). ``aliases`` are old addresses
-    that now lead here (Hugo ``aliases``, Jekyll ``redirect_from``).
+    that now lead here (Hugo ``aliases``, Jekyll ``redirect_from``); the ones refused are
+    appended to ``report`` with their reasons (``blog.redirects.add_aliases``).
     """
     tags = None if tags is None else list(tags)
     stored = revisions.snapshot(post) if post.pk is not None else None
@@ -130,7 +132,7 @@ def save_post(
     if stored is not None and stored["slug"] != post.slug:
         slug_changed(post, stored["slug"])
     if aliases:
-        add_aliases(post, aliases)
+        add_aliases(post, aliases, report)
     invalidate_pages()
     return post
 
@@ -143,6 +145,8 @@ class NewPost:
     tags: list[Tag] = field(default_factory=list)
     rendered: Rendered | None = None
     aliases: list[str] = field(default_factory=list)
+    # Aliases refused, with their reasons, are appended here.
+    report: list[str] = field(default_factory=list)
 
 
 @transaction.atomic
@@ -166,7 +170,7 @@ def create_posts(new: list[NewPost]) -> None:
     )
     for item in new:
         if item.aliases:
-            add_aliases(item.post, item.aliases)
+            add_aliases(item.post, item.aliases, item.report)
     # bulk_create sends no signals.
     invalidate_pages()
 

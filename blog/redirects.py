@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from taggit.models import Tag
 
 from blog.models import Post, Redirect
@@ -37,13 +37,29 @@ def _point(old_path: str, *, post: Post | None = None, tag: Tag | None = None) -
     return redirect
 
 
-def add_aliases(post: Post, paths: Iterable[str]) -> list[Redirect]:
-    """Make each of ``paths`` a permanent redirect to ``post`` (the importer's entry point).
+def _post_at(path: str) -> Post | None:
+    """The post whose own address is ``path`` or its slash variant, if any."""
+    for candidate in (path, path[:-1] if path.endswith("/") else path + "/"):
+        try:
+            match = resolve(candidate)
+        except Resolver404:
+            continue
+        if match.view_name == "blog:post_detail":
+            return Post.objects.filter(slug=match.kwargs["slug"]).only("pk", "slug").first()
+    return None
 
-    For Hugo ``aliases`` and Jekyll ``redirect_from``. Paths are normalized; empty ones, ones
-    too long to store and the post's own address are skipped (a redirect to itself would
-    loop). A path already redirecting elsewhere now leads to ``post``: the last import wins.
-    Returns the redirects that now point at ``post``, in the order given.
+
+def add_aliases(
+    post: Post, paths: Iterable[str], report: list[str] | None = None
+) -> list[Redirect]:
+    """Make each of ``paths`` a permanent redirect to ``post`` (the write path's step for
+    Hugo ``aliases`` and Jekyll ``redirect_from``).
+
+    Paths are normalized; empty ones, ones too long to store and the post's own address are
+    skipped (a redirect to itself would loop). A path that already leads elsewhere, or that
+    is another post's address, is refused with its reason appended to ``report``: an alias
+    must not take over another post's old address, nor make a draft's or scheduled post's
+    address answer 301 to readers. Returns the redirects that now point at ``post``.
     """
     own = post.get_absolute_url()
     redirects = []
@@ -51,7 +67,17 @@ def add_aliases(post: Post, paths: Iterable[str]) -> list[Redirect]:
         path = normalize_path(str(raw))
         if not path or path == own or len(path) > MAX_PATH_LENGTH:
             continue
-        redirects.append(_point(path, post=post))
+        taken = Redirect.objects.filter(old_path=path).exclude(post=post).first()
+        holder = _post_at(path)
+        if taken is not None:
+            reason = f"it already redirects to {target_url(taken, path)}"
+        elif holder is not None and holder.pk != post.pk:
+            reason = f"it is the address of another post ({holder.slug})"
+        else:
+            redirects.append(_point(path, post=post))
+            continue
+        if report is not None:
+            report.append(f"alias {path} refused: {reason}")
     return redirects
 
 

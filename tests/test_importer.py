@@ -787,3 +787,14 @@ def test_aliases_and_redirect_from_become_permanent_redirects(tmp_path, client):
         assert response["Location"] == post.get_absolute_url()
     # The keys are still kept with the post, for a lossless export.
     assert moved.extra_front_matter["aliases"] == ["/2019/old-moved/", "/posts/older/"]
+
+
+def test_an_alias_taken_by_another_post_is_refused_with_a_note(tmp_path, client):
+    """Importing an alias another post already has keeps it there and says so."""
+    write(tmp_path, "a.md", "---\ntitle: A\ndate: 2020-01-01\naliases: [/old/]\n---\nx\n")
+    write(tmp_path, "b.md", "---\ntitle: B\ndate: 2020-01-02\naliases: [/old/]\n---\ny\n")
+    result = import_posts([tmp_path], workers=1)
+    assert client.get("/old/")["Location"] == "/posts/a/"
+    (b,) = [item for item in result.outcomes if item.source_path == "b.md"]
+    assert b.outcome == "created"
+    assert b.notes == ["alias /old/ refused: it already redirects to /posts/a/"]

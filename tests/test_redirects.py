@@ -122,12 +122,30 @@ def test_add_aliases_for_imported_front_matter(client):
     assert client.get("/2019/01/imported")["Location"] == "/posts/imported/"
 
 
-def test_add_aliases_is_idempotent_and_last_import_wins():
-    first, second = make_post(), make_post()
+def test_add_aliases_is_idempotent_and_never_takes_over_another_posts_redirect():
+    """An alias already leading to another post stays there; the refusal is reported."""
+    first, second = make_post(slug="first"), make_post(slug="second")
     add_aliases(first, ["/shared/"])
     add_aliases(first, ["/shared/"])
-    add_aliases(second, ["/shared/"])
-    assert Redirect.objects.get(old_path="/shared/").post == second
+    report = []
+    assert add_aliases(second, ["/shared/"], report) == []
+    assert Redirect.objects.get(old_path="/shared/").post == first
+    assert report == ["alias /shared/ refused: it already redirects to /posts/first/"]
+
+
+@pytest.mark.parametrize(
+    "hidden", [{"draft": True}, {"publish_date": timezone.now() + timedelta(days=2)}]
+)
+def test_an_alias_never_answers_301_at_a_hidden_posts_address(client, hidden):
+    """An alias equal to a draft's or scheduled post's address (with or without its slash)
+    is refused: readers would get a 301 where that post will appear."""
+    make_post(slug="coming-soon", **hidden)
+    other = make_post(slug="other")
+    report = []
+    assert add_aliases(other, ["/posts/coming-soon/", "/posts/coming-soon"], report) == []
+    assert client.get("/posts/coming-soon/").status_code == 404
+    assert len(report) == 2
+    assert "another post (coming-soon)" in report[0]
 
 
 def test_add_aliases_skips_paths_too_long_to_store():

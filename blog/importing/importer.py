@@ -481,20 +481,20 @@ class Importer:
         new_tags: list[Tag] = []
         # The posts and their tags together: a failure or an interruption leaves none of them.
         with transaction.atomic():
-            create_posts(
-                [
-                    NewPost(
-                        post=create.post,
-                        tags=self._tag_objects(create.post_data.tags, new_tags),
-                        rendered=create.rendered,
-                        aliases=create.post_data.redirects,
-                    )
-                    for create in creates
-                ]
-            )
+            new = [
+                NewPost(
+                    post=create.post,
+                    tags=self._tag_objects(create.post_data.tags, new_tags),
+                    rendered=create.rendered,
+                    aliases=create.post_data.redirects,
+                )
+                for create in creates
+            ]
+            create_posts(new)
         self.tags.update((tag.name.lower(), tag) for tag in new_tags)
-        for create in creates:
+        for create, item in zip(creates, new, strict=True):
             create.job.outcome.post_id = create.post.pk
+            create.job.outcome.notes.extend(item.report)
 
     def _publish_date(self, post_data: PostData, job: _Job) -> datetime:
         if post_data.publish_date is not None:
@@ -577,7 +577,13 @@ class Importer:
         # The post and its tags together: a failure or an interruption leaves neither.
         with transaction.atomic():
             tags = self._tag_objects(post_data.tags, new_tags)
-            save_post(post, tags=tags, rendered=rendered, aliases=post_data.redirects)
+            save_post(
+                post,
+                tags=tags,
+                rendered=rendered,
+                aliases=post_data.redirects,
+                report=outcome.notes,
+            )
         self.tags.update((tag.name.lower(), tag) for tag in new_tags)
 
     def _tag_objects(self, names: list[str], new_tags: list[Tag]) -> list[Tag]:
