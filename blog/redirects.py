@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import Resolver404, resolve, reverse
 from taggit.models import Tag
 
-from blog.models import Post, Redirect
+from blog.models import Post, Redirect, tagged_posts
 
 MAX_PATH_LENGTH = Redirect._meta.get_field("old_path").max_length
 
@@ -120,8 +120,8 @@ def target_url(redirect: Redirect, old_path: str) -> str:
 def find_redirect(request: HttpRequest) -> str | None:
     """The address a 404 path should lead to, or None.
 
-    A redirect to a post the requester may not see (a draft, a scheduled post) stays a 404,
-    so old addresses never reveal a draft's new slug.
+    A redirect to a post the requester may not see (a draft, a scheduled post), or to a tag
+    that no such post carries, stays a 404, so old addresses never reveal a new slug.
     """
     path = request.path
     candidates = [path, path[:-1] if path.endswith("/") else path + "/"]
@@ -130,9 +130,14 @@ def find_redirect(request: HttpRequest) -> str | None:
         return None
     # The exact path before its slash variant.
     redirect = min(found, key=lambda r: r.old_path != path)
+    visible = Post.objects.visible_to(request.user)
     if redirect.post_id is not None:
-        if not Post.objects.visible_to(request.user).filter(pk=redirect.post_id).exists():
+        if not visible.filter(pk=redirect.post_id).exists():
             return None
+    elif not (
+        tagged_posts().filter(tag=redirect.tag_id, object_id__in=visible.values("pk")).exists()
+    ):
+        return None
     url = target_url(redirect, redirect.old_path)
     if url == path:
         return None

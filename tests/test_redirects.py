@@ -175,3 +175,26 @@ def test_tag_rename_in_the_admin_redirects_the_old_tag_pages(client):
     assert client.get("/tags/py/feed.atom")["Location"] == "/tags/python/feed.atom"
     assert client.get("/tags/py/feed.rss")["Location"] == "/tags/python/feed.rss"
     assert client.get("/tags/python/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "hidden", [{"draft": True}, {"publish_date": timezone.now() + timedelta(days=2)}]
+)
+def test_renaming_a_tag_only_hidden_posts_carry_never_redirects_readers(client, hidden):
+    """The old address of a tag no reader can see stays a 404: a 301 would name its new slug."""
+    from taggit.models import Tag
+
+    from blog.posts import save_tag
+
+    make_post(tags=["Embargoed"], **hidden)
+    tag = Tag.objects.get(name="Embargoed")
+    old_slug = tag.slug
+    tag.name, tag.slug = "Launch codename", "launch-codename"
+    save_tag(tag, old_slug=old_slug)
+    for path in ("/tags/embargoed/", "/tags/embargoed/feed.atom", "/tags/embargoed/feed.rss"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "launch-codename" not in response.content.decode()
+    # Once a post carrying it is public, the old address leads to the new one.
+    make_post(tags=["Launch codename"])
+    assert client.get("/tags/embargoed/")["Location"] == "/tags/launch-codename/"
