@@ -618,3 +618,34 @@ def test_the_write_path_refuses_a_status_change_without_the_permission():
     with pytest.raises(PermissionDenied):
         posts.save_post(post, user=editor)
     assert Post.objects.get(pk=post.pk).draft
+
+
+@pytest.mark.parametrize(
+    "names", [['say "hi"'], ['5" floppy', "retro"], ['"quoted"', "plain, with comma"]]
+)
+def test_saving_unchanged_keeps_tag_names_with_quotes(admin_client, names):
+    """The tags field shows what it was given; saving it back unchanged changes no tag."""
+    import html
+    import re
+
+    from taggit.models import Tag
+
+    post = make_post(tags=names)
+    form = admin_client.get(change_url(post)).content.decode()
+    shown = html.unescape(re.search(r'<input[^>]*name="tags"[^>]*value="([^"]*)"', form)[1])
+    response = admin_client.post(change_url(post), form_data(post, tags=shown))
+    assert response.status_code == 302
+    assert sorted(post.tags.names()) == sorted(names)
+    assert sorted(Tag.objects.values_list("name", flat=True)) == sorted(names)
+
+
+def test_a_tag_with_quotes_survives_adding_another(admin_client):
+    """Adding a tag beside one whose name holds quotes leaves that name as it was."""
+    import html
+    import re
+
+    post = make_post(tags=['say "hi"'])
+    form = admin_client.get(change_url(post)).content.decode()
+    shown = html.unescape(re.search(r'<input[^>]*name="tags"[^>]*value="([^"]*)"', form)[1])
+    admin_client.post(change_url(post), form_data(post, tags=f"{shown}, extra"))
+    assert sorted(post.tags.names()) == ["extra", 'say "hi"']

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -16,6 +17,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from taggit.forms import TagWidget
 from taggit.models import Tag
+from taggit.utils import edit_string_for_tags, parse_tags
 
 from blog import posts, revisions, sharing
 from blog.importing.identity import post_fingerprint
@@ -154,6 +156,26 @@ class PostAdminForm(forms.ModelForm):
         except RenderLimitError as error:
             raise ValidationError(str(error)) from error
         return body
+
+    def clean_tags(self) -> list[str]:
+        """The tags as typed, keeping each stored tag whose text was left as shown.
+
+        Taggit's text format cannot hold every name: a name with a double quote (``say "hi"``)
+        is shown as is, and parsed back as other tags. So each stored tag still shown as the
+        field showed it keeps its name, and only the rest of the text is parsed.
+        """
+        names = self.cleaned_data["tags"]
+        text = self.data.get(self.add_prefix("tags"), "")
+        kept: list[str] = []
+        for tag in self.initial.get("tags") or []:
+            shown = re.escape(edit_string_for_tags([tag]))
+            element = rf"(?:^|,)\s*{shown}\s*(?=,|$)"
+            if re.search(element, text):
+                kept.append(tag.name)
+                text = re.sub(element, "", text, count=1)
+        if not kept:
+            return names
+        return list(dict.fromkeys([*kept, *parse_tags(text)]))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
