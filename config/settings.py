@@ -297,6 +297,11 @@ AXES_COOLOFF_MESSAGE = (
 # DJANGO_TRUSTED_PROXY_COUNT says how many: the address that many entries from the right is the
 # client (django-ipware). Only set it when those proxies are the sole way in.
 TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(
+        f"DJANGO_TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT}: the number "
+        "of proxies in front of the site that append to X-Forwarded-For."
+    )
 if TRUSTED_PROXY_COUNT:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
     # ipware counts the proxies whose own address is in the header: all but the nearest one.

@@ -301,6 +301,15 @@ def test_trusted_proxy_setting_comes_from_the_environment():
     assert (tuple(order), count, strict) == tuple(BEHIND_ONE_PROXY.values())
 
 
+def test_a_negative_proxy_count_is_refused_at_start():
+    """A nonsense proxy count stops the site at start-up, naming the variable, not at login."""
+    result = run_in_fresh_process(
+        ["manage.py", "check"], DJANGO_DEBUG="1", DJANGO_TRUSTED_PROXY_COUNT="-1"
+    )
+    assert result.returncode != 0
+    assert "DJANGO_TRUSTED_PROXY_COUNT must be 0 or more" in result.stderr
+
+
 def test_success_resets_the_counter(client, author):
     """A successful login clears that username's failures."""
     for _ in range(2):
