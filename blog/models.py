@@ -230,6 +230,16 @@ class Post(models.Model):
         validators=[validate_image_url],
         help_text="URL of an image shown above the post (http, https or a site path).",
     )
+    # A cover from the media library; when set it is shown instead of ``cover_image``.
+    cover_library_image = models.ForeignKey(
+        "blog.Image",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cover_of",
+        verbose_name="cover image from the library",
+        help_text="Shown instead of the URL above, in sizes for every screen.",
+    )
     cover_image_alt = models.CharField(
         max_length=300,
         blank=True,
@@ -494,3 +504,7 @@ class ShareLink(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+# The media library's model lives in blog.media; importing it here registers it with the app.
+from blog.media.models import Image  # noqa: E402, F401

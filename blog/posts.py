@@ -35,6 +35,7 @@ from django.db.models import QuerySet
 from taggit.models import Tag, TaggedItem
 
 from blog import revisions, search
+from blog.media.markup import responsive_images
 from blog.models import Post, Redirect, Revision
 from blog.pagecache.core import batched_invalidation, invalidate_pages
 from blog.redirects import add_aliases, slug_changed, tag_moved
@@ -52,7 +53,7 @@ def render(post: Any, rendered: Rendered | None = None) -> None:
     """
     if rendered is None:
         rendered = render_post(post.body)
-    post.body_html = rendered.html
+    post.body_html = responsive_images(rendered.html)
     post.excerpt = rendered.excerpt
     post.word_count = rendered.word_count
     post.body_text = rendered.text

@@ -310,3 +310,40 @@ if TRUSTED_PROXY_COUNT:
     IPWARE_STRICT = False
 else:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+
+# --- media ---
+# Uploaded images (blog.media). Stored on the local filesystem under MEDIA_ROOT, served at
+# MEDIA_URL (by `runserver` with DEBUG on, by nginx in production), unless MEDIA_S3_BUCKET
+# names an S3-compatible bucket: then every app server shares it through django-storages.
+MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Stored names come from the content hash, so a name always holds the same image: writing it
+# again replaces it instead of adding a random suffix.
+STORAGES["default"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"allow_overwrite": True},
+}
+MEDIA_S3_BUCKET = os.environ.get("MEDIA_S3_BUCKET", "")
+if MEDIA_S3_BUCKET:
+    # Credentials come from boto3's usual sources: AWS_ACCESS_KEY_ID and
+    # AWS_SECRET_ACCESS_KEY, a profile, or an instance role.
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": os.environ.get("MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("MEDIA_S3_REGION") or None,
+            "custom_domain": os.environ.get("MEDIA_S3_CUSTOM_DOMAIN") or None,
+            "location": os.environ.get("MEDIA_S3_PREFIX", ""),
+            # Public images at plain URLs; a name never changes content, so caches keep it.
+            "querystring_auth": env_bool("MEDIA_S3_SIGNED_URLS"),
+            "file_overwrite": True,
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
+# Uploads larger than this are refused before they are decoded.
+MEDIA_MAX_UPLOAD_BYTES = int(os.environ.get("MEDIA_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
+# Decompression-bomb guard: an image whose header declares more pixels than this is refused
+# before its pixels are decoded (Pillow's Image.MAX_IMAGE_PIXELS is set to it too). 50
+# megapixels holds any camera's photo and decodes in about 200 MB of memory.
+MEDIA_MAX_PIXELS = int(os.environ.get("MEDIA_MAX_PIXELS", "50000000"))

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -17,3 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("blog.urls")),
 ]
+
+# The quick start (runserver, DEBUG on) serves uploaded images itself; in production nginx or
+# the object store does, and static() adds nothing.
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

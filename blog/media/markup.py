@@ -1,0 +1,136 @@
+"""``<picture>`` elements for library images: in post bodies when they are rendered, and for
+covers through the ``blog_media`` template tags.
+
+A Markdown image whose URL is a library image's (any of its stored names, on any host, so
+the local filesystem and object storage alike) is replaced by a ``<picture>`` offering its
+renditions; any other image is left as the sanitizer wrote it.
+"""
+
+from __future__ import annotations
+
+import html as html_entities
+import re
+from collections.abc import Iterable
+
+from django.core.files.storage import default_storage
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+from blog.media.models import Image
+
+MIME_TYPES = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg", "png": "image/png"}
+# Post bodies and covers are at most the reading column wide (46rem in static/css/site.css,
+# less its padding); below that they fill the screen.
+BODY_SIZES = "(max-width: 46rem) 100vw, 44rem"
+COVER_SIZES = BODY_SIZES
+# A library image's stored name, as it appears at the end of its URL.
+_LIBRARY_NAME = re.compile(r"/images/[0-9a-f]{2}/([0-9a-f]{64})(?:-\d+)?\.(?:jpg|png|webp|avif)$")
+# <img> as the sanitizer writes it: lower-case, double-quoted values, never "/>".
+_IMG = re.compile(r"<img\b([^>]*)>")
+_ATTRIBUTE = re.compile(r'\s([a-z-]+)="([^"]*)"')
+
+
+def library_hash(url: str) -> str | None:
+    """The content hash of the library image ``url`` points at, or None."""
+    found = _LIBRARY_NAME.search(url.split("?", 1)[0].split("#", 1)[0])
+    return found.group(1) if found else None
+
+
+def picture(
+    image: Image,
+    *,
+    alt: str | None = None,
+    sizes: str = BODY_SIZES,
+    lazy: bool = True,
+    priority: bool = False,
+    css_class: str = "",
+) -> str:
+    """A ``<picture>`` for ``image``: a source per modern format, the fallback ``<img>``.
+
+    ``width`` and ``height`` are the largest rendition's, so the browser reserves the space
+    before any bytes arrive; ``lazy`` for images below the fold, ``priority`` for the one
+    that is the page's largest paint (a cover).
+    """
+    by_format: dict[str, list[dict]] = {}
+    for rendition in image.renditions:
+        by_format.setdefault(rendition["format"], []).append(rendition)
+    fallback = next((f for f in ("jpeg", "png") if f in by_format), None)
+    if fallback is None:
+        return format_html('<img src="{}" alt="{}">', image.url, image.alt_text)
+    largest = max(by_format[fallback], key=lambda r: r["width"])
+    sources = format_html_join(
+        "",
+        '<source type="{}" srcset="{}" sizes="{}">',
+        (
+            (MIME_TYPES[fmt], _srcset(renditions), sizes)
+            for fmt, renditions in by_format.items()
+            if fmt != fallback
+        ),
+    )
+    extra = ' loading="lazy"' if lazy and not priority else ""
+    if priority:
+        extra += ' fetchpriority="high"'
+    return format_html(
+        '<picture{}>{}<img src="{}" srcset="{}" sizes="{}" width="{}" height="{}" alt="{}"'
+        ' decoding="async"{}></picture>',
+        format_html(' class="{}"', css_class) if css_class else "",
+        sources,
+        _url(largest["name"]),
+        _srcset(by_format[fallback]),
+        sizes,
+        largest["width"],
+        largest["height"],
+        image.alt_text if alt is None else alt,
+        mark_safe(extra),  # noqa: S308 - constant attributes chosen above
+    )
+
+
+def largest_fallback_url(image: Image) -> str:
+    """The URL of ``image``'s widest JPEG or PNG rendition: for feeds and link previews."""
+    fallbacks = [r for r in image.renditions if r["format"] in ("jpeg", "png")]
+    if not fallbacks:
+        return image.url
+    return _url(max(fallbacks, key=lambda r: r["width"])["name"])
+
+
+def _url(name: str) -> str:
+    return default_storage.url(name)
+
+
+def _srcset(renditions: Iterable[dict]) -> str:
+    return ", ".join(
+        f"{_url(r['name'])} {r['width']}w" for r in sorted(renditions, key=lambda r: r["width"])
+    )
+
+
+def responsive_images(html: str) -> str:
+    """``html`` (sanitizer output) with each library image's ``<img>`` made a ``<picture>``.
+
+    One query for the whole body, none when it shows no library image. The Markdown's alt
+    text wins; an image written without one gets the library's.
+    """
+    found = {}
+    for match in _IMG.finditer(html):
+        attributes = dict(_ATTRIBUTE.findall(" " + match.group(1)))
+        digest = library_hash(attributes.get("src", ""))
+        if digest:
+            found[match.start()] = (match, attributes, digest)
+    if not found:
+        return html
+    images = Image.objects.in_bulk(
+        {digest for _, _, digest in found.values()}, field_name="content_hash"
+    )
+    parts: list[str] = []
+    position = 0
+    for match, attributes, digest in found.values():
+        image = images.get(digest)
+        if image is None:
+            continue
+        parts.append(html[position : match.start()])
+        # The alt attribute is still escaped as the sanitizer wrote it: unescape before
+        # format_html escapes it again.
+        alt = html_entities.unescape(attributes.get("alt", "")) or image.alt_text
+        parts.append(picture(image, alt=alt))
+        position = match.end()
+    parts.append(html[position:])
+    return "".join(parts)
