@@ -137,7 +137,8 @@ class PostAdminForm(forms.ModelForm):
         model = Post
         fields = [
             *["title", "slug", "body", "description", "tags", "draft", "publish_date", "author"],
-            *["cover_image", "cover_image_alt", "revised_date", "extra_front_matter"],
+            *["cover_image", "cover_library_image", "cover_image_alt"],
+            *["revised_date", "extra_front_matter"],
         ]
         widgets = {"tags": TagSuggestionsWidget}
 
@@ -238,7 +239,7 @@ class PostAdmin(admin.ModelAdmin):
     search_fields = ["title", "description", "body", "tags__name"]
     date_hierarchy = "publish_date"
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["author"]
+    autocomplete_fields = ["author", "cover_library_image"]
     readonly_fields = [
         "status_label",
         "rendered_preview",
@@ -254,7 +255,7 @@ class PostAdmin(admin.ModelAdmin):
         (None, {"fields": ["title", "slug", "body", "description", "tags", "version"]}),
         ("Preview", {"fields": ["rendered_preview"]}),
         ("Publication", {"fields": ["status_label", "draft", "publish_date", "author"]}),
-        ("Cover image", {"fields": ["cover_image", "cover_image_alt"]}),
+        ("Cover image", {"fields": ["cover_image", "cover_library_image", "cover_image_alt"]}),
         (
             "Details",
             {
