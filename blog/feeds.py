@@ -21,7 +21,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from taggit.models import Tag
 
-from blog.models import MAX_FILTER_TAGS, TAG_SEPARATOR, Post
+from blog.models import MAX_FILTER_TAGS, TAG_SEPARATOR, Post, attach_tag_lists
 
 FEED_ITEMS = 20
 
@@ -77,8 +77,10 @@ class PostFeed(Feed):
         return Post.objects.published()
 
     def items(self, obj: Any = None):
-        posts = self.posts(obj).select_related("author").with_tag_lists()
-        return posts.defer("body", "body_text", "toc_html", "search_vector")[:FEED_ITEMS]
+        posts = self.posts(obj).select_related("author")
+        posts = list(posts.defer("body", "body_text", "toc_html", "search_vector")[:FEED_ITEMS])
+        attach_tag_lists(posts)
+        return posts
 
     def item_title(self, post: Post) -> str:
         return post.title

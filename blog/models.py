@@ -6,13 +6,13 @@ import math
 import re
 import secrets
 import unicodedata
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import connections, models
-from django.db.models.query import ModelIterable
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -75,14 +75,18 @@ def tagged_posts() -> models.QuerySet[TaggedItem]:
     return TaggedItem.objects.filter(content_type=ContentType.objects.get_for_model(Post))
 
 
-def attach_tag_lists(posts: list[Post], using: str = "default") -> None:
+def attach_tag_lists(posts: Iterable[Post]) -> None:
     """Give each of ``posts`` its tags as ``post.tag_list``, in the order they were added.
 
-    One hand-written query instead of taggit's generic prefetch: for a page of ten posts
-    the prefetch spent about 1 ms building and compiling querysets around a query that
-    PostgreSQL answers in 0.1 ms. A tag shown on several posts is one ``Tag`` object.
+    Called by the views and feeds on the posts they show (a page, not a whole queryset).
+
+    One hand-written query instead of ``prefetch_related(Prefetch("tags", to_attr=...))``:
+    taggit's prefetch refuses a custom queryset, leaves the order of tags unspecified, and
+    spent most of a page's query time building querysets. A tag shown on several posts is
+    one ``Tag`` object.
     """
     by_id: dict[int, list[Post]] = {}
+    posts = list(posts)
     for post in posts:
         post.tag_list = []
         by_id.setdefault(post.pk, []).append(post)
@@ -91,6 +95,7 @@ def attach_tag_lists(posts: list[Post], using: str = "default") -> None:
     from django.contrib.contenttypes.models import ContentType  # the app registry is ready
 
     item, tag = TaggedItem._meta, Tag._meta
+    using = Post.objects.db
     connection = connections[using]
     q = connection.ops.quote_name
     object_id, tag_id = q(item.get_field("object_id").column), q(tag.pk.column)
@@ -122,26 +127,6 @@ def attach_tag_lists(posts: list[Post], using: str = "default") -> None:
 
 
 class PostQuerySet(models.QuerySet):
-    # Set by with_tag_lists(); _clone carries it through filter(), slicing and the rest.
-    _tag_lists = False
-
-    def _clone(self) -> PostQuerySet:
-        clone = super()._clone()
-        clone._tag_lists = self._tag_lists
-        return clone
-
-    def _fetch_all(self) -> None:
-        fetched = self._result_cache is not None
-        super()._fetch_all()
-        if self._tag_lists and not fetched and self._iterable_class is ModelIterable:
-            attach_tag_lists(self._result_cache, using=self.db)
-
-    def with_tag_lists(self) -> PostQuerySet:
-        """These posts, each with its tags as ``post.tag_list`` (see ``attach_tag_lists``)."""
-        clone = self._chain()
-        clone._tag_lists = True
-        return clone
-
     def published(self, now: datetime | None = None) -> PostQuerySet:
         """The one definition of public: not a draft and its publish date has come.
 
@@ -150,27 +135,22 @@ class PostQuerySet(models.QuerySet):
         return self.filter(draft=False, publish_date__lte=now or timezone.now())
 
     def for_listing(self) -> PostQuerySet:
-        """Published posts as list pages show them: the columns of a summary, and the tags
-        in ``post.tag_list``.
-
-        A list, not ``post.tags.all``: taggit builds a queryset per post to hold prefetched
-        tags, which cost more than the rest of the query.
-        """
-        return self.published().only(*SUMMARY_FIELDS).with_tag_lists()
+        """Published posts as list pages show them: the columns of a summary. The page's
+        tags come from ``attach_tag_lists`` on the posts shown."""
+        return self.published().only(*SUMMARY_FIELDS)
 
     def rows(self, start: int, stop: int) -> PostQuerySet:
         """Rows ``start:stop`` of these posts, picked by id in a subquery ("deferred join").
 
         With a plain OFFSET, PostgreSQL fetches every skipped row from the table (page 500 of
         the list read 5,000 rows: 20 ms); the subquery skips entries of the index alone, and
-        only the rows shown are read. Keeps this queryset's columns, prefetches, tag lists and
+        only the rows shown are read. Keeps this queryset's columns, prefetches and
         ordering, which must be on the model's own fields.
         """
         ordering = self.query.order_by or self.model._meta.ordering
         ids = self.order_by(*ordering).values("pk")[start:stop]
         rows = self.model._default_manager.filter(pk__in=ids).order_by(*ordering)
         rows.query.deferred_loading = self.query.deferred_loading
-        rows._tag_lists = self._tag_lists
         return rows.prefetch_related(*self._prefetch_related_lookups)
 
     def tagged_with_all(self, tags) -> PostQuerySet:

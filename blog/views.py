@@ -96,6 +96,11 @@ class PublishedPostsMixin:
             queryset, per_page, orphans, allow_empty_first_page=not self.empty_is_404, **kw
         )
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        attach_tag_lists(context["object_list"])
+        return context
+
 
 class PostListView(PublishedPostsMixin, ListView):
     model = Post
@@ -314,14 +319,12 @@ class PostDetailView(DetailView):
         return (
             Post.objects.visible_to(self.request.user)
             .select_related("author")
-            .with_tag_lists()
             .defer("body", "body_text", "search_vector", "front_matter_raw", "extra_front_matter")
         )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         post: Post = self.object
-        if not hasattr(post, "tag_list"):  # a subclass's get_object() (share links)
-            attach_tag_lists([post], using=post._state.db or "default")
+        attach_tag_lists([post])
         context = super().get_context_data(**kwargs)
         context["related_posts"] = self.related_posts(post)
         context["previous_post"] = neighbour(post, older=True)

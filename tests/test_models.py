@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from taggit.models import Tag
 
-from blog.models import Post, validate_image_url
+from blog.models import Post, attach_tag_lists, validate_image_url
 from blog.posts import save_post
 from tests.factories import make_post
 
@@ -117,14 +117,16 @@ def test_tags_are_case_insensitive():
 
 
 def test_listing_posts_carry_their_tags_in_the_order_added(django_assert_num_queries):
-    """for_listing() gives each post ``tag_list``: its own tags, in the order they were added,
-    one query for the whole page, one Tag object per tag."""
+    """attach_tag_lists() gives each post ``tag_list``: its own tags, in the order they were
+    added, one query for the whole page, one Tag object per tag."""
     first, bare, second = make_post(), make_post(), make_post()
     for name in ["zeta", "Alpha", "mid"]:
         first.tags.add(name)
     second.tags.add("mid")
     with django_assert_num_queries(2):
-        posts = {post.pk: post for post in Post.objects.for_listing()}
+        listing = Post.objects.for_listing()
+        attach_tag_lists(listing)
+        posts = {post.pk: post for post in listing}
     assert [tag.name for tag in posts[first.pk].tag_list] == ["zeta", "Alpha", "mid"]
     assert [tag.slug for tag in posts[first.pk].tag_list] == ["zeta", "alpha", "mid"]
     assert posts[bare.pk].tag_list == []
@@ -132,20 +134,19 @@ def test_listing_posts_carry_their_tags_in_the_order_added(django_assert_num_que
     assert posts[second.pk].tag_list[0] is posts[first.pk].tag_list[2]
 
 
-def test_tag_lists_survive_chaining_and_paging_but_not_values():
-    post = make_post(tags=["kept"])
-    make_post(title="Other", tags=["other"])
+def test_rows_read_a_slice_of_the_listing_by_id(django_assert_num_queries):
+    """rows() reads a slice of the queryset in one query: its filters, a listing's columns
+    (the body is not read) and the model's ordering."""
+    now = timezone.now()
+    posts = [make_post(title=f"Post {n}", publish_date=now - timedelta(hours=n)) for n in range(5)]
+    make_post(title="Draft", draft=True)
     listing = Post.objects.for_listing()
-    for posts in [
-        listing.filter(pk=post.pk),
-        listing.order_by("title").filter(title=post.title),
-        listing.filter(pk=post.pk).rows(0, 5),
-        listing.filter(pk=post.pk)[:1],
-    ]:
-        assert [[tag.name for tag in p.tag_list] for p in posts] == [["kept"]]
-    assert listing.get(pk=post.pk).tag_list[0].name == "kept"
-    assert list(listing.filter(pk=post.pk).values_list("title", flat=True)) == [post.title]
-    assert not hasattr(Post.objects.get(pk=post.pk), "tag_list")
+    with django_assert_num_queries(1):
+        rows = list(listing.rows(1, 3))
+        assert [p.title for p in rows] == ["Post 1", "Post 2"]
+        assert {"body", "body_html"} <= rows[0].get_deferred_fields()
+    assert [p.title for p in listing.rows(3, 10)] == ["Post 3", "Post 4"]
+    assert [p.pk for p in listing.filter(title="Post 4").rows(0, 5)] == [posts[4].pk]
 
 
 def test_tag_lists_of_many_posts_are_read_in_batches(monkeypatch, django_assert_num_queries):
@@ -154,6 +155,7 @@ def test_tag_lists_of_many_posts_are_read_in_batches(monkeypatch, django_assert_
     made = [make_post(tags=[f"tag {n}", "shared"]) for n in range(5)]
     with django_assert_num_queries(1 + 3):
         posts = list(Post.objects.for_listing())
+        attach_tag_lists(posts)
     by_id = {post.pk: post for post in posts}
     for n, post in enumerate(made):
         assert sorted(tag.name for tag in by_id[post.pk].tag_list) == ["shared", f"tag {n}"]
@@ -303,7 +305,8 @@ def test_related_posts_use_indexes_on_postgresql(many_posts):
 
     from blog.views import PostDetailView
 
-    post = Post.objects.published().filter(tags__isnull=False).with_tag_lists().first()
+    post = Post.objects.published().filter(tags__isnull=False).first()
+    attach_tag_lists([post])
     with CaptureQueriesContext(connection) as queries:
         related = PostDetailView().related_posts(post)
     assert len(related) == 3
