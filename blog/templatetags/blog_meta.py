@@ -62,8 +62,8 @@ def social_meta(
 
 @register.simple_tag(takes_context=True)
 def post_json_ld(context: dict[str, Any], post: Post) -> SafeString:
-    """A schema.org BlogPosting for ``post`` (read ``with_tag_lists()``, as the post page
-    does) in a ``<script type="application/ld+json">``."""
+    """A schema.org BlogPosting for ``post`` (its tags from ``attach_tag_lists()``, as the post
+    page gives them) in a ``<script type="application/ld+json">``."""
     url = absolute_url(context, post.get_absolute_url())
     data: dict[str, Any] = {
         "@context": "https://schema.org",
