@@ -61,7 +61,7 @@ INSTALLED_APPS = [
     # For its sitemap.xml template; URLs come from the request's host (no contrib.sites).
     "django.contrib.sitemaps",
     "taggit",
-    # Admin login throttling: failed attempts counted in the database (blog.security's notes).
+    # Admin login throttling (django-axes; configured in the security section below).
     "axes",
     "blog",
 ]
