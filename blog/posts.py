@@ -2,8 +2,8 @@
 
 ``save_post()`` saves one post (the admin form, a version restore, a re-imported file),
 ``create_posts()`` writes new posts in bulk (the importer), ``set_draft()`` publishes and
-unpublishes (the admin's bulk actions), ``delete_posts()`` deletes, and ``save_tag()`` and
-``merge_tags()`` change tags. Each runs the same steps, in this order:
+unpublishes (the admin's bulk actions), ``delete_posts()`` deletes, and ``save_tag()``,
+``delete_tags()`` and ``merge_tags()`` change tags. Each runs the same steps, in this order:
 
 1. render: the Markdown body becomes the stored HTML, excerpt, word count and text
    (``render()``; once per body: an unchanged body is not rendered again);
@@ -36,7 +36,7 @@ from taggit.models import Tag, TaggedItem
 
 from blog import revisions, search
 from blog.media.markup import responsive_images
-from blog.models import Post, Redirect, Revision
+from blog.models import Post, Redirect, Revision, tagged_posts
 from blog.pagecache.core import batched_invalidation, invalidate_pages
 from blog.redirects import add_aliases, slug_changed, tag_moved
 from blog.rendering.render import Rendered, render_post
@@ -217,6 +217,16 @@ def save_tag(tag: Tag, *, old_slug: str | None = None) -> None:
         tag_moved(old_slug, tag)
     search.update_search_vectors(Post.objects.filter(tags=tag))
     invalidate_pages()
+
+
+@transaction.atomic
+def delete_tags(queryset: QuerySet[Tag]) -> int:
+    """Delete tags; the posts that carried them are no longer found by their names."""
+    carriers = list(tagged_posts().filter(tag__in=queryset).values_list("object_id", flat=True))
+    _, deleted = queryset.delete()
+    search.update_search_vectors(Post.objects.filter(pk__in=carriers))
+    invalidate_pages()
+    return deleted.get(Tag._meta.label, 0)
 
 
 @transaction.atomic

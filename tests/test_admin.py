@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -649,3 +650,30 @@ def test_a_tag_with_quotes_survives_adding_another(admin_client):
     shown = html.unescape(re.search(r'<input[^>]*name="tags"[^>]*value="([^"]*)"', form)[1])
     admin_client.post(change_url(post), form_data(post, tags=f"{shown}, extra"))
     assert sorted(post.tags.names()) == ["extra", 'say "hi"']
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="stored search vectors are PostgreSQL's",
+)
+def test_deleting_a_tag_in_the_admin_drops_it_from_search(admin_client):
+    """A post is no longer found by the name of a tag deleted in the admin."""
+    from taggit.models import Tag
+
+    from blog.search import search_posts
+
+    post = make_post(title="Plain", tags=["narwhal"])
+    assert list(search_posts("narwhal")) == [post]
+    tag = Tag.objects.get(name="narwhal")
+    url = reverse("admin:taggit_tag_delete", args=[tag.pk])
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert list(search_posts("narwhal")) == []
+    bulk = Tag.objects.create(name="beluga")
+    post.tags.add(bulk)
+    posts.save_post(post)
+    assert list(search_posts("beluga")) == [post]
+    changelist = reverse("admin:taggit_tag_changelist")
+    admin_client.post(
+        changelist, {"action": "delete_selected", "_selected_action": [bulk.pk], "post": "yes"}
+    )
+    assert list(search_posts("beluga")) == []

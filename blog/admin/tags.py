@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from taggit.models import Tag
 
 from blog.models import Post
-from blog.posts import merge_tags, save_tag
+from blog.posts import delete_tags, merge_tags, save_tag
 
 admin.site.unregister(Tag)
 
@@ -39,6 +39,12 @@ class TagAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Tag, form, change: bool) -> None:
         save_tag(obj, old_slug=form.initial.get("slug") if change else None)
+
+    def delete_model(self, request: HttpRequest, obj: Tag) -> None:
+        delete_tags(Tag.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Tag]) -> None:
+        delete_tags(queryset)
 
     @admin.action(description="Merge selected tags…", permissions=["change", "delete"])
     def merge_selected(self, request: HttpRequest, queryset: QuerySet[Tag]):
