@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import mimetypes
+
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
+
+# Files are served with the type their extension names (runserver, nginx, S3 through
+# django-storages all go by it); Python knows AVIF only from 3.13 or the system's mime.types.
+mimetypes.add_type("image/avif", ".avif")
+mimetypes.add_type("image/webp", ".webp")
 
 
 class Image(models.Model):
