@@ -377,3 +377,15 @@ def test_a_superuser_can_upload(client):
     )
     assert response.status_code == 302
     assert Image.objects.count() == 1
+
+
+def test_served_files_have_their_type_and_nosniff(client, settings):
+    """Each stored file is served with the type of its format and X-Content-Type-Options."""
+    settings.ROOT_URLCONF = "tests.media_urls"
+    image, _ = store_upload(upload(image_bytes(700, 400), "a.jpg"))
+    types = {"jpeg": "image/jpeg", "webp": "image/webp", "avif": "image/avif"}
+    for rendition in image.renditions:
+        response = client.get(default_storage.url(rendition["name"]))
+        assert response.status_code == 200
+        assert response["Content-Type"] == types[rendition["format"]]
+        assert response["X-Content-Type-Options"] == "nosniff"
