@@ -9,4 +9,4 @@ class BlogConfig(AppConfig):
         # Connects the receivers that keep search vectors in step with tag changes, and those
         # that invalidate cached pages when content changes.
         from blog import search  # noqa: F401
-        from blog.pagecache import core  # noqa: F401
+        from blog.pagecache import invalidation  # noqa: F401

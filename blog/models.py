@@ -364,7 +364,7 @@ def unique_slug(title: str, exclude_pk: int | None = None) -> str:
 
 
 class ContentVersion(models.Model):
-    """The version of everything readers see, for the page cache (blog.pagecache.core).
+    """The version of everything readers see, for the page cache (blog.pagecache.invalidation).
 
     One row. Used only when the cache is process-local (LocMem): every gunicorn worker then
     has its own cache, and only the database is shared, so a change saved through one worker

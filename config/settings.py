@@ -69,7 +69,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost, so a hit runs nothing else: the stored page already carries the headers the
     # middleware below added (security, CSP, ETag). It answers conditional GETs of its hits.
-    "blog.pagecache.core.PageCacheMiddleware",
+    "blog.pagecache.middleware.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Right after SecurityMiddleware, so gunicorn serves the admin's CSS and ours.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -78,7 +78,7 @@ MIDDLEWARE = [
     # If-None-Match answered with 304 for the pages the cache did not serve.
     "django.middleware.http.ConditionalGetMiddleware",
     # Pages are stored compressed; anonymous, cookie-less pages only.
-    "blog.pagecache.core.PublicGZipMiddleware",
+    "blog.pagecache.middleware.PublicGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -166,8 +166,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Django's RedisCache, reusing its redis-py clients (blog.pagecache.core.RedisCache).
-            "BACKEND": "blog.pagecache.core.RedisCache",
+            # Django's RedisCache, reusing its redis-py clients (blog.pagecache.backends).
+            "BACKEND": "blog.pagecache.backends.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "blog"),
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
@@ -189,7 +189,7 @@ PAGE_CACHE_TIMEOUT = int(os.environ.get("PAGE_CACHE_TIMEOUT", "0" if DEBUG else 
 PAGE_CACHE_MAX_AGE = int(os.environ.get("PAGE_CACHE_MAX_AGE", "60"))
 PAGE_CACHE_S_MAXAGE = int(os.environ.get("PAGE_CACHE_S_MAXAGE", "60"))
 # With a shared cache (Redis): bytes of recently served pages each worker keeps a copy of, so a
-# hit fetches only the content version (blog.pagecache.core._NearCache); 0 turns the copies off.
+# hit fetches only the content version (blog.pagecache.middleware); 0 turns the copies off.
 PAGE_CACHE_LOCAL_BYTES = int(os.environ.get("PAGE_CACHE_LOCAL_BYTES", str(8 * 1024 * 1024)))
 
 # --- prod ---

@@ -26,7 +26,7 @@ django.setup(set_prefix=False)
 # This module is also the URLconf: the constant view (and the admin, see urlpatterns).
 settings.ROOT_URLCONF = __name__
 settings.MIDDLEWARE = [
-    m for m in settings.MIDDLEWARE if m != "blog.pagecache.core.PageCacheMiddleware"
+    m for m in settings.MIDDLEWARE if m != "blog.pagecache.middleware.PageCacheMiddleware"
 ]
 
 _floor_file = os.environ.get("BENCH_FLOOR_FILE")

@@ -142,7 +142,7 @@ def build(posts: int, tags: int) -> None:
     from taggit.models import Tag, TaggedItem
 
     from blog.models import Post
-    from blog.pagecache.core import invalidate_pages
+    from blog.pagecache.invalidation import invalidate_pages
     from blog.rendering.render import render_post
     from blog.search import update_search_vectors
 

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blog.models import ContentVersion, Post
-from blog.pagecache import core as page_cache
+from blog.pagecache import invalidation, middleware
 from blog.posts import set_draft
 from tests.factories import make_post, make_staff
 
@@ -29,7 +29,7 @@ LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Nothing listens on this port (the speed helper's range): a Redis that is down.
 DEAD_REDIS = {
     "default": {
-        "BACKEND": "blog.pagecache.core.RedisCache",
+        "BACKEND": "blog.pagecache.backends.RedisCache",
         "LOCATION": "redis://127.0.0.1:8399/1",
         "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
     }
@@ -60,12 +60,12 @@ def cache_on(settings):
     settings.PAGE_CACHE_MAX_AGE = 60
     settings.PAGE_CACHE_S_MAXAGE = 60
     caches["default"].clear()
-    page_cache._near.clear()
-    page_cache._health.down_until = page_cache._health.last_warning = 0.0
-    page_cache._health.version_owed = False
+    middleware._near.clear()
+    invalidation._health.down_until = invalidation._health.last_warning = 0.0
+    invalidation._health.version_owed = False
     yield
-    page_cache._health.down_until = 0.0
-    page_cache._health.version_owed = False
+    invalidation._health.down_until = 0.0
+    invalidation._health.version_owed = False
 
 
 def get(client, url: str, **extra):
@@ -137,7 +137,7 @@ def test_query_strings_and_hosts_are_separate_pages(client, settings):
 
 def test_headers_added_below_the_cache_survive_a_hit(client, settings):
     """A header from a later middleware (a security policy) is stored with the page."""
-    index = settings.MIDDLEWARE.index("blog.pagecache.core.PublicGZipMiddleware")
+    index = settings.MIDDLEWARE.index("blog.pagecache.middleware.PublicGZipMiddleware")
     settings.MIDDLEWARE = [
         *settings.MIDDLEWARE[: index + 1],
         "tests.test_cache.HeaderMiddleware",
@@ -178,9 +178,9 @@ def test_a_batch_of_writes_invalidates_once_at_its_end(client, django_assert_num
     pages cached before it are misses again."""
     make_post(title="First")
     get(client, HOME)
-    with page_cache.batched_invalidation():
+    with invalidation.batched_invalidation():
         with django_assert_num_queries(0):
-            page_cache.invalidate_pages()
+            invalidation.invalidate_pages()
         make_post(title="Second")
         make_post(title="Third", tags=["x"])
         version = ContentVersion.objects.get(pk=1).version
@@ -274,10 +274,10 @@ def test_logging_in_does_not_invalidate(client):
     make_post()
     get(client, HOME)
     staff = make_staff()
-    version = page_cache._read_database_version()
+    version = invalidation._read_database_version()
     staff.last_login = timezone.now()
     staff.save(update_fields=["last_login"])
-    assert page_cache._read_database_version() == version
+    assert invalidation._read_database_version() == version
 
 
 def test_scheduled_post_appears_exactly_on_time(client, settings):
@@ -432,7 +432,7 @@ def test_a_hit_runs_no_other_middleware_and_keeps_their_headers(client):
 
 def test_static_files_are_never_looked_up(client, settings):
     """Requests under STATIC_URL go straight to WhiteNoise: no cache, no version query."""
-    with mock.patch.object(page_cache, "page_cache", side_effect=AssertionError):
+    with mock.patch.object(middleware, "page_cache", side_effect=AssertionError):
         client.get(settings.STATIC_URL + "css/site.css")
 
 
@@ -468,7 +468,7 @@ def test_pages_are_served_when_redis_is_down(client, settings, caplog):
     """With Redis unreachable: 200s from the database, a warning, saves still work."""
     settings.CACHES = DEAD_REDIS
     post = make_post(title="Still here")
-    with caplog.at_level(logging.WARNING, logger="blog.pagecache.core"):
+    with caplog.at_level(logging.WARNING, logger="blog.pagecache"):
         for url in (HOME, post.get_absolute_url(), FEED):
             assert "Still here" in get(client, url).content.decode()
         post.title = "Edited while down"
@@ -482,12 +482,12 @@ def test_a_version_owed_is_published_when_the_cache_returns(client, settings):
     make_post(title="Before outage")
     get(client, HOME)
     settings.CACHES = DEAD_REDIS
-    page_cache.invalidate_pages()
-    assert page_cache._health.version_owed
+    invalidation.invalidate_pages()
+    assert invalidation._health.version_owed
     settings.CACHES = LOCMEM
-    page_cache._health.down_until = 0.0
+    invalidation._health.down_until = 0.0
     assert get(client, HOME)["X-Page-Cache"] == "miss"
-    assert not page_cache._health.version_owed
+    assert not invalidation._health.version_owed
 
 
 # A real Redis (db 1 by default, own key prefix): the version lives in the cache.
@@ -500,7 +500,7 @@ def redis_cache(settings):
     prefix = f"test-blog-{uuid.uuid4().hex[:8]}"
     settings.CACHES = {
         "default": {
-            "BACKEND": "blog.pagecache.core.RedisCache",
+            "BACKEND": "blog.pagecache.backends.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": prefix,
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
@@ -535,14 +535,14 @@ def test_redis_hits_need_no_query(client, redis_cache, django_assert_num_queries
     post.title = "Changed in Redis"
     post.save()
     assert "Changed in Redis" in get(client, HOME).content.decode()
-    assert redis_cache.get(page_cache.VERSION_KEY) is not None
+    assert redis_cache.get(invalidation.VERSION_KEY) is not None
 
 
 def test_a_lost_redis_version_cannot_match_old_pages(client, redis_cache):
     """If the version key is evicted, a new random one is made and old pages are misses."""
     make_post()
     get(client, HOME)
-    redis_cache.delete(page_cache.VERSION_KEY)
+    redis_cache.delete(invalidation.VERSION_KEY)
     assert get(client, HOME)["X-Page-Cache"] == "miss"
     assert get(client, HOME)["X-Page-Cache"] == "hit"
 
@@ -552,7 +552,7 @@ def test_a_lost_redis_version_cannot_match_old_pages(client, redis_cache):
 
 
 def redis_page_key(redis_cache, url: str) -> str:
-    return page_cache.page_key(RequestFactory().get(url, HTTP_HOST="testserver"))
+    return middleware.page_key(RequestFactory().get(url, HTTP_HOST="testserver"))
 
 
 def test_a_page_held_in_this_process_is_served_without_fetching_it(client, redis_cache):
@@ -574,7 +574,7 @@ def test_a_change_made_through_another_server_is_seen_at_once(client, redis_cach
     assert get(client, HOME)["X-Page-Cache"] == "hit"
     # What another server's save does: the row changes, a new version goes to Redis.
     Post.objects.filter(pk=post.pk).update(title="After")
-    redis_cache.set(page_cache.VERSION_KEY, 1234567, None)
+    redis_cache.set(invalidation.VERSION_KEY, 1234567, None)
     page = get(client, HOME)
     assert page["X-Page-Cache"] == "miss"
     assert "After" in page.content.decode()
@@ -585,9 +585,9 @@ def test_a_page_another_server_stored_is_copied_here(client, redis_cache):
     """A hit fetched from Redis is kept, so the next one fetches only the version."""
     make_post()
     get(client, HOME)
-    page_cache._near.clear()  # as in a worker that did not render the page
+    middleware._near.clear()  # as in a worker that did not render the page
     assert get(client, HOME)["X-Page-Cache"] == "hit"
-    assert len(page_cache._near) == 1
+    assert len(middleware._near) == 1
     redis_cache.delete(redis_page_key(redis_cache, HOME))
     assert get(client, HOME)["X-Page-Cache"] == "hit"  # the copy, the version unchanged
 
@@ -597,7 +597,7 @@ def test_a_copy_expires_with_the_shared_entry(client, redis_cache):
     make_post()
     get(client, HOME)
     later = timezone.now() + timedelta(seconds=601)
-    with mock.patch.object(page_cache.timezone, "now", return_value=later):
+    with mock.patch.object(invalidation.timezone, "now", return_value=later):
         assert get(client, HOME)["X-Page-Cache"] == "miss"
 
 
@@ -616,7 +616,7 @@ def test_the_near_cache_can_be_turned_off(client, redis_cache, settings):
     settings.PAGE_CACHE_LOCAL_BYTES = 0
     make_post()
     get(client, HOME)
-    assert len(page_cache._near) == 0
+    assert len(middleware._near) == 0
     redis_cache.delete(redis_page_key(redis_cache, HOME))
     assert get(client, HOME)["X-Page-Cache"] == "miss"
 
@@ -627,7 +627,7 @@ def near_entry(body_bytes: int) -> tuple:
 
 def test_the_near_cache_drops_the_least_recently_used_past_its_budget(settings):
     settings.PAGE_CACHE_LOCAL_BYTES = 45_000
-    near = page_cache._NearCache()
+    near = middleware._NearCache()
     for key in "abcd":  # 4 x 10,024 bytes counted: within the budget
         near.put(key, near_entry(9_000))
     assert near.get("a") is not None  # a is now the most recently used
