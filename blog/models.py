@@ -366,10 +366,8 @@ def unique_slug(title: str, exclude_pk: int | None = None) -> str:
 class ContentVersion(models.Model):
     """The version of everything readers see, for the page cache (blog.pagecache.invalidation).
 
-    One row. Used only when the cache is process-local (LocMem): every gunicorn worker then
-    has its own cache, and only the database is shared, so a change saved through one worker
-    must be recorded here to invalidate the pages held by the others. With Redis the version
-    lives in Redis.
+    One row, replaced in the writer's transaction, so every server sees a change and its new
+    version at the same moment, whatever state the cache (LocMem or Redis) is in.
     """
 
     version = models.BigIntegerField(default=0)

@@ -160,14 +160,13 @@ LOGGING = {
 # --- speed ---
 # Django's cache holds whole pages for anonymous readers (blog.pagecache). Redis when REDIS_URL
 # is set (e.g. redis://127.0.0.1:6379/0), shared by all workers; otherwise each process has its own
-# LocMem cache and the content version lives in the database. Short socket timeouts: if Redis
-# is down, pages come from the database instead, without waiting.
+# LocMem cache. Either way the content version lives in the database. Short socket timeouts: if
+# Redis is down, pages come from the database instead, without waiting.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Django's RedisCache, reusing its redis-py clients (blog.pagecache.backends).
-            "BACKEND": "blog.pagecache.backends.RedisCache",
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "blog"),
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
@@ -188,9 +187,6 @@ else:
 PAGE_CACHE_TIMEOUT = int(os.environ.get("PAGE_CACHE_TIMEOUT", "0" if DEBUG else "600"))
 PAGE_CACHE_MAX_AGE = int(os.environ.get("PAGE_CACHE_MAX_AGE", "60"))
 PAGE_CACHE_S_MAXAGE = int(os.environ.get("PAGE_CACHE_S_MAXAGE", "60"))
-# With a shared cache (Redis): bytes of recently served pages each worker keeps a copy of, so a
-# hit fetches only the content version (blog.pagecache.middleware); 0 turns the copies off.
-PAGE_CACHE_LOCAL_BYTES = int(os.environ.get("PAGE_CACHE_LOCAL_BYTES", str(8 * 1024 * 1024)))
 
 # --- prod ---
 # Production operation: structured logs (the health endpoint is blog/health.py, gunicorn's

@@ -9,7 +9,7 @@ from blog import health
 
 DEAD_REDIS = {
     "default": {
-        "BACKEND": "blog.pagecache.backends.RedisCache",
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
         # Port 1 on loopback: nothing listens there, so connecting is refused at once.
         "LOCATION": "redis://127.0.0.1:1/0",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},

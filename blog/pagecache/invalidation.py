@@ -1,21 +1,11 @@
-"""The content version every cached page is tagged with, and its invalidation.
+"""The content version every cached page is tagged with, and what replaces it.
 
-- the version is a random number, replaced (never incremented, so concurrent writers cannot
-  land on the same value) whenever a post, a tag, a post's tags or an author change: signals
-  below, at once and again when the transaction commits;
-- an entry also expires at the publish date of the next scheduled post, so a scheduled post
-  appears on every page exactly when its time comes, with no cron job.
-
-Where the version lives: in the cache itself when the cache is shared between processes
-(Redis), so a hit costs one round trip (version and page fetched together); in the database
-(``blog.models.ContentVersion``, one row) when the cache is process-local (LocMem, the
-default), because a change saved in one gunicorn worker must also invalidate the pages the
+The version is a random number, replaced (never incremented, so concurrent writers cannot land
+on the same value) whenever a post, a tag, a post's tags or an author change. It lives in the
+cache when the cache is shared between processes (Redis), so a hit costs one round trip and no
+SQL; in the database (``blog.models.ContentVersion``, one row) when the cache is process-local
+(LocMem), because a change saved through one gunicorn worker must also invalidate the pages the
 other workers hold.
-
-If the cache is unreachable (Redis down), pages are rendered from the database as if uncached,
-a warning is logged (at most once a minute per process), and the cache is left alone for a few
-seconds so a dead server costs each request nothing. A process that could not publish a new
-version while the cache was down publishes one as soon as it is back.
 """
 
 from __future__ import annotations
@@ -26,18 +16,17 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.locmem import LocMemCache
-from django.db import DatabaseError, connections, transaction
+from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
-from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
 from blog.models import ContentVersion, Post
@@ -45,21 +34,13 @@ from blog.models import ContentVersion, Post
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "blog:content-version"
-NEXT_PUBLISH_KEY = "blog:next-publish:{version}"
-# Seconds the cache is left alone after an error, and between two warnings about it.
+# Seconds a cache that failed is left alone, so a Redis that times out costs requests nothing.
 BACKOFF_SECONDS = 5
-WARN_EVERY_SECONDS = 60
-
-
-class _CacheHealth:
-    """Per-process memory of cache failures: when to try again, whether a version is owed."""
-
-    down_until = 0.0
-    last_warning = 0.0
-    version_owed = False
-
-
-_health = _CacheHealth()
+_VERSION_SQL = f"SELECT version FROM {ContentVersion._meta.db_table} WHERE id = 1"  # noqa: S608
+# When each cache object (one per thread) may be used again after an error.
+_retry_at: WeakKeyDictionary[BaseCache, float] = WeakKeyDictionary()
+# Set when this process could neither publish a version to Redis nor delete the old one.
+_owed = threading.Event()
 
 
 def page_cache() -> BaseCache:
@@ -76,66 +57,45 @@ def version_in_database(cache: BaseCache) -> bool:
     return isinstance(cache, LocMemCache)
 
 
-def _warn(message: str, error: Exception) -> None:
-    now = time.monotonic()
-    _health.down_until = now + BACKOFF_SECONDS
-    if now - _health.last_warning >= WARN_EVERY_SECONDS:
-        _health.last_warning = now
-        logger.warning(
-            "%s (%s: %s); serving from the database", message, type(error).__name__, error
-        )
+def cache_failed(cache: BaseCache, message: str, error: Exception) -> None:
+    """Log a cache error and leave that cache alone for BACKOFF_SECONDS."""
+    _retry_at[cache] = time.monotonic() + BACKOFF_SECONDS
+    logger.warning("%s (%s: %s); serving from the database", message, type(error).__name__, error)
 
 
-def _cache_usable() -> bool:
-    return time.monotonic() >= _health.down_until
+def cache_usable(cache: BaseCache) -> bool:
+    """False while ``cache`` failed recently, or while this process owes it a new version."""
+    if time.monotonic() < _retry_at.get(cache, 0):
+        return False
+    if _owed.is_set():
+        _publish()
+    return not _owed.is_set()
 
 
-# The content version.
+def database_version() -> int:
+    """The version kept in the database: one primary-key query.
 
-
-def _read_database_version() -> int:
-    """The content version kept in the database (LocMem): one primary-key query.
-
-    It is also the request's connection health check (CONN_HEALTH_CHECKS): Django would send a
-    ``SELECT 1`` before it, doubling the round trips of every cache hit. A connection found
-    dead is closed and the query sent once more on a new one, as the health check would have.
+    Plain SQL on a cursor: building the same query through the ORM took longer than the rest
+    of a cache hit.
     """
-    connection = connections["default"]
-    sql = f"SELECT version FROM {ContentVersion._meta.db_table} WHERE id = 1"  # noqa: S608
-    for last_try in (False, True):
-        checked = connection.health_check_done
-        connection.health_check_done = True
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
-                row = cursor.fetchone()
-        except DatabaseError:
-            if checked or last_try or connection.in_atomic_block:
-                raise
-            connection.close()
-        else:
-            return row[0] if row else 0
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _publish_version() -> None:
-    """Replace the content version, making every cached page stale. Raises on cache errors."""
-    new = secrets.randbits(62)
-    cache = page_cache()
-    if version_in_database(cache):
-        if not ContentVersion.objects.filter(pk=1).update(version=new):
-            ContentVersion.objects.update_or_create(pk=1, defaults={"version": new})
-    else:
-        cache.set(VERSION_KEY, new, None)
+    with connection.cursor() as cursor:
+        cursor.execute(_VERSION_SQL)
+        row = cursor.fetchone()
+    return row[0] if row else 0
 
 
 def _publish() -> None:
+    """Give Redis a new version, once the writer's transaction has committed. If Redis does not
+    answer, this process keeps trying on each request (``cache_usable``) and uses no cached
+    page meanwhile."""
+    cache = page_cache()
     try:
-        _publish_version()
-        _health.version_owed = False
+        cache.set(VERSION_KEY, secrets.randbits(62), None)
     except Exception as error:  # noqa: BLE001 - a cache failure must not break a save
-        _health.version_owed = True
-        _warn("Could not invalidate the page cache", error)
+        _owed.set()
+        cache_failed(cache, "Could not invalidate the page cache", error)
+        return
+    _owed.clear()
 
 
 class _Batch(threading.local):
@@ -161,61 +121,25 @@ def batched_invalidation() -> Iterator[None]:
 
 
 def invalidate_pages() -> None:
-    """Make every cached page stale: now, and again once the current transaction commits.
+    """Make every cached page stale from the moment the current transaction commits.
 
-    Publishing before the commit keeps pages rendered from uncommitted data from being served
-    (with the version in the database, the new version commits together with the data);
-    publishing after it discards pages rendered from the data just before the commit (once per
-    transaction, however many posts and tags it changed). Call this after writes that send no
-    signals (``QuerySet.update()``, ``bulk_create()``, raw SQL).
+    In the database the new version commits together with the data; Redis gets it once the
+    transaction has committed, so no page rendered from the data before the commit stays
+    current. Call this after writes that send no signals (``QuerySet.update()``,
+    ``bulk_create()``, raw SQL).
     """
     if _batch.depth:
         _batch.owed = True
         return
-    _publish()
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and not any(
-        entry[1] is _publish for entry in connection.run_on_commit
-    ):
+    if not version_in_database(page_cache()):
         transaction.on_commit(_publish)
+        return
+    new = secrets.randbits(62)
+    if not ContentVersion.objects.filter(pk=1).update(version=new):
+        ContentVersion.objects.update_or_create(pk=1, defaults={"version": new})
 
 
-def _settle_owed_version() -> bool:
-    """After an outage, publish the version this process could not publish. False if down."""
-    if not _health.version_owed:
-        return True
-    try:
-        _publish_version()
-    except Exception as error:  # noqa: BLE001
-        _warn("Page cache still unreachable", error)
-        return False
-    _health.version_owed = False
-    return True
-
-
-def next_publish_time(version: int, cache: BaseCache) -> float | None:
-    """When the next scheduled post goes live (a timestamp), or None; one query per version.
-
-    Remembered per content version: a change to any post's date or draft flag replaces the
-    version, so the remembered time can only be outdated by time passing, which is checked.
-    """
-    now = timezone.now()
-    key = NEXT_PUBLISH_KEY.format(version=version)
-    remembered = cache.get(key)
-    if remembered is not None and (remembered == 0 or remembered > now.timestamp()):
-        return remembered or None
-    upcoming: datetime | None = (
-        Post.objects.filter(draft=False, publish_date__gt=now)
-        .order_by("publish_date")
-        .values_list("publish_date", flat=True)
-        .first()
-    )
-    timestamp = upcoming.timestamp() if upcoming else 0
-    cache.set(key, timestamp, page_cache_timeout() or None)
-    return timestamp or None
-
-
-# Invalidation: everything a public page shows comes from posts, tags and authors.
+# Everything a public page shows comes from posts, tags and authors.
 
 
 def _changed(sender: Any, **kwargs: Any) -> None:

@@ -4,18 +4,15 @@ Why not Django's own ``UpdateCacheMiddleware``/``FetchFromCacheMiddleware``: the
 expire entries by time, so a post saved in the admin would stay invisible for up to the cache
 timeout, and a scheduled post would appear late. Here every entry is tagged with the *content
 version* it was rendered under (blog.pagecache.invalidation), and a page is served from the
-cache only while that version is current and its scheduled-publication deadline has not passed.
-
-With a shared cache each worker also keeps the pages it served most recently in memory
-(``_NearCache``, ``PAGE_CACHE_LOCAL_BYTES``, 8 MiB by default): a hit then fetches only the
-version from Redis and compares it, instead of the whole page. The version is still read on
-every request, so a change made through any server is seen at once; only the bytes of an
-unchanged page stop crossing the network (a 140 kB sitemap cost a quarter of the floor's
-throughput in transfer alone).
+cache only while that version is current and the next scheduled post's publish time, read when
+the page was stored, has not come: a scheduled post appears on every page on time, no cron job.
 
 Never cached, never served from the cache: anything but GET/HEAD, any request carrying a
 session cookie (a logged-in author or editor; previews), any response that sets a cookie (e.g.
 a CSRF token), has ``Cache-Control`` private/no-store/no-cache, or is not a 200.
+
+If the cache does not answer (Redis down), pages are rendered as if uncached, a warning is
+logged, and the cache is left alone for a few seconds (blog.pagecache.invalidation).
 """
 
 from __future__ import annotations
@@ -23,8 +20,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -41,23 +36,18 @@ from django.utils.cache import (
 )
 from django.utils.http import parse_http_date_safe
 
+from blog.models import Post
 from blog.pagecache.invalidation import (
     VERSION_KEY,
-    _cache_usable,
-    _read_database_version,
-    _settle_owed_version,
-    _warn,
-    next_publish_time,
+    cache_failed,
+    cache_usable,
+    database_version,
     page_cache,
     page_cache_timeout,
     version_in_database,
 )
 
-# "page2": entries carry the time they were stored (a sixth field) since the near cache.
-PAGE_KEY = "blog:page2:{encoding}:{digest}"
-# Seconds the cache is left alone after an error, and between two warnings about it.
-BACKOFF_SECONDS = 5
-WARN_EVERY_SECONDS = 60
+PAGE_KEY = "blog:page3:{encoding}:{digest}"
 # What a response may say that forbids storing it in a shared cache.
 _PRIVATE_DIRECTIVES = {"private", "no-store", "no-cache"}
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
@@ -65,70 +55,15 @@ _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 _UNSTORED_HEADERS = {"cache-control", "x-page-cache", "date"}
 
 
-class _NearCache:
-    """This process's copies of pages it got from (or stored in) a shared cache, least
-    recently used dropped first, at most ``PAGE_CACHE_LOCAL_BYTES`` of page bodies.
-
-    An entry is only ever served after the shared cache's current version was read and
-    matched (``PageCacheMiddleware._lookup``), so a copy cannot outlive an invalidation; it
-    also expires when the shared entry would have (its ``stored_until``). Django's LocMem
-    cache is not used for this: it pickles every value on set and get (a copy of each page
-    body per hit) and counts entries, not bytes.
-    """
-
-    def __init__(self) -> None:
-        self._entries: OrderedDict[str, tuple] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def budget() -> int:
-        return int(getattr(settings, "PAGE_CACHE_LOCAL_BYTES", 8 * 1024 * 1024))
-
-    @staticmethod
-    def _size(entry: tuple) -> int:
-        return len(entry[4]) + 1024  # the body, plus headers and bookkeeping
-
-    def get(self, key: str) -> tuple | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-            return entry
-
-    def put(self, key: str, entry: tuple) -> None:
-        budget = self.budget()
-        size = self._size(entry)
-        with self._lock:
-            self._discard(key)
-            if size > budget // 4:  # one huge page must not flush all the others
-                return
-            self._entries[key] = entry
-            self._bytes += size
-            while self._bytes > budget:
-                self._discard(next(iter(self._entries)))
-
-    def discard(self, key: str) -> None:
-        with self._lock:
-            self._discard(key)
-
-    def _discard(self, key: str) -> None:
-        entry = self._entries.pop(key, None)
-        if entry is not None:
-            self._bytes -= self._size(entry)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._bytes = 0
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
-_near = _NearCache()
-
-# Deciding what is public.
+def next_publish_time() -> float | None:
+    """When the next scheduled post goes live (a timestamp), or None."""
+    upcoming = (
+        Post.objects.filter(draft=False, publish_date__gt=timezone.now())
+        .order_by("publish_date")
+        .values_list("publish_date", flat=True)
+        .first()
+    )
+    return upcoming.timestamp() if upcoming else None
 
 
 def has_session(request: HttpRequest) -> bool:
@@ -200,82 +135,43 @@ class PageCacheMiddleware:
                 patch_cache_control(response, private=True)
             return response
 
-        cache = page_cache()
+        cache, timeout = page_cache(), page_cache_timeout()
         key = version = None
-        if page_cache_timeout() > 0 and _cache_usable() and _settle_owed_version():
+        if timeout > 0 and cache_usable(cache):
             key = page_key(request)
             try:
-                version, entry = self._lookup(cache, key)
+                version, entry = _lookup(cache, key)
             except Exception as error:  # noqa: BLE001 - a cache outage must not be a 500
-                _warn("Page cache unreachable", error)
+                cache_failed(cache, "Page cache unreachable", error)
                 key = None
             else:
-                if entry is not None:
+                now = timezone.now().timestamp()
+                if entry and entry[0] == version and (entry[1] is None or now < entry[1]):
                     return self._replay(request, entry)
 
         response = self.get_response(request)
         if not is_public_response(request, response):
             return response
-
         expires_at = None
         if key is not None and version is not None:
-            try:
-                expires_at = self._store(cache, key, version, request, response)
-            except Exception as error:  # noqa: BLE001
-                _warn("Could not store a page in the cache", error)
-        _public_cache_control(response, expires_at)
-        if key is not None:
+            expires_at = next_publish_time()
+            if expires_at is not None:
+                timeout = min(timeout, int(expires_at - timezone.now().timestamp()))
+            if request.method == "GET" and timeout > 0:
+                headers = [
+                    (k, v) for k, v in response.items() if k.lower() not in _UNSTORED_HEADERS
+                ]
+                try:
+                    cache.set(key, (version, expires_at, headers, response.content), timeout)
+                except Exception as error:  # noqa: BLE001
+                    cache_failed(cache, "Could not store a page in the cache", error)
             response["X-Page-Cache"] = "miss"
+        _public_cache_control(response, expires_at)
         return response
 
-    def _lookup(self, cache: BaseCache, key: str) -> tuple[int, tuple | None]:
-        """The current version and, if still valid, the stored entry for ``key``."""
-        if version_in_database(cache):
-            version = _read_database_version()
-            return version, _valid(cache.get(key), version)
-        near = _near.get(key) if _near.budget() > 0 else None
-        if near is not None:
-            # Our own copy: ask the shared cache only whether the content changed since.
-            version = cache.get(VERSION_KEY)
-            if version is not None and _valid(near, version) is not None:
-                return version, near
-            _near.discard(key)
-        found = cache.get_many([VERSION_KEY, key])
-        version, entry = found.get(VERSION_KEY), found.get(key)
-        if version is None:
-            # Never set, evicted or lost with a restart: a fresh random one cannot match
-            # an old entry's.
-            cache.add(VERSION_KEY, secrets.randbits(62), None)
-            version, entry = cache.get(VERSION_KEY), None
-        entry = _valid(entry, version)
-        if entry is not None and _near.budget() > 0:
-            _near.put(key, entry)
-        return version, entry
-
-    def _store(
-        self, cache: BaseCache, key: str, version: int, request: HttpRequest, resp: HttpResponse
-    ) -> float | None:
-        """Store ``resp`` under ``key`` until the next scheduled post; returns that deadline."""
-        timeout = page_cache_timeout()
-        deadline = next_publish_time(version, cache)
-        if deadline is not None:
-            timeout = min(timeout, int(deadline - timezone.now().timestamp()))
-        if request.method == "GET" and timeout > 0:
-            headers = [
-                (name, value)
-                for name, value in resp.items()
-                if name.lower() not in _UNSTORED_HEADERS
-            ]
-            stored_until = timezone.now().timestamp() + timeout
-            entry = (version, deadline, resp.status_code, headers, resp.content, stored_until)
-            cache.set(key, entry, timeout)
-            if not version_in_database(cache) and _near.budget() > 0:
-                _near.put(key, entry)
-        return deadline
-
     def _replay(self, request: HttpRequest, entry: tuple) -> HttpResponse:
-        _, expires_at, status, headers, content, _ = entry
-        response = HttpResponse(content, status=status)
+        _, expires_at, headers, content = entry
+        response = HttpResponse(content)
         for name, value in headers:
             response[name] = value
         _public_cache_control(response, expires_at)
@@ -289,18 +185,16 @@ class PageCacheMiddleware:
         )
 
 
-def _valid(entry: tuple | None, version: int | None) -> tuple | None:
-    """``entry`` if it was stored under ``version`` and neither its scheduled-post deadline
-    nor its own timeout has passed, else None."""
-    if entry is None:
-        return None
-    entry_version, expires_at, stored_until = entry[0], entry[1], entry[5]
-    now = timezone.now().timestamp()
-    if entry_version != version or now >= stored_until:
-        return None
-    if expires_at is not None and now >= expires_at:
-        return None
-    return entry
+def _lookup(cache: BaseCache, key: str) -> tuple[int | None, tuple | None]:
+    """The current version and the entry stored under ``key``: one round trip with Redis."""
+    if version_in_database(cache):
+        return database_version(), cache.get(key)
+    found = cache.get_many([VERSION_KEY, key])
+    if VERSION_KEY in found:
+        return found[VERSION_KEY], found.get(key)
+    # Never set, evicted or lost with a restart: a fresh random one cannot match an old entry's.
+    cache.add(VERSION_KEY, secrets.randbits(62), None)
+    return cache.get(VERSION_KEY), None
 
 
 def _static_prefix() -> str:
