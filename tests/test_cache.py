@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import gzip
+import json
 import logging
 import os
+import subprocess
+import sys
 import time
 import uuid
 from datetime import timedelta
 from unittest import mock
+from urllib.parse import quote
 
 import pytest
 import redis
 from django.contrib.auth.models import User
 from django.core.cache import caches
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -529,3 +534,68 @@ def test_a_change_saved_while_redis_was_down_shows_when_it_is_back(client, redis
     page = get(client, HOME)
     assert page["X-Page-Cache"] == "miss"
     assert "Saved during the outage" in page.content.decode()
+
+
+# Redis refusing writes (maxmemory reached with noeviction): a change must still make every
+# server stop serving the pages cached before it.
+
+OUT_OF_MEMORY = redis.exceptions.OutOfMemoryError(
+    "command not allowed when used memory > 'maxmemory'."
+)
+
+
+def home_from_another_server(settings) -> tuple[str | None, str]:
+    """The home page as a second app server sees it: its own process, the same database and
+    Redis, no memory of what this process went through."""
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": (
+            f"postgres://{quote(database['USER'] or '', safe='')}@"
+            f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}"
+        ),
+        "REDIS_URL": REDIS_URL,
+        "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
+        "PAGE_CACHE_TIMEOUT": "600",
+        "DJANGO_ALLOWED_HOSTS": "testserver",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    script = (
+        "import django, json; django.setup(); from django.test import Client; "
+        f"r = Client().get({HOME!r}); "
+        "print(json.dumps([r.get('X-Page-Cache'), r.content.decode()]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_unpublishing_while_redis_refuses_writes_is_seen_by_every_server(
+    client, redis_cache, settings
+):
+    """The new version cannot be written, so the old one is deleted: another server finds no
+    version and renders the page instead of serving the one cached before the change."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a second server needs a shared database: run with DATABASE_URL=postgres://")
+    post = make_post(title="Taken down soon")
+    get(client, HOME)
+    assert home_from_another_server(settings)[0] == "hit"
+    with mock.patch.object(redis_cache, "set", side_effect=OUT_OF_MEMORY):
+        set_draft(Post.objects.filter(pk=post.pk), draft=True)
+    served, content = home_from_another_server(settings)
+    assert served != "hit"
+    assert "Taken down soon" not in content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_unpublishing_while_redis_refuses_writes_is_seen_here(client, redis_cache, caplog):
+    """The server that made the change does not serve the old page either, and says why."""
+    post = make_post(title="Taken down soon")
+    get(client, HOME)
+    with mock.patch.object(redis_cache, "set", side_effect=OUT_OF_MEMORY):
+        with caplog.at_level(logging.WARNING, logger="blog.pagecache"):
+            set_draft(Post.objects.filter(pk=post.pk), draft=True)
+        assert "Could not invalidate" in caplog.text
+        assert "Taken down soon" not in get(client, HOME).content.decode()

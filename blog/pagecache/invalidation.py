@@ -85,16 +85,24 @@ def database_version() -> int:
 
 
 def _publish() -> None:
-    """Give Redis a new version, once the writer's transaction has committed. If Redis does not
-    answer, this process keeps trying on each request (``cache_usable``) and uses no cached
-    page meanwhile."""
+    """Give Redis a new version, once the writer's transaction has committed.
+
+    If Redis refuses it (``maxmemory`` reached with ``noeviction`` refuses writes but still
+    deletes), the old version is deleted instead: every server then finds no version, cannot
+    store a new one either, and renders pages uncached until Redis takes writes again. If Redis
+    does not answer at all, this process keeps trying on each request (``cache_usable``) and
+    uses no cached page meanwhile.
+    """
     cache = page_cache()
     try:
         cache.set(VERSION_KEY, secrets.randbits(62), None)
     except Exception as error:  # noqa: BLE001 - a cache failure must not break a save
-        _owed.set()
         cache_failed(cache, "Could not invalidate the page cache", error)
-        return
+        try:
+            cache.delete(VERSION_KEY)
+        except Exception:  # noqa: BLE001
+            _owed.set()
+            return
     _owed.clear()
 
 
