@@ -187,6 +187,9 @@ else:
 PAGE_CACHE_TIMEOUT = int(os.environ.get("PAGE_CACHE_TIMEOUT", "0" if DEBUG else "600"))
 PAGE_CACHE_MAX_AGE = int(os.environ.get("PAGE_CACHE_MAX_AGE", "60"))
 PAGE_CACHE_S_MAXAGE = int(os.environ.get("PAGE_CACHE_S_MAXAGE", "60"))
+# Pages larger than this (bytes, as sent: compressed or not) are not stored. Give Redis a
+# maxmemory and an evicting policy too (docs/pagecache.md).
+PAGE_CACHE_MAX_ENTRY_BYTES = int(os.environ.get("PAGE_CACHE_MAX_ENTRY_BYTES", str(2 * 1024 * 1024)))
 
 # --- prod ---
 # Production operation: structured logs (the health endpoint is blog/health.py, gunicorn's

@@ -99,6 +99,39 @@ def test_query_strings_and_hosts_are_separate_pages(client, settings):
     assert other["X-Page-Cache"] == "miss" and "http://other.example/" in other.content.decode()
 
 
+def test_unknown_query_parameters_share_the_pages_entry(client):
+    """Tracking tags and junk parameters neither make new entries nor reach the page: a
+    miss with junk is rendered, and stored, as the page without it."""
+    for day in range(12):
+        make_post(title=f"Day {day}", publish_date=timezone.now() - timedelta(days=day + 1))
+    first = get(client, HOME, data={"page": 2, "utm_source": "feed", "spam": "visit-evil"})
+    assert first["X-Page-Cache"] == "miss"
+    assert "visit-evil" not in first.content.decode()
+    for query in ({"page": 2}, {"page": "002"}, {"spam": "other", "page": 2}):
+        assert get(client, HOME, data=query)["X-Page-Cache"] == "hit", query
+    get(client, HOME)
+    assert get(client, HOME, data={"utm_campaign": uuid.uuid4().hex})["X-Page-Cache"] == "hit"
+
+
+def test_search_results_are_not_stored(client):
+    """Every search text would be an entry of its own: searches are rendered, never stored."""
+    make_post(title="Searchable words")
+    for text in ("searchable", "searchable", uuid.uuid4().hex):
+        response = get(client, reverse("blog:search"), data={"q": text})
+        assert "X-Page-Cache" not in response, text
+
+
+def test_pages_over_the_size_cap_are_not_stored(client, settings):
+    """An entry larger than PAGE_CACHE_MAX_ENTRY_BYTES is not stored."""
+    settings.PAGE_CACHE_MAX_ENTRY_BYTES = 200
+    make_post(body="Many words. " * 100)
+    assert get(client, HOME)["X-Page-Cache"] == "miss"
+    assert get(client, HOME)["X-Page-Cache"] == "miss"
+    settings.PAGE_CACHE_MAX_ENTRY_BYTES = 1_000_000
+    assert get(client, HOME)["X-Page-Cache"] == "miss"
+    assert get(client, HOME)["X-Page-Cache"] == "hit"
+
+
 def test_headers_added_below_the_cache_survive_a_hit(client, settings):
     """A header from a later middleware (a security policy) is stored with the page."""
     index = settings.MIDDLEWARE.index("blog.pagecache.middleware.PublicGZipMiddleware")
@@ -302,13 +335,17 @@ def test_previews_are_never_stored(client):
     assert client.get(draft.get_absolute_url()).status_code == 404
 
 
-def test_a_stray_session_cookie_skips_the_cache(client, settings):
-    """Any session cookie means "maybe logged in": no lookup and no store."""
+def test_a_session_cookie_naming_no_session_gets_the_cache(client, settings):
+    """A made-up session cookie is not a logged-in reader: it gets the cached page and is
+    stored like any anonymous request, so junk cookies cannot make every request a render."""
     make_post()
-    client.cookies[settings.SESSION_COOKIE_NAME] = "whatever"
-    assert "X-Page-Cache" not in get(client, HOME)
+    get(client, HOME)
+    client.cookies[settings.SESSION_COOKIE_NAME] = "made-up"
+    assert get(client, HOME)["X-Page-Cache"] == "hit"
+    client.cookies[settings.SESSION_COOKIE_NAME] = "made-up-too"
+    assert get(client, "/tags/")["X-Page-Cache"] == "miss"
     client.cookies.pop(settings.SESSION_COOKIE_NAME)
-    assert get(client, HOME)["X-Page-Cache"] == "miss"
+    assert get(client, "/tags/")["X-Page-Cache"] == "hit"
 
 
 def test_responses_setting_cookies_are_not_stored_nor_compressed(client):

@@ -8,8 +8,14 @@ cache only while that version is current and the next scheduled post's publish t
 the page was stored, has not come: a scheduled post appears on every page on time, no cron job.
 
 Never cached, never served from the cache: anything but GET/HEAD, any request carrying a
-session cookie (a logged-in author or editor; previews), any response that sets a cookie (e.g.
-a CSRF token), has ``Cache-Control`` private/no-store/no-cache, or is not a 200.
+session cookie that names a session (a logged-in author or editor; previews), a search or the
+tag form (``?q=``, ``?tag=``: every text would be an entry), any response that sets a cookie
+(e.g. a CSRF token), has ``Cache-Control`` private/no-store/no-cache, is not a 200 or is larger
+than ``PAGE_CACHE_MAX_ENTRY_BYTES``.
+
+So that nobody can fill the cache or get past it at will, a session cookie naming no session is
+dropped from the request, and so is every query parameter but the page numbers, before the
+page is looked up or rendered: the page is then exactly the one stored for its address.
 
 If the cache does not answer (Redis down), pages are rendered as if uncached, a warning is
 logged, and the cache is left alone for a few seconds (blog.pagecache.invalidation).
@@ -21,11 +27,12 @@ import hashlib
 import re
 import secrets
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from importlib import import_module
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core.cache.backends.base import BaseCache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.gzip import GZipMiddleware
 from django.utils import timezone
 from django.utils.cache import (
@@ -51,6 +58,11 @@ PAGE_KEY = "blog:page3:{encoding}:{digest}"
 # What a response may say that forbids storing it in a shared cache.
 _PRIVATE_DIRECTIVES = {"private", "no-store", "no-cache"}
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+# The query parameters cached pages read: the lists' page number and Django's sitemaps'.
+_PAGE_PARAMS = ("page", "p")
+# Pages whose answer depends on free text (search, the tag form): never cached.
+_UNCACHED_PARAMS = {"q", "tag"}
+_DIGITS = re.compile(r"0*([0-9]{1,9})")
 # Headers that are per-response, not part of the page.
 _UNSTORED_HEADERS = {"cache-control", "x-page-cache", "date"}
 
@@ -69,6 +81,31 @@ def next_publish_time() -> float | None:
 def has_session(request: HttpRequest) -> bool:
     """A session cookie means a logged-in person may be reading: no shared caching at all."""
     return settings.SESSION_COOKIE_NAME in request.COOKIES
+
+
+def _drop_unknown_session(request: HttpRequest) -> None:
+    """Forget a session cookie that names no stored session: an anonymous reader's request."""
+    key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if key is not None and not import_module(settings.SESSION_ENGINE).SessionStore(key).keys():
+        del request.COOKIES[settings.SESSION_COOKIE_NAME]
+
+
+def _normalize_query(request: HttpRequest) -> bool:
+    """Keep only the page numbers in the request's query string (``page=007`` is ``page=7``);
+    False for a page that is never cached."""
+    if _UNCACHED_PARAMS.intersection(request.GET):
+        return False
+    pairs = []
+    for name in _PAGE_PARAMS:
+        value = request.GET.get(name)
+        if value is not None:
+            digits = _DIGITS.fullmatch(value)
+            pairs.append((name, digits[1] if digits else value))
+    query = urlencode(pairs)
+    if query != request.META.get("QUERY_STRING", ""):
+        request.META["QUERY_STRING"] = query
+        request.GET = QueryDict(query)
+    return True
 
 
 def _is_authenticated(request: HttpRequest) -> bool:
@@ -128,6 +165,9 @@ class PageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path_info.startswith(_static_prefix()):
             return self.get_response(request)
+        cache, timeout = page_cache(), page_cache_timeout()
+        if timeout > 0 and request.method in ("GET", "HEAD"):
+            _drop_unknown_session(request)
         if request.method not in ("GET", "HEAD") or has_session(request):
             response = self.get_response(request)
             if has_session(request) and not response.has_header("Cache-Control"):
@@ -135,9 +175,8 @@ class PageCacheMiddleware:
                 patch_cache_control(response, private=True)
             return response
 
-        cache, timeout = page_cache(), page_cache_timeout()
         key = version = None
-        if timeout > 0 and cache_usable(cache):
+        if timeout > 0 and _normalize_query(request) and cache_usable(cache):
             key = page_key(request)
             try:
                 version, entry = _lookup(cache, key)
@@ -157,7 +196,8 @@ class PageCacheMiddleware:
             expires_at = next_publish_time()
             if expires_at is not None:
                 timeout = min(timeout, int(expires_at - timezone.now().timestamp()))
-            if request.method == "GET" and timeout > 0:
+            too_big = len(response.content) > settings.PAGE_CACHE_MAX_ENTRY_BYTES
+            if request.method == "GET" and timeout > 0 and not too_big:
                 headers = [
                     (k, v) for k, v in response.items() if k.lower() not in _UNSTORED_HEADERS
                 ]
