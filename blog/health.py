@@ -17,7 +17,7 @@ from django.db import connections
 
 logger = logging.getLogger(__name__)
 
-CACHE_KEY = "health:probe"
+CACHE_KEY = "health:probe:{token}"
 
 
 def check_database() -> None:
@@ -35,12 +35,16 @@ def check_cache() -> None:
     """Raises unless a value written to the default cache reads back.
 
     Reading back catches a cache that swallows its errors (and so silently caches nothing).
+    Each probe writes a key of its own, so probes running at once cannot overwrite each other.
     """
     cache = caches["default"]
-    token = uuid.uuid4().hex
-    cache.set(CACHE_KEY, token, timeout=30)
-    if cache.get(CACHE_KEY) != token:
-        raise RuntimeError("the value written was not read back")
+    key = CACHE_KEY.format(token=uuid.uuid4().hex)
+    cache.set(key, 1, timeout=30)
+    try:
+        if cache.get(key) != 1:
+            raise RuntimeError("the value written was not read back")
+    finally:
+        cache.delete(key)
 
 
 CHECKS: dict[str, Callable[[], None]] = {"database": check_database, "cache": check_cache}

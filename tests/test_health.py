@@ -2,6 +2,7 @@
 
 from unittest import mock
 
+from django.core.cache import caches
 from django.db import DatabaseError, OperationalError
 from django.test import TestCase, override_settings
 
@@ -82,6 +83,22 @@ class HealthTests(TestCase):
         response = self.client.get("/health/")
         self.assertEqual(response.status_code, 503)
         self.assertEqual(response.json()["failed"], ["cache"])
+
+    def test_concurrent_probes_do_not_fail_each_other(self):
+        """A probe that runs between another's write and read-back leaves it healthy."""
+        cache = caches["default"]
+        real_set, nested = cache.set, []
+
+        def set_then_probe(*args, **kwargs):
+            real_set(*args, **kwargs)
+            if not nested:
+                nested.append(None)
+                nested[0] = self.client.get("/health/").status_code
+
+        with mock.patch.object(cache, "set", side_effect=set_then_probe):
+            response = self.client.get("/health/")
+        self.assertEqual(nested, [200])
+        self.assertEqual(response.status_code, 200)
 
     def test_only_get_and_head(self):
         """Writes are refused: the endpoint has no side effects to trigger."""
