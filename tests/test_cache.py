@@ -451,6 +451,19 @@ def test_anonymous_pages_are_compressed_and_cached_per_encoding(client):
     assert gzip.decompress(hit.content) == plain.content
 
 
+def test_gzip_refused_with_q_0_is_not_sent(client, settings):
+    """``gzip;q=0`` means "not gzip": neither a stored gzip page nor a fresh one is sent."""
+    make_post(body="Some words. " * 200)
+    assert get(client, HOME, HTTP_ACCEPT_ENCODING="gzip")["Content-Encoding"] == "gzip"
+    for header in ("gzip;q=0", "br, gzip; q=0.0", "identity, GZIP;Q=0"):
+        response = get(client, HOME, HTTP_ACCEPT_ENCODING=header)
+        assert "Content-Encoding" not in response, header
+        assert "Some words." in response.content.decode()
+    settings.PAGE_CACHE_TIMEOUT = 0
+    assert "Content-Encoding" not in get(client, HOME, HTTP_ACCEPT_ENCODING="gzip;q=0")
+    assert get(client, HOME, HTTP_ACCEPT_ENCODING="gzip;q=0.5")["Content-Encoding"] == "gzip"
+
+
 # A cache that is down.
 
 

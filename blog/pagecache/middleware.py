@@ -39,6 +39,7 @@ from django.utils.cache import (
     cc_delim_re,
     get_conditional_response,
     patch_cache_control,
+    patch_vary_headers,
     set_response_etag,
 )
 from django.utils.http import parse_http_date_safe
@@ -57,7 +58,6 @@ from blog.pagecache.invalidation import (
 PAGE_KEY = "blog:page3:{encoding}:{digest}"
 # What a response may say that forbids storing it in a shared cache.
 _PRIVATE_DIRECTIVES = {"private", "no-store", "no-cache"}
-_ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 # The query parameters cached pages read: the lists' page number and Django's sitemaps'.
 _PAGE_PARAMS = ("page", "p")
 # Pages whose answer depends on free text (search, the tag form): never cached.
@@ -139,10 +139,26 @@ def _public_cache_control(response: HttpResponse, expires_at: float | None) -> N
     patch_cache_control(response, public=True, max_age=max_age, s_maxage=s_maxage)
 
 
+def accepts_gzip(request: HttpRequest) -> bool:
+    """Whether the request's ``Accept-Encoding`` names gzip with a weight above 0.
+
+    Django's GZipMiddleware only looks for the word, so ``gzip;q=0`` ("anything but gzip")
+    would get gzip.
+    """
+    for coding in request.META.get("HTTP_ACCEPT_ENCODING", "").lower().split(","):
+        name, *params = (part.strip() for part in coding.split(";"))
+        if name == "gzip":
+            weights = [value for key, _, value in (p.partition("=") for p in params) if key == "q"]
+            try:
+                return not weights or float(weights[0]) > 0
+            except ValueError:
+                return False
+    return False
+
+
 def page_key(request: HttpRequest) -> str:
     """One entry per absolute URL (host and query string included) and per encoding."""
-    accepts_gzip = _ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", ""))
-    encoding = "gzip" if accepts_gzip else "id"
+    encoding = "gzip" if accepts_gzip(request) else "id"
     url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
     digest = hashlib.md5(url.encode(), usedforsecurity=False).hexdigest()
     return PAGE_KEY.format(encoding=encoding, digest=digest)
@@ -243,7 +259,7 @@ def _static_prefix() -> str:
 
 
 class PublicGZipMiddleware(GZipMiddleware):
-    """Django's GZipMiddleware, for anonymous pages only, with a strong ETag taken first.
+    """Django's GZipMiddleware, for anonymous pages that accept gzip, with a strong ETag first.
 
     BREACH: compressing a page that holds a secret (CSRF token, anything of a logged-in user)
     next to attacker-chosen text (a search query) leaks the secret byte by byte. So only
@@ -256,5 +272,8 @@ class PublicGZipMiddleware(GZipMiddleware):
         if request.method == "GET" and not response.streaming and not response.has_header("ETag"):
             set_response_etag(response)
         if has_session(request) or response.cookies or _is_authenticated(request):
+            return response
+        if not accepts_gzip(request):
+            patch_vary_headers(response, ("Accept-Encoding",))
             return response
         return super().process_response(request, response)
