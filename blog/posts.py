@@ -202,8 +202,14 @@ def restore(revision: Revision, user: Any = None) -> Post:
 
 
 @transaction.atomic
-def delete_posts(queryset: QuerySet[Post]) -> int:
-    """Delete posts (their revisions, redirects and share links go with them)."""
+def delete_posts(queryset: QuerySet[Post], *, user: Any = None) -> int:
+    """Delete posts (their revisions, redirects and share links go with them).
+
+    Deleting a live or scheduled post takes it down: ``user`` needs the publish permission
+    for those (``check_publish_permission``); drafts need none.
+    """
+    for post in queryset.filter(draft=False).only("draft", "publish_date"):
+        check_publish_permission(user, post.status, Post.Status.DRAFT)
     _, deleted = queryset.delete()
     invalidate_pages()
     return deleted.get(Post._meta.label, 0)

@@ -677,3 +677,23 @@ def test_deleting_a_tag_in_the_admin_drops_it_from_search(admin_client):
         changelist, {"action": "delete_selected", "_selected_action": [bulk.pk], "post": "yes"}
     )
     assert list(search_posts("beluga")) == []
+
+
+def test_deleting_a_public_post_needs_the_publish_permission(client):
+    """Deleting takes a post down: without the publish permission only drafts may go."""
+    editor = make_staff()
+    editor.user_permissions.add(Permission.objects.get(codename="delete_post"))
+    client.force_login(editor)
+    live = make_post()
+    scheduled = make_post(publish_date=timezone.now() + timedelta(days=2))
+    draft = make_post(draft=True)
+    for post in (live, scheduled):
+        url = reverse("admin:blog_post_delete", args=[post.pk])
+        assert client.post(url, {"post": "yes"}).status_code == 403
+    client.post(
+        CHANGELIST,
+        {"action": "delete_selected", "_selected_action": [live.pk, draft.pk], "post": "yes"},
+    )
+    assert Post.objects.filter(pk=live.pk).exists()
+    assert client.post(reverse("admin:blog_post_delete", args=[draft.pk]), {"post": "yes"})
+    assert set(Post.objects.values_list("pk", flat=True)) == {live.pk, scheduled.pk}

@@ -348,11 +348,17 @@ class PostAdmin(admin.ModelAdmin):
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
+    def has_delete_permission(self, request: HttpRequest, obj: Post | None = None) -> bool:
+        # Deleting a live or scheduled post takes it down: that is the publisher's call.
+        if obj is not None and not obj.draft and not self.has_publish_permission(request):
+            return False
+        return super().has_delete_permission(request, obj)
+
     def delete_model(self, request: HttpRequest, obj: Post) -> None:
-        posts.delete_posts(Post.objects.filter(pk=obj.pk))
+        posts.delete_posts(Post.objects.filter(pk=obj.pk), user=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Post]) -> None:
-        posts.delete_posts(queryset)
+        posts.delete_posts(queryset, user=request.user)
 
     def _preview_redirect(self, request: HttpRequest, obj: Post) -> HttpResponse | None:
         if "_preview" in request.POST:
