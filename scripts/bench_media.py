@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """What an image upload costs: decoding, renditions per format, storing, per image.
 
     .venv/bin/python -m scripts.bench_media --images 8 --size 4000x3000 --size 1200x800
