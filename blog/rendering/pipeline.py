@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import markdown
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
@@ -69,22 +67,33 @@ MARKDOWN_EXTENSION_CONFIGS = {
 TOC_MIN_HEADINGS = 3
 
 
-class _Converter(threading.local):
-    md: markdown.Markdown | None = None
+# This process's Markdown instance between two conversions (see _markdown).
+_converter: markdown.Markdown | None = None
 
 
-_converter = _Converter()
+def convert(text: str) -> tuple[str, str, int]:
+    """Unsanitized body HTML, unsanitized table of contents, and the number of headings in it.
+
+    Unbounded in time on hostile input: called through ``blog.rendering.process``.
+    """
+    global _converter
+    md = _markdown()
+    html = md.convert(text)
+    toc, headings = md.toc, _count_headings(md.toc_tokens)
+    _converter = md  # finished: reusable
+    return html, toc, headings
 
 
 def _markdown() -> markdown.Markdown:
-    """This thread's Markdown instance, reset for a new document.
+    """This process's Markdown instance, reset for a new document.
 
     Building one loads and configures every extension: 0.7 ms, a seventh of a long post's
     render. ``reset()`` clears what a conversion leaves behind (footnotes, references, the
     table of contents; tests/test_rendering.py checks it), and an instance whose conversion
     failed or was stopped half-way is thrown away, never reused.
     """
-    md, _converter.md = _converter.md, None
+    global _converter
+    md, _converter = _converter, None
     if md is None:
         md = markdown.Markdown(
             extensions=MARKDOWN_EXTENSIONS,

@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from blog.rendering import limits
-from blog.rendering.limits import RenderLimitError, _time_limit, check_limits
-from blog.rendering.pipeline import TOC_MIN_HEADINGS, _converter, _count_headings, _markdown
+from blog.rendering import limits, process
+from blog.rendering.limits import RenderLimitError, check_limits
+from blog.rendering.pipeline import TOC_MIN_HEADINGS
 from blog.rendering.sanitize import sanitize
 from blog.rendering.text import EXCERPT_WORDS, _excerpt, _visible_texts
 
@@ -63,9 +63,14 @@ def _convert(text: str) -> tuple[str, str]:
     """
     text = text or ""
     check_limits(text)
+    seconds = limits.RENDER_TIME_LIMIT
     try:
-        with _time_limit(limits.RENDER_TIME_LIMIT):
-            return _convert_unbounded(text)
+        html, toc_html, headings = process.convert(text, seconds)
+    except TimeoutError:
+        raise RenderLimitError(
+            f"Rendering took longer than {seconds:g} seconds and was stopped; "
+            "the body is too large or too deeply nested."
+        ) from None
     except RecursionError:
         # Markdown and its extensions walk the tree recursively, and nesting that
         # check_limits does not measure still reaches Python's limit: 2,000 "*" on each
@@ -75,16 +80,10 @@ def _convert(text: str) -> tuple[str, str]:
             "The body nests markup too deeply to render (for example a long run of * or _ "
             "around a word)."
         ) from None
-
-
-def _convert_unbounded(text: str) -> tuple[str, str]:
-    md = _markdown()
-    html = sanitize(md.convert(text))
     # The toc extension builds its links from the same ids it writes on the headings,
     # and heading text with markup is reduced to plain text; it is cleaned all the same.
-    toc_html = sanitize(md.toc) if _count_headings(md.toc_tokens) >= TOC_MIN_HEADINGS else ""
-    _converter.md = md  # finished: reusable
-    return html, toc_html.strip()
+    toc_html = sanitize(toc_html).strip() if headings >= TOC_MIN_HEADINGS else ""
+    return sanitize(html), toc_html
 
 
 def make_excerpt(html: str, words: int = EXCERPT_WORDS) -> str:
