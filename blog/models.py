@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import math
 import re
 import secrets
 import unicodedata
@@ -21,7 +20,7 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
 from blog.links import url_for
-from blog.rendering.render import WORDS_PER_MINUTE
+from blog.rendering.text import minutes_to_read
 
 SLUG_MAX_LENGTH = 200
 # Used when a title has nothing slugify can keep (e.g. only punctuation or emoji).
@@ -343,7 +342,7 @@ class Post(models.Model):
 
     @property
     def reading_minutes(self) -> int:
-        return max(1, math.ceil(self.word_count / WORDS_PER_MINUTE))
+        return minutes_to_read(self.word_count)
 
     @property
     def summary(self) -> str:

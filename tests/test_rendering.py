@@ -8,7 +8,8 @@ from django.conf import settings
 from django.test import SimpleTestCase
 
 from blog.rendering.highlight import pygments_css
-from blog.rendering.render import make_excerpt, render_markdown, render_post
+from blog.rendering.render import render_post
+from blog.rendering.text import EXCERPT_WORDS
 
 
 def attributes_of(html: str, tag: str) -> list[list[str]]:
@@ -28,7 +29,7 @@ class HostileInputTests(SimpleTestCase):
     """Golden tests: hostile Markdown and HTML come out as exactly this inert HTML."""
 
     def assertRenders(self, source: str, expected: str) -> None:
-        self.assertHTMLEqual(render_markdown(source), expected)
+        self.assertHTMLEqual(render_post(source).html, expected)
 
     def test_script_tag_is_escaped(self):
         """A <script> block becomes visible text, never an element."""
@@ -80,7 +81,7 @@ class HostileInputTests(SimpleTestCase):
 
     def test_attribute_breakout_through_link_title(self):
         """A quote in a Markdown link title stays inside the title attribute."""
-        html = render_markdown('[a](http://example.com "t\\" onclick=\\"alert(1)")')
+        html = render_post('[a](http://example.com "t\\" onclick=\\"alert(1)")').html
         self.assertEqual(attributes_of(html, "a"), [["href", "title"]])
         self.assertHTMLEqual(
             html,
@@ -89,7 +90,7 @@ class HostileInputTests(SimpleTestCase):
 
     def test_attribute_breakout_through_image_url(self):
         """A quote in an image URL cannot add an event handler."""
-        html = render_markdown('![x](http://example.com/a.png"onerror="alert(1))')
+        html = render_post('![x](http://example.com/a.png"onerror="alert(1))').html
         for attrs in attributes_of(html, "img"):
             self.assertFalse([name for name in attrs if name.startswith("on")], html)
 
@@ -112,7 +113,7 @@ class HostileInputTests(SimpleTestCase):
 
     def test_svg_and_math_are_escaped(self):
         """SVG and MathML, with their own script vectors, are not allowed elements."""
-        html = render_markdown('<svg onload="alert(1)"><script>alert(1)</script></svg>')
+        html = render_post('<svg onload="alert(1)"><script>alert(1)</script></svg>').html
         self.assertNotIn("<svg", html)
         self.assertNotIn("<script", html)
 
@@ -139,7 +140,7 @@ class OrdinaryContentTests(SimpleTestCase):
     """Golden tests: ordinary Markdown keeps its structure."""
 
     def assertRenders(self, source: str, expected: str) -> None:
-        self.assertHTMLEqual(render_markdown(source), expected)
+        self.assertHTMLEqual(render_post(source).html, expected)
 
     def test_headings_get_anchors(self):
         """Headings carry ids for linking, Unicode titles included."""
@@ -192,7 +193,7 @@ class OrdinaryContentTests(SimpleTestCase):
 
     def test_code_blocks_keep_their_own_options(self):
         """A block's highlighted lines apply to that block only, not to the next one."""
-        html = render_markdown('```{.python hl_lines="2"}\na = 1\nb = 2\n```\n\n```python\nc\n```')
+        html = render_post('```{.python hl_lines="2"}\na = 1\nb = 2\n```\n\n```python\nc\n```').html
         self.assertEqual(html.count('<span class="hll">'), 1)
         self.assertIn('<span class="hll"><span class="n">b</span>', html)
 
@@ -222,8 +223,8 @@ class OrdinaryContentTests(SimpleTestCase):
 
     def test_each_render_is_independent(self):
         """Footnote and heading state never leaks from one post into the next."""
-        first = render_markdown("A[^1]\n\n[^1]: one\n\n## Title")
-        second = render_markdown("## Title")
+        first = render_post("A[^1]\n\n[^1]: one\n\n## Title").html
+        second = render_post("## Title").html
         self.assertIn('id="title"', first)
         self.assertHTMLEqual(second, '<h2 id="title">Title</h2>')
 
@@ -248,7 +249,7 @@ class OrdinaryContentTests(SimpleTestCase):
                 output_format="html",
             )
             with self.subTest(text=text):
-                self.assertEqual(render_markdown(text), sanitize(fresh.convert(text)))
+                self.assertEqual(render_post(text).html, sanitize(fresh.convert(text)))
 
 
 class ExcerptAndCountTests(SimpleTestCase):
@@ -259,8 +260,9 @@ class ExcerptAndCountTests(SimpleTestCase):
 
     def test_excerpt_is_truncated_on_a_word(self):
         """Long bodies are cut to a fixed number of words with an ellipsis."""
-        html = render_markdown(" ".join(f"w{i}" for i in range(100)))
-        self.assertEqual(make_excerpt(html, words=3), "w0 w1 w2…")
+        rendered = render_post(" ".join(f"w{i}" for i in range(100)) + ".")
+        words = [f"w{i}" for i in range(EXCERPT_WORDS)]
+        self.assertEqual(rendered.excerpt, " ".join(words) + "…")
 
     def test_word_count_and_reading_time(self):
         """Word count comes from the rendered text; reading time is at least a minute."""

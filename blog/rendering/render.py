@@ -1,23 +1,20 @@
 """Markdown -> sanitized HTML. The only place HTML is made from author text.
 
 Every writer of posts (the admin, the importer, data migrations) goes through
-``render_markdown`` so that what is stored in ``Post.body_html`` is always safe to
+``render_post`` so that what is stored in ``Post.body_html`` is always safe to
 emit without escaping. The pieces live beside this module: ``pipeline`` (Markdown),
 ``sanitize`` (the allowlists), ``highlight`` (Pygments), ``limits`` and ``text``.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from blog.rendering import limits, process
 from blog.rendering.limits import RenderLimitError, check_limits
 from blog.rendering.pipeline import TOC_MIN_HEADINGS
 from blog.rendering.sanitize import sanitize
-from blog.rendering.text import EXCERPT_WORDS, _excerpt, _visible_texts
-
-WORDS_PER_MINUTE = 220
+from blog.rendering.text import excerpt, minutes_to_read, visible_texts
 
 
 @dataclass(frozen=True)
@@ -34,21 +31,16 @@ class Rendered:
 
     @property
     def reading_minutes(self) -> int:
-        return max(1, math.ceil(self.word_count / WORDS_PER_MINUTE))
-
-
-def render_markdown(text: str) -> str:
-    """Render author Markdown to HTML that is safe to emit unescaped."""
-    return _convert(text)[0]
+        return minutes_to_read(self.word_count)
 
 
 def render_post(text: str) -> Rendered:
     """Render a post body once, at save time, with its excerpt, word count and contents."""
     html, toc_html = _convert(text)
-    texts = _visible_texts(html)
+    texts = visible_texts(html)
     return Rendered(
         html=html,
-        excerpt=_excerpt(texts.without_footnotes),
+        excerpt=excerpt(texts.without_footnotes),
         word_count=len(texts.everything.split()),
         # Footnote text is searchable; the reference numbers and ↩ links are noise.
         text=texts.without_marks,
@@ -84,8 +76,3 @@ def _convert(text: str) -> tuple[str, str]:
     # and heading text with markup is reduced to plain text; it is cleaned all the same.
     toc_html = sanitize(toc_html).strip() if headings >= TOC_MIN_HEADINGS else ""
     return sanitize(html), toc_html
-
-
-def make_excerpt(html: str, words: int = EXCERPT_WORDS) -> str:
-    """Plain-text opening of rendered HTML: no markup to break, no footnote text."""
-    return _excerpt(_visible_texts(html).without_footnotes, words)

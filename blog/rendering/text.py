@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import html as html_entities
+import math
 import re
 from dataclasses import dataclass
 
 EXCERPT_WORDS = 40
+WORDS_PER_MINUTE = 220
 
 
-def _excerpt(text: str, words: int = EXCERPT_WORDS) -> str:
+def minutes_to_read(word_count: int) -> int:
+    """The reading time shown beside a post: at least a minute."""
+    return max(1, math.ceil(word_count / WORDS_PER_MINUTE))
+
+
+def excerpt(text: str, words: int = EXCERPT_WORDS) -> str:
     tokens = text.split()
     if len(tokens) <= words:
         return " ".join(tokens)
@@ -35,7 +42,7 @@ _VOID = frozenset({"br", "img", "hr"})
 _SPACES = re.compile(r"\s+")
 
 
-def _visible_texts(html: str) -> _Texts:
+def visible_texts(html: str) -> _Texts:
     """The text a reader sees of sanitized ``html``, in the three versions of ``_Texts``.
 
     Hand-written, one regular-expression pass, because the input is our own sanitizer's
