@@ -49,6 +49,10 @@ SITE_DESCRIPTION = os.environ.get(
 POSTS_PER_PAGE = int(os.environ.get("BLOG_POSTS_PER_PAGE", "10"))
 # import_posts refuses a file larger than this before reading it.
 IMPORT_MAX_FILE_BYTES = int(os.environ.get("IMPORT_MAX_FILE_BYTES", str(4 * 1024 * 1024)))
+# The HTML sanitizer behind blog.rendering.sanitize: "nh3" (default) or "bleach".
+BLOG_SANITIZER = os.environ.get("BLOG_SANITIZER", "nh3").strip().lower()
+if BLOG_SANITIZER not in {"nh3", "bleach"}:
+    raise ImproperlyConfigured(f'BLOG_SANITIZER is "{BLOG_SANITIZER}"; use "nh3" or "bleach".')
 
 INSTALLED_APPS = [
     "django.contrib.admin",

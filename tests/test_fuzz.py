@@ -12,6 +12,7 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import override_settings
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -78,12 +79,15 @@ class SlugTests(TestCase):
         reverse("blog:tag_detail", kwargs={"slug": tag.slug})
 
 
-@given(markdown_text)
+@pytest.mark.parametrize("sanitizer", ["nh3", "bleach"])
+@given(text=markdown_text)
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_renderer_never_raises_and_output_is_inert(text):
-    """Any text renders (or is refused with RenderLimitError), and the output is inert."""
+def test_renderer_never_raises_and_output_is_inert(sanitizer, text):
+    """Any text renders (or is refused with RenderLimitError), and the output is inert,
+    through either sanitizer."""
     try:
-        rendered = render_post(text)
+        with override_settings(BLOG_SANITIZER=sanitizer):
+            rendered = render_post(text)
     except RenderLimitError:
         return
     assert_inert(rendered.html, text)

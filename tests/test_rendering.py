@@ -5,7 +5,7 @@ from pathlib import Path
 from unittest import mock
 
 from django.conf import settings
-from django.test import SimpleTestCase
+from django.test import SimpleTestCase, override_settings
 
 from blog.rendering.highlight import pygments_css
 from blog.rendering.render import render_post
@@ -395,3 +395,26 @@ def _render_with_a_short_limit() -> str:
     finally:
         limits.RENDER_TIME_LIMIT = default
     return "not stopped"
+
+
+# --- The same golden tests through bleach, the alternative sanitizer --------------------------
+
+
+@override_settings(BLOG_SANITIZER="bleach")
+class HostileInputBleachTests(HostileInputTests):
+    """Hostile input comes out as the same inert HTML through bleach."""
+
+
+@override_settings(BLOG_SANITIZER="bleach")
+class OrdinaryContentBleachTests(OrdinaryContentTests):
+    """Ordinary Markdown keeps the same structure through bleach."""
+
+
+@override_settings(BLOG_SANITIZER="bleach")
+class ExcerptAndCountBleachTests(ExcerptAndCountTests):
+    """Excerpts and counts read bleach's output the same way."""
+
+
+@override_settings(BLOG_SANITIZER="bleach")
+class TableOfContentsBleachTests(TableOfContentsTests):
+    """The table of contents is the same through bleach."""

@@ -28,13 +28,20 @@ from tests.xss_corpus import VECTORS, assert_inert, problems
 # --- The corpus through the renderer ----------------------------------------------------------
 
 
+@pytest.fixture(params=["nh3", "bleach"])
+def sanitizer(request, settings):
+    """Each corpus test runs through both sanitizers the BLOG_SANITIZER setting offers."""
+    settings.BLOG_SANITIZER = request.param
+    return request.param
+
+
 def test_corpus_is_large_and_distinct():
     """The corpus holds 150+ different vectors."""
     assert len(set(VECTORS)) == len(VECTORS) >= 150
 
 
 @pytest.mark.parametrize("source", VECTORS, ids=[f"v{i:03d}" for i in range(len(VECTORS))])
-def test_vector_renders_inert(source):
+def test_vector_renders_inert(sanitizer, source):
     """Each vector's stored HTML and table of contents are inert and inside the allowlists."""
     rendered = render_post(source)
     for html in (rendered.html, rendered.toc_html):
@@ -48,7 +55,7 @@ def test_vector_renders_inert(source):
             assert set(element.attrib) <= allowed, (element.tag, element.attrib, source)
 
 
-def test_whole_corpus_as_one_post():
+def test_whole_corpus_as_one_post(sanitizer):
     """All vectors in one body (so they can interact) still render inert."""
     rendered = render_post("\n\n".join(VECTORS))
     assert_inert(rendered.html)
@@ -77,7 +84,7 @@ def test_checker_catches_live_markup(html):
     assert problems(html)
 
 
-def test_checker_accepts_ordinary_markup():
+def test_checker_accepts_ordinary_markup(sanitizer):
     """...and passes ordinary sanitized output."""
     assert problems(render_post("A [link](https://example.com) and ![i](/a.png)").html) == []
 
