@@ -22,6 +22,7 @@ from django.utils.html import escape
 from taggit.models import Tag
 
 from blog.models import MAX_FILTER_TAGS, TAG_SEPARATOR, Post, attach_tag_lists
+from blog.rendering.text import strip_control_characters
 
 FEED_ITEMS = 20
 
@@ -34,7 +35,30 @@ def absolutize_urls(html: str, base: str) -> str:
     return _URL_ATTRIBUTE.sub(lambda m: f'{m.group(1)}="{urljoin(base, m.group(2))}"', html)
 
 
-class FullContentRss(Rss201rev2Feed):
+def _xml_safe(value: Any) -> Any:
+    """``value`` (a string, or a list of them) without what XML cannot hold."""
+    if isinstance(value, str):
+        return strip_control_characters(value)
+    if isinstance(value, (list, tuple)):
+        return [_xml_safe(item) for item in value]
+    return value
+
+
+class XmlSafeFeed:
+    """A feed generator that drops control characters from every text it is given.
+
+    Rendering drops them from post bodies, but titles, tag names and descriptions are stored
+    as typed, and one such character would make the whole feed fail to serialize.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*map(_xml_safe, args), **{k: _xml_safe(v) for k, v in kwargs.items()})
+
+    def add_item(self, *args: Any, **kwargs: Any) -> None:
+        super().add_item(*map(_xml_safe, args), **{k: _xml_safe(v) for k, v in kwargs.items()})
+
+
+class FullContentRss(XmlSafeFeed, Rss201rev2Feed):
     """RSS 2.0 with the whole post in ``<content:encoded>``."""
 
     def rss_attributes(self) -> dict[str, str]:
@@ -50,7 +74,7 @@ class FullContentRss(Rss201rev2Feed):
         )
 
 
-class FullContentAtom(Atom1Feed):
+class FullContentAtom(XmlSafeFeed, Atom1Feed):
     """Atom with the whole post in ``<content type="html">``."""
 
     def add_item_elements(self, handler, item: dict[str, Any]) -> None:

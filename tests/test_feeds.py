@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import feedparser
@@ -119,3 +120,28 @@ def test_absolutize_urls_leaves_absolute_urls_alone():
         '<img src="https://site.example/posts/p/b.png"><a href="https://example.com/">e</a>'
         '<a href="mailto:a@b.c">m</a>'
     )
+
+
+@pytest.mark.parametrize("version", ["atom10", "rss20"])
+def test_control_characters_never_break_a_feed(client, version):
+    """A title, tag, description or body holding control characters (raw, or as &#1; and
+    &#11; that the sanitizer decodes) still gives a valid feed, without those characters."""
+    make_post(
+        title="Bell\x07 title",
+        description="Vertical\x0b tab",
+        body="x &#1; y &#11; z \x01 and <a\\_b@example.com>",
+        tags=["form\x0cfeed"],
+    )
+    response = client.get(SITE_FEEDS[version])
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert not re.search(
+        r"[\x00-\x08\x0b\x0c\x0e-\x1f]|&#(x0*[0-8bcef]|x0*1[0-9a-f]|0*[0-8]|0*1[1-9]|0*2[0-9]|0*3[01]);",
+        text,
+    )
+    feed = feedparser.parse(response.content)
+    assert feed.bozo == 0, feed.get("bozo_exception")
+    (entry,) = feed.entries
+    assert entry.title == "Bell title"
+    assert [tag.term for tag in entry.tags] == ["formfeed"]
+    assert 'href="mailto:a_b@example.com"' in entry.content[0].value

@@ -93,6 +93,9 @@ def test_renderer_never_raises_and_output_is_inert(sanitizer, text):
     assert_inert(rendered.html, text)
     assert_inert(rendered.toc_html, text)
     assert isinstance(rendered.excerpt, str) and rendered.word_count >= 0
+    # Python-Markdown's internal placeholders never leak into what is stored.
+    for value in (rendered.html, rendered.toc_html, rendered.text):
+        assert "\x02" not in value and "\x03" not in value and "klzzwxh" not in value, value
 
 
 @given(st.text(max_size=2000))

@@ -1,5 +1,7 @@
+import re
 import subprocess
 import sys
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from unittest import mock
@@ -418,3 +420,30 @@ class ExcerptAndCountBleachTests(ExcerptAndCountTests):
 @override_settings(BLOG_SANITIZER="bleach")
 class TableOfContentsBleachTests(TableOfContentsTests):
     """The table of contents is the same through bleach."""
+
+
+class ControlCharacterTests(SimpleTestCase):
+    def test_control_characters_never_reach_the_output(self):
+        """Raw control characters and character references to them are dropped: XML feeds
+        cannot hold them, and readers never see them."""
+        rendered = render_post("## Head\x01ing\n\nx &#1; y &#11; z \x02 w `&#1;` &#x7;")
+        for value in (rendered.html, rendered.toc_html, rendered.text, rendered.excerpt):
+            self.assertIsNone(CONTROL.search(unescape(value)), repr(value))
+        self.assertIn("<code>&amp;#1;</code>", rendered.html)  # code shows what was typed
+
+    def test_markdown_placeholders_never_reach_the_output(self):
+        """A backslash escape inside an automatic e-mail link means the character itself."""
+        rendered = render_post("<a\\_b@example.com>")
+        self.assertHTMLEqual(
+            rendered.html, '<p><a href="mailto:a_b@example.com">a_b@example.com</a></p>'
+        )
+        self.assertEqual(rendered.text, "a_b@example.com")
+
+
+@override_settings(BLOG_SANITIZER="bleach")
+class ControlCharacterBleachTests(ControlCharacterTests):
+    """Control characters are dropped through bleach too."""
+
+
+# What XML 1.0 cannot hold, raw: C0 controls but tab, newline and carriage return.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import html as html_entities
+import re
+import sys
+
 import markdown
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import ETX, STX
 
 from blog.rendering.highlight import PYGMENTS_CSS_CLASS, code_formatter
 
@@ -78,10 +83,26 @@ def convert(text: str) -> tuple[str, str, int]:
     """
     global _converter
     md = _markdown()
-    html = md.convert(text)
-    toc, headings = md.toc, _count_headings(md.toc_tokens)
+    html = _unescape_placeholders(md.convert(text))
+    toc, headings = _unescape_placeholders(md.toc), _count_headings(md.toc_tokens)
     _converter = md  # finished: reusable
     return html, toc, headings
+
+
+# A backslash-escaped character as Python-Markdown stashes it until its last step, which misses
+# some places: STX, the character's code point, ETX. An automatic e-mail link writes each of
+# those characters as a numeric reference (&#2;&#57;&#53;&#3;).
+_ESCAPED = re.compile(f"(?:{STX}|&#0*2;)((?:[0-9]|&#0*(?:4[89]|5[0-7]);){{1,7}})(?:{ETX}|&#0*3;)")
+
+
+def _unescape_placeholders(html: str) -> str:
+    """``html`` with leftover backslash-escape placeholders turned into what they stand for."""
+
+    def character(match: re.Match) -> str:
+        code = int(html_entities.unescape(match.group(1)))
+        return html_entities.escape(chr(code)) if code <= sys.maxunicode else ""
+
+    return _ESCAPED.sub(character, html)
 
 
 def _markdown() -> markdown.Markdown:

@@ -21,6 +21,8 @@ import nh3
 from bleach.css_sanitizer import CSSSanitizer
 from django.conf import settings
 
+from blog.rendering.text import strip_control_characters
+
 ALLOWED_TAGS = frozenset(
     {
         "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del",
@@ -148,8 +150,17 @@ def _drop_disguised_schemes(html: str) -> str:
     return _URL_ATTRIBUTE.sub(check, html)
 
 
+# A numeric character reference to what XML 1.0 cannot hold (text.CONTROL_CHARACTERS): nh3
+# decodes such references, bleach keeps them as written.
+_CONTROL_REFERENCE = re.compile(
+    r"&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|[fF]{3}[eEfF])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|6553[45]));"
+)
+
+
 def sanitize(html: str) -> str:
     """HTML that is safe to emit unescaped: the allowlists above, nothing else, cleaned by
     the sanitizer the ``BLOG_SANITIZER`` setting names."""
     clean = SANITIZERS[settings.BLOG_SANITIZER]
-    return _drop_disguised_schemes(clean(_escape_unknown_tags(html)))
+    html = _drop_disguised_schemes(clean(_escape_unknown_tags(html)))
+    # Control characters go after cleaning, which may decode references like &#1; into them.
+    return strip_control_characters(_CONTROL_REFERENCE.sub("", html))

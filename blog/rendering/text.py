@@ -8,6 +8,16 @@ import re
 from dataclasses import dataclass
 
 EXCERPT_WORDS = 40
+# What XML 1.0 cannot hold, so what a feed cannot carry: the C0 controls but tab, newline and
+# carriage return, and the two non-characters U+FFFE and U+FFFF. Readers never see them either.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def strip_control_characters(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot hold."""
+    return CONTROL_CHARACTERS.sub("", text)
+
+
 WORDS_PER_MINUTE = 220
 
 
@@ -95,7 +105,8 @@ def visible_texts(html: str) -> _Texts:
             without_marks.append(" ")
 
     def join(parts: list[str]) -> str:
-        return _SPACES.sub(" ", html_entities.unescape("".join(parts))).strip()
+        text = strip_control_characters(html_entities.unescape("".join(parts)))
+        return _SPACES.sub(" ", text).strip()
 
     return _Texts(
         everything=join(everything),
