@@ -9,7 +9,6 @@ Relative links and images in a body are made absolute, since a feed is read away
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import urljoin
 
@@ -22,17 +21,16 @@ from django.utils.html import escape
 from taggit.models import Tag
 
 from blog.models import MAX_FILTER_TAGS, TAG_SEPARATOR, Post, attach_tag_lists
+from blog.rendering.sanitize import map_url_attributes
 from blog.rendering.text import strip_control_characters
 
 FEED_ITEMS = 20
 
-# body_html is bleach output: attributes are always double-quoted.
-_URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
-
 
 def absolutize_urls(html: str, base: str) -> str:
-    """``html`` with relative ``href`` and ``src`` values resolved against ``base``."""
-    return _URL_ATTRIBUTE.sub(lambda m: f'{m.group(1)}="{urljoin(base, m.group(2))}"', html)
+    """``html`` (sanitized) with relative ``href`` and ``src`` values resolved against
+    ``base``; text that spells out such an attribute, in code or prose, stays as written."""
+    return map_url_attributes(html, lambda value: urljoin(base, value))
 
 
 def _xml_safe(value: Any) -> Any:

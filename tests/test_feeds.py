@@ -145,3 +145,21 @@ def test_control_characters_never_break_a_feed(client, version):
     assert entry.title == "Bell title"
     assert [tag.term for tag in entry.tags] == ["formfeed"]
     assert 'href="mailto:a_b@example.com"' in entry.content[0].value
+
+
+def test_feeds_leave_urls_in_code_text_alone(client):
+    """Relative URLs written inside code are text, not links: the feed keeps them as typed,
+    and still makes the real links absolute."""
+    make_post(body='`<a href="page.html">` and [a link](page.html)')
+    feed = parse(client, SITE_FEEDS["atom10"])
+    content = feed.entries[0].content[0].value
+    assert '<code>&lt;a href="page.html"&gt;</code>' in content
+    assert content.count("http://testserver/") == 1
+
+
+def test_absolutize_urls_ignores_text():
+    """Only href and src attributes of tags are resolved, never text that looks like one."""
+    html = '<p>src="a.png" <a href="b/">b</a></p>'
+    assert absolutize_urls(html, "https://site.example/p/") == (
+        '<p>src="a.png" <a href="https://site.example/p/b/">b</a></p>'
+    )

@@ -447,3 +447,50 @@ class ControlCharacterBleachTests(ControlCharacterTests):
 
 # What XML 1.0 cannot hold, raw: C0 controls but tab, newline and carriage return.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+class CodeSamplesTests(SimpleTestCase):
+    """Golden tests: code and prose that spell out URLs come out exactly as written; only
+    real attributes are filtered."""
+
+    def assertRenders(self, source: str, expected: str) -> None:
+        self.assertHTMLEqual(render_post(source).html, expected)
+
+    def test_inline_code(self):
+        """A data: or javascript: URL inside inline code is text, kept as typed."""
+        self.assertRenders(
+            '`<img src="data:image/png;base64,AAAA">`',
+            '<p><code>&lt;img src="data:image/png;base64,AAAA"&gt;</code></p>',
+        )
+
+    def test_unhighlighted_fence_and_indented_code(self):
+        """Fences without a language and indented code keep their attributes as text."""
+        self.assertRenders(
+            '```\n<a href="javascript:x">a</a>\n```',
+            '<div class="highlight"><pre><span></span><code>'
+            '&lt;a href="javascript:x"&gt;a&lt;/a&gt;\n</code></pre></div>',
+        )
+        self.assertRenders(
+            '    <img src="data:x">',
+            '<div class="highlight"><pre><span></span><code>&lt;img src="data:x"&gt;\n'
+            "</code></pre></div>",
+        )
+
+    def test_prose(self):
+        """Prose that quotes an attribute keeps it."""
+        self.assertRenders(
+            'Write href="javascript:void(0)" in prose',
+            '<p>Write href="javascript:void(0)" in prose</p>',
+        )
+
+    def test_real_attributes_are_still_filtered(self):
+        """Beside such text, a real tag's disguised scheme is still dropped."""
+        self.assertRenders(
+            '`src="data:x"` <a href="java\tscript:alert(1)">x</a>',
+            '<p><code>src="data:x"</code> <a>x</a></p>',
+        )
+
+
+@override_settings(BLOG_SANITIZER="bleach")
+class CodeSamplesBleachTests(CodeSamplesTests):
+    """Code samples come out as written through bleach too."""

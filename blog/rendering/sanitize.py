@@ -125,8 +125,38 @@ def _escape_unknown_tags(html: str) -> str:
     return _UNKNOWN_TAG_OPEN.sub("&lt;", html)
 
 
-# href and src as the sanitizer writes them: double-quoted, with " and & escaped.
-_URL_ATTRIBUTE = re.compile(r' (?:href|src)="([^"]*)"')
+# Attributes that hold a URL, and the tags the allowlist gives them to.
+URL_ATTRIBUTES = frozenset({"href", "src"})
+_URL_TAGS = sorted(
+    (tag for tag, names in ALLOWED_ATTRIBUTES.items() if URL_ATTRIBUTES & set(names)),
+    key=len,
+    reverse=True,
+)
+# A start tag in sanitized HTML, which is always written the same way: "<" is escaped in text
+# (so "<" and a letter always opens a tag), and attribute values are double-quoted with
+# their own quotes escaped (so ">" inside quotes is part of a value).
+_URL_TAG = re.compile(rf'<({"|".join(_URL_TAGS)})(\s(?:[^>"]|"[^"]*")*)>')
+_ATTRIBUTE = re.compile(r'(\s+)([^\s"\'>/=]+)(?:="([^"]*)")?')
+
+
+def map_url_attributes(html: str, change: Callable[[str], str | None]) -> str:
+    """``html`` (sanitized) with each href and src value of its tags replaced by
+    ``change(value)``, or the attribute dropped when that is None. Values are passed and
+    returned as written, entities escaped. Text that looks like an attribute (code samples,
+    prose) is not touched.
+    """
+
+    def attribute(match: re.Match) -> str:
+        space, name, value = match.groups()
+        if value is None or name.lower() not in URL_ATTRIBUTES:
+            return match.group(0)
+        changed = change(value)
+        return "" if changed is None else f'{space}{name}="{changed}"'
+
+    def tag(match: re.Match) -> str:
+        return f"<{match.group(1)}{_ATTRIBUTE.sub(attribute, match.group(2))}>"
+
+    return _URL_TAG.sub(tag, html)
 
 
 def _drop_disguised_schemes(html: str) -> str:
@@ -137,17 +167,18 @@ def _drop_disguised_schemes(html: str) -> str:
     did not, and neither do we (``validate_image_url`` reads cover URLs the same strict way).
     """
 
-    def check(match: re.Match) -> str:
-        value = html_entities.unescape(match.group(1))
+    def check(value: str) -> str | None:
         compact = "".join(
-            char for char in value if not char.isspace() and unicodedata.category(char)[0] != "C"
+            char
+            for char in html_entities.unescape(value)
+            if not char.isspace() and unicodedata.category(char)[0] != "C"
         ).lower()
         head = re.split(r"[/?#\\]", compact, maxsplit=1)[0]
         if ":" in head and head.split(":", 1)[0] not in ALLOWED_PROTOCOLS:
-            return ""
-        return match.group(0)
+            return None
+        return value
 
-    return _URL_ATTRIBUTE.sub(check, html)
+    return map_url_attributes(html, check)
 
 
 # A numeric character reference to what XML 1.0 cannot hold (text.CONTROL_CHARACTERS): nh3
