@@ -494,3 +494,89 @@ class CodeSamplesTests(SimpleTestCase):
 @override_settings(BLOG_SANITIZER="bleach")
 class CodeSamplesBleachTests(CodeSamplesTests):
     """Code samples come out as written through bleach too."""
+
+
+class RicherMarkupTests(SimpleTestCase):
+    """Golden tests: legitimate HTML that authors write survives, with safe attributes only."""
+
+    def assertRenders(self, source: str, expected: str) -> None:
+        self.assertHTMLEqual(render_post(source).html, expected)
+
+    def test_video_and_audio_with_sources(self):
+        """Media keep http(s) sources and controls; script URLs and handlers go."""
+        self.assertRenders(
+            '<video controls width="640" poster="https://e.example/p.jpg" onplay="x()">'
+            '<source src="https://e.example/v.webm" type="video/webm">'
+            '<source src="javascript:alert(1)"></video>',
+            '<video controls width="640" poster="https://e.example/p.jpg">'
+            '<source src="https://e.example/v.webm" type="video/webm"><source></video>',
+        )
+        self.assertRenders(
+            '<audio controls src="/media/a.mp3" autoplay></audio>',
+            # Python-Markdown wraps inline elements in a paragraph: valid for audio.
+            '<p><audio controls src="/media/a.mp3"></audio></p>',
+        )
+
+    def test_picture_with_srcset(self):
+        """picture and source srcset survive; a srcset holding a script URL is dropped."""
+        self.assertRenders(
+            '<picture><source srcset="/a.avif 1x, /a@2x.avif 2x" type="image/avif">'
+            '<source srcset="/b.webp 1x, javascript:alert(1) 2x">'
+            '<img src="/a.jpg" alt="A"></picture>',
+            '<p><picture><source srcset="/a.avif 1x, /a@2x.avif 2x" type="image/avif">'
+            '<source><img src="/a.jpg" alt="A"></picture></p>',
+        )
+
+    def test_time_columns_details_lists_and_citations(self):
+        """time datetime, colgroup/col, details open, ol start/type/reversed, cite."""
+        self.assertRenders(
+            '<p><time datetime="2024-05-03">3 May</time></p>',
+            '<p><time datetime="2024-05-03">3 May</time></p>',
+        )
+        self.assertRenders(
+            '<table><colgroup span="2"><col span="1"></colgroup><tr><td>x</td></tr></table>',
+            '<table><colgroup span="2"><col span="1"></colgroup><tbody><tr><td>x</td></tr>'
+            "</tbody></table>",
+        )
+        self.assertRenders(
+            "<details open><summary>More</summary>Text</details>",
+            "<details open><summary>More</summary>Text</details>",
+        )
+        self.assertRenders(
+            '<ol start="3" type="a" reversed><li>x</li></ol>',
+            '<ol start="3" type="a" reversed><li>x</li></ol>',
+        )
+        self.assertRenders(
+            '<blockquote cite="https://e.example/s"><p>Q</p></blockquote>'
+            '<blockquote cite="javascript:alert(1)"><p>R</p></blockquote>',
+            '<blockquote cite="https://e.example/s"><p>Q</p></blockquote>'
+            "<blockquote><p>R</p></blockquote>",
+        )
+
+    def test_heading_and_anchor_ids(self):
+        """Ids an author writes on headings and anchors stay, for links into the post."""
+        self.assertRenders('<h2 id="custom">Custom</h2>', '<h2 id="custom">Custom</h2>')
+        self.assertRenders('<a id="here"></a>Text', '<p><a id="here"></a>Text</p>')
+
+    def test_new_window_links_get_noopener(self):
+        """target="_blank" is kept, with rel="noopener noreferrer" whatever rel was given;
+        other targets are dropped."""
+        self.assertRenders(
+            '<a href="https://e.example/" target="_blank" rel="opener">x</a> '
+            '<a href="/y/" target="_top">y</a>',
+            '<p><a href="https://e.example/" target="_blank" rel="noopener noreferrer">x</a> '
+            '<a href="/y/">y</a></p>',
+        )
+
+    def test_void_media_elements_do_not_upset_the_text(self):
+        """A source or col element (no end tag) leaves footnote handling in the text intact."""
+        rendered = render_post(
+            'Watch[^1].\n\n<video controls><source src="/v.mp4"></video>\n\n[^1]: The note.'
+        )
+        self.assertEqual(rendered.excerpt, "Watch.")
+        self.assertEqual(rendered.text, "Watch. The note.")
+
+
+@override_settings(BLOG_SANITIZER="bleach")
+class RicherMarkupBleachTests(RicherMarkupTests):
+    """The same markup survives bleach."""

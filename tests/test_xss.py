@@ -53,6 +53,8 @@ def test_vector_renders_inert(sanitizer, source):
             assert element.tag in ALLOWED_TAGS, (element.tag, source, html)
             allowed = set(ALLOWED_ATTRIBUTES.get(element.tag, []))
             assert set(element.attrib) <= allowed, (element.tag, element.attrib, source)
+            if element.get("target"):
+                assert element.get("rel") == "noopener noreferrer", (element.attrib, source)
 
 
 def test_whole_corpus_as_one_post(sanitizer):
@@ -77,6 +79,7 @@ def test_whole_corpus_as_one_post(sanitizer):
         "<math>x</math>",
         '<iframe srcdoc="x"></iframe>',
         '<a xlink:href="javascript:x">a</a>',
+        '<picture><source srcset="/a.png 1x, javascript:x 2x"></picture>',
     ],
 )
 def test_checker_catches_live_markup(html):

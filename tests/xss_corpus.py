@@ -304,18 +304,47 @@ def _scheme_variants() -> list[str]:
     return [context.format(scheme) for context, scheme in product(contexts, schemes)]
 
 
-VECTORS: list[str] = RAW_HTML + FOREIGN + PARSER + CSS + MARKDOWN + UNICODE + _scheme_variants()
+# --- Elements and attributes the allowlist offers authors beyond the basics -----------------
+ALLOWED_MARKUP = [
+    '<video controls src="javascript:alert(1)"></video>',
+    '<video poster="javascript:alert(1)" controls></video>',
+    '<video><source src="javascript:alert(1)" onerror="alert(1)"></video>',
+    '<video><track src="javascript:alert(1)"></video>',
+    '<audio controls><source src="data:audio/mp3;base64,AAAA" onerror=alert(1)></audio>',
+    '<audio src="java&#x09;script:alert(1)" controls></audio>',
+    '<picture><source srcset="javascript:alert(1)"><img src=x onerror=alert(1)></picture>',
+    '<picture><source srcset="/a.png 1x, javascript:alert(1) 2x"><img src="/a.png"></picture>',
+    '<picture><source srcset="java&#x09;script:alert(1) 1x"></picture>',
+    '<picture><source srcset="data:image/svg+xml,<svg onload=alert(1)> 1x"></picture>',
+    '<time datetime="2024" onmouseover="alert(1)">t</time>',
+    '<details open ontoggle="window.__xss=1"><summary>s</summary>d</details>',
+    '<ol type="a" start="1" reversed onclick="alert(1)"><li>x</li></ol>',
+    '<blockquote cite="javascript:alert(1)">q</blockquote>',
+    '<q cite="vbscript:msgbox(1)">q</q>',
+    '<ins cite="data:text/html,x" datetime="x">i</ins>',
+    '<a href="javascript:alert(1)" target="_blank">x</a>',
+    '<a href="https://e.example" target="_blank" rel="opener">x</a>',
+    '<a href="x" target="_blank" rel="noopener" onclick="alert(1)">x</a>',
+    '<a href="x" target="_self" formtarget="_blank">x</a>',
+    '<table><colgroup onmouseover=alert(1)><col span="1" '
+    'style="background:url(javascript:alert(1))"></colgroup><tr><td>x</td></tr></table>',
+]
+
+VECTORS: list[str] = (
+    RAW_HTML + FOREIGN + PARSER + CSS + MARKDOWN + UNICODE + ALLOWED_MARKUP + _scheme_variants()
+)
 
 # --- The inertness check ------------------------------------------------------------------------
 
 # Elements that run script, load active content, or change how the rest of the page is parsed
-# or where its links and forms go.
+# or where its links and forms go. Media (video, audio, source, picture) only play or show what
+# their URL attributes point at, which the attribute checks below cover.
 FORBIDDEN_ELEMENTS = frozenset(
     {
         "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet",
         "svg", "math", "base", "link", "meta", "form", "input", "button", "select",
         "textarea", "template", "noscript", "xmp", "plaintext", "noembed", "noframes",
-        "video", "audio", "source", "portal", "isindex", "keygen", "marquee", "body", "html",
+        "portal", "isindex", "keygen", "marquee", "body", "html",
         "title",
     }
 )  # fmt: skip
@@ -351,10 +380,13 @@ def problems(html: str) -> list[str]:
             if name.startswith("on"):
                 found.append(f"event handler {name}= on <{tag}>")
             if name in URL_ATTRIBUTES:
-                # html5lib has already decoded entities, as a browser does.
-                compact = _URL_JUNK.sub("", value).lower()
-                if compact.startswith(BAD_SCHEMES):
-                    found.append(f"{name}={value!r} on <{tag}>")
+                # html5lib has already decoded entities, as a browser does. A srcset is a
+                # comma-separated list of URLs, each followed by a descriptor.
+                urls = value.split(",") if name == "srcset" else [value]
+                for url in urls:
+                    compact = _URL_JUNK.sub("", url).lower()
+                    if compact.startswith(BAD_SCHEMES):
+                        found.append(f"{name}={value!r} on <{tag}>")
             if name == "style" and any(bad in value.lower() for bad in BAD_CSS):
                 found.append(f"style={value!r} on <{tag}>")
     return found

@@ -25,26 +25,48 @@ from blog.rendering.text import strip_control_characters
 
 ALLOWED_TAGS = frozenset(
     {
-        "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del",
-        "details", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3",
-        "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre",
-        "q", "s", "samp", "small", "span", "strong", "sub", "summary", "sup", "table",
-        "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul", "var",
+        "a", "abbr", "audio", "b", "blockquote", "br", "caption", "cite", "code", "col",
+        "colgroup", "dd", "del", "details", "div", "dl", "dt", "em", "figcaption", "figure",
+        "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark",
+        "ol", "p", "picture", "pre", "q", "s", "samp", "small", "source", "span", "strong",
+        "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time",
+        "tr", "u", "ul", "var", "video",
     }
 )  # fmt: skip
 
 _HEADING_ATTRS = ["id"]
 ALLOWED_ATTRIBUTES = {
-    "a": ["href", "title", "id", "class", "rel"],
+    "a": ["href", "title", "id", "class", "rel", "target"],
     "abbr": ["title"],
+    "audio": ["src", "controls", "loop", "muted", "preload"],
+    "blockquote": ["cite"],
+    "col": ["span"],
+    "colgroup": ["span"],
+    "del": ["cite", "datetime"],
+    "details": ["open"],
     "img": ["src", "alt", "title", "width", "height", "loading"],
+    "ins": ["cite", "datetime"],
+    "q": ["cite"],
+    "source": ["src", "srcset", "type", "media", "sizes"],
+    "time": ["datetime"],
+    "video": [
+        "src",
+        "controls",
+        "loop",
+        "muted",
+        "preload",
+        "playsinline",
+        "poster",
+        "width",
+        "height",
+    ],
     "code": ["class"],
     "div": ["class", "id"],
     "span": ["class"],
     "pre": ["class"],
     "li": ["id"],
     "sup": ["id"],
-    "ol": ["start"],
+    "ol": ["start", "type", "reversed"],
     "td": ["style", "colspan", "rowspan"],
     "th": ["style", "colspan", "rowspan", "scope"],
     "h1": _HEADING_ATTRS,
@@ -57,29 +79,35 @@ ALLOWED_ATTRIBUTES = {
 # Only table alignment survives, exactly as the tables extension writes it; these are also the
 # only inline styles the Content-Security-Policy allows (by hash, config/settings.py).
 ALLOWED_STYLES = frozenset(f"text-align: {side};" for side in ("left", "center", "right"))
+# Attributes allowed only with one of these values. A link may open a new window, and then
+# gets rel="noopener noreferrer" (``_protect_new_windows``); other targets are dropped.
+ALLOWED_VALUES = {"style": ALLOWED_STYLES, "target": frozenset({"_blank"})}
 # Relative URLs (no scheme) are always allowed; these are the absolute ones.
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 
-_styled = {tag for tag, names in ALLOWED_ATTRIBUTES.items() if "style" in names}
 _nh3 = nh3.Cleaner(
     tags=set(ALLOWED_TAGS),
     # "*": no attribute on every tag (ammonia's default would allow lang and title anywhere).
     attributes={"*": set()}
-    | {tag: set(names) - {"style"} for tag, names in ALLOWED_ATTRIBUTES.items()},
+    | {tag: set(names) - set(ALLOWED_VALUES) for tag, names in ALLOWED_ATTRIBUTES.items()},
     # ammonia takes an attribute restricted to a set of values out of `attributes`.
-    tag_attribute_values={tag: {"style": set(ALLOWED_STYLES)} for tag in _styled},
+    tag_attribute_values={
+        tag: {name: set(ALLOWED_VALUES[name]) for name in names if name in ALLOWED_VALUES}
+        for tag, names in ALLOWED_ATTRIBUTES.items()
+        if set(names) & set(ALLOWED_VALUES)
+    },
     url_schemes=set(ALLOWED_PROTOCOLS),
     strip_comments=True,
-    # rel is an allowed attribute of <a>, kept as written, never added.
+    # rel is kept as written, and only set by _protect_new_windows.
     link_rel=None,
 )
 
 
 def _bleach_allows(tag: str, name: str, value: str) -> bool:
-    """bleach's attribute filter: the allowlist, and style only with an allowed value."""
+    """bleach's attribute filter: the allowlist, and ALLOWED_VALUES."""
     if name not in ALLOWED_ATTRIBUTES.get(tag, ()):
         return False
-    return name != "style" or value in ALLOWED_STYLES
+    return name not in ALLOWED_VALUES or value in ALLOWED_VALUES[name]
 
 
 class _BleachCleaners(threading.local):
@@ -125,8 +153,8 @@ def _escape_unknown_tags(html: str) -> str:
     return _UNKNOWN_TAG_OPEN.sub("&lt;", html)
 
 
-# Attributes that hold a URL, and the tags the allowlist gives them to.
-URL_ATTRIBUTES = frozenset({"href", "src"})
+# Attributes that hold a URL (srcset a list of them), and the tags the allowlist gives them to.
+URL_ATTRIBUTES = frozenset({"href", "src", "cite", "poster", "srcset"})
 _URL_TAGS = sorted(
     (tag for tag, names in ALLOWED_ATTRIBUTES.items() if URL_ATTRIBUTES & set(names)),
     key=len,
@@ -140,23 +168,59 @@ _ATTRIBUTE = re.compile(r'(\s+)([^\s"\'>/=]+)(?:="([^"]*)")?')
 
 
 def map_url_attributes(html: str, change: Callable[[str], str | None]) -> str:
-    """``html`` (sanitized) with each href and src value of its tags replaced by
-    ``change(value)``, or the attribute dropped when that is None. Values are passed and
-    returned as written, entities escaped. Text that looks like an attribute (code samples,
-    prose) is not touched.
+    """``html`` (sanitized) with each URL in its tags' URL_ATTRIBUTES replaced by
+    ``change(url)``, or the attribute dropped when that is None for any of its URLs. URLs are
+    passed and returned as written, entities escaped. Text that looks like an attribute (code
+    samples, prose) is not touched.
     """
 
     def attribute(match: re.Match) -> str:
         space, name, value = match.groups()
         if value is None or name.lower() not in URL_ATTRIBUTES:
             return match.group(0)
-        changed = change(value)
+        if name.lower() == "srcset":
+            changed = _map_srcset(value, change)
+        else:
+            changed = change(value)
         return "" if changed is None else f'{space}{name}="{changed}"'
 
     def tag(match: re.Match) -> str:
         return f"<{match.group(1)}{_ATTRIBUTE.sub(attribute, match.group(2))}>"
 
     return _URL_TAG.sub(tag, html)
+
+
+def _map_srcset(value: str, change: Callable[[str], str | None]) -> str | None:
+    """A srcset's candidates ("url descriptor, ...") with each url changed; None if any is
+    refused. A URL holding a comma (a data: URL) splits in two, and its first part is refused
+    all the same for its scheme."""
+    candidates = []
+    for candidate in value.split(","):
+        url, _, descriptor = candidate.strip().partition(" ")
+        changed = change(url)
+        if changed is None:
+            return None
+        candidates.append(f"{changed} {descriptor.strip()}".strip())
+    return ", ".join(candidates)
+
+
+_A_TAG = re.compile(r'<a(\s(?:[^>"]|"[^"]*")*)>')
+
+
+def _protect_new_windows(html: str) -> str:
+    """Give each link that opens a new window rel="noopener noreferrer", in place of any
+    rel it had: the new page gets no handle on this one, and no referrer."""
+
+    def tag(match: re.Match) -> str:
+        attributes = match.group(1)
+        if ' target="_blank"' not in attributes:
+            return match.group(0)
+        kept = "".join(
+            a.group(0) for a in _ATTRIBUTE.finditer(attributes) if a.group(2).lower() != "rel"
+        )
+        return f'<a{kept} rel="noopener noreferrer">'
+
+    return _A_TAG.sub(tag, html)
 
 
 def _drop_disguised_schemes(html: str) -> str:
@@ -192,6 +256,6 @@ def sanitize(html: str) -> str:
     """HTML that is safe to emit unescaped: the allowlists above, nothing else, cleaned by
     the sanitizer the ``BLOG_SANITIZER`` setting names."""
     clean = SANITIZERS[settings.BLOG_SANITIZER]
-    html = _drop_disguised_schemes(clean(_escape_unknown_tags(html)))
+    html = _protect_new_windows(_drop_disguised_schemes(clean(_escape_unknown_tags(html))))
     # Control characters go after cleaning, which may decode references like &#1; into them.
     return strip_control_characters(_CONTROL_REFERENCE.sub("", html))

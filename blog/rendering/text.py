@@ -48,7 +48,7 @@ class _Texts:
 _TOKEN = re.compile(r'<(/?)([a-z][a-z0-9]*)((?:[^>"]|"[^"]*")*)>|([^<]+)')
 _CLASS = re.compile(r'\sclass="([^"]*)"')
 _ID = re.compile(r'\sid="([^"]*)"')
-_VOID = frozenset({"br", "img", "hr"})
+_VOID = frozenset({"br", "img", "hr", "source", "col"})
 _SPACES = re.compile(r"\s+")
 
 
