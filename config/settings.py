@@ -254,6 +254,8 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'"],
         "style-src-attr": ["'unsafe-hashes'", *_TABLE_ALIGN_HASHES],
         "img-src": _IMAGE_SOURCES,
+        # The video and audio the sanitizer lets into post bodies, from the same places.
+        "media-src": _IMAGE_SOURCES,
         "font-src": ["'self'"],
         "manifest-src": ["'self'"],
         # No page script makes requests (script-src is 'none'), but Lighthouse fetches

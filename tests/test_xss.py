@@ -247,6 +247,15 @@ def test_tag_feed_titles_are_text(client, hostile):
     assert HOSTILE_TAG in title
 
 
+def test_content_security_policy_lets_post_media_play(client, db):
+    """The video and audio a post body may hold are allowed to load from http(s) hosts."""
+    post = make_post(body='<video controls src="https://media.example/v.mp4"></video>')
+    assert 'src="https://media.example/v.mp4"' in post.body_html
+    policy = client.get(post.get_absolute_url())["Content-Security-Policy"]
+    (media,) = [part.split() for part in policy.split(";") if part.split()[0] == "media-src"]
+    assert "https:" in media
+
+
 def test_sitemap_has_escaped_slugs(client, hostile):
     """The sitemap is well-formed XML whatever the tag names."""
     ET.fromstring(client.get(reverse("blog:sitemap")).content)
