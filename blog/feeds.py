@@ -57,7 +57,19 @@ class XmlSafeFeed:
 
 
 class FullContentRss(XmlSafeFeed, Rss201rev2Feed):
-    """RSS 2.0 with the whole post in ``<content:encoded>``."""
+    """RSS 2.0 with the whole post in ``<content:encoded>``.
+
+    RSS readers treat ``<title>`` and ``<category>`` as HTML, so their plain text is
+    HTML-escaped before it is written (and so escaped twice in the XML): a title like
+    "Use <b>" is shown as typed, not in bold. Atom says its titles are text, and needs none.
+    """
+
+    def __init__(self, title: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(escape(title), *args, **kwargs)
+
+    def add_item(self, title: str, *args: Any, categories: Any = (), **kwargs: Any) -> None:
+        categories = [escape(category) for category in categories or ()]
+        super().add_item(escape(title), *args, categories=categories, **kwargs)
 
     def rss_attributes(self) -> dict[str, str]:
         return {

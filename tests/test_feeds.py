@@ -1,10 +1,14 @@
+import html
 import re
+import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import feedparser
+import html5lib
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from taggit.models import Tag
 
 from blog.feeds import FEED_ITEMS, absolutize_urls
 from tests.factories import make_post, make_staff
@@ -47,7 +51,11 @@ def test_site_feeds_are_valid_with_full_content(client, version, url):
     assert feed.feed.title == "Field Notes"
     assert feed.feed.link == "http://testserver/"
     (entry,) = feed.entries
-    assert entry.title == "Feeds & <things>"
+    # RSS titles are HTML (escaped for readers), Atom titles text.
+    title = entry.title
+    if entry.title_detail.type == "text/html":
+        title = html.unescape(title)
+    assert title == "Feeds & <things>"
     assert entry.link == "http://testserver" + post.get_absolute_url()
     assert entry.summary == "A short summary."
     content = entry.content[0].value
@@ -163,3 +171,22 @@ def test_absolutize_urls_ignores_text():
     assert absolutize_urls(html, "https://site.example/p/") == (
         '<p>src="a.png" <a href="https://site.example/p/b/">b</a></p>'
     )
+
+
+def test_rss_titles_and_categories_read_as_html_show_the_text(client):
+    """RSS readers treat <title> and <category> as HTML: markup in a title or tag name is
+    escaped for them, so they show it as typed instead of rendering it."""
+    make_post(title="Use <b>bold</b> & <i>more</i>", tags=["<em>tag</em> & co"])
+    root = ET.fromstring(client.get(SITE_FEEDS["rss20"]).content)
+    (item,) = root.iter("item")
+    for element, expected in [
+        (item.find("title"), "Use <b>bold</b> & <i>more</i>"),
+        (item.find("category"), "<em>tag</em> & co"),
+    ]:
+        fragment = html5lib.parseFragment(element.text, namespaceHTMLElements=False)
+        assert list(fragment) == [], element.text  # no elements: text only
+        assert "".join(fragment.itertext()) == expected
+    slug = Tag.objects.get().slug
+    tag_feed = ET.fromstring(client.get(tag_feeds(slug)["rss20"]).content)
+    channel_title = tag_feed.find("channel/title").text
+    assert "".join(html5lib.parseFragment(channel_title).itertext()).endswith("<em>tag</em> & co")
