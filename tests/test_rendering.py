@@ -439,6 +439,12 @@ class ControlCharacterTests(SimpleTestCase):
         )
         self.assertEqual(rendered.text, "a_b@example.com")
 
+    def test_inline_placeholders_never_reach_the_output(self):
+        """A link target that runs over a later link does not carry its placeholder."""
+        rendered = render_post('[x](#" onclick="alert(1))[ref][r]\n\n[r]: /r "t"')
+        self.assertNotIn("klzzwxh", rendered.html)
+        self.assertIsNone(CONTROL.search(rendered.html))
+
 
 @override_settings(BLOG_SANITIZER="bleach")
 class ControlCharacterBleachTests(ControlCharacterTests):

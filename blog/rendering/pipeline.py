@@ -95,14 +95,21 @@ def convert(text: str) -> tuple[str, str, int]:
 _ESCAPED = re.compile(f"(?:{STX}|&#0*2;)((?:[0-9]|&#0*(?:4[89]|5[0-7]);){{1,7}})(?:{ETX}|&#0*3;)")
 
 
+# An inline element Python-Markdown set aside, when a link's target swallowed its placeholder
+# ("[x](#" ... [ref][r]), whole or in part: the element is lost either way, and its
+# placeholder must not show (a lone ETX left behind goes with the control characters).
+_INLINE = re.compile(f"{STX}klzzwxh:[0-9]*{ETX}?")
+
+
 def _unescape_placeholders(html: str) -> str:
-    """``html`` with leftover backslash-escape placeholders turned into what they stand for."""
+    """``html`` with leftover placeholders dropped, and backslash-escape ones turned into the
+    characters they stand for."""
 
     def character(match: re.Match) -> str:
         code = int(html_entities.unescape(match.group(1)))
         return html_entities.escape(chr(code)) if code <= sys.maxunicode else ""
 
-    return _ESCAPED.sub(character, html)
+    return _ESCAPED.sub(character, _INLINE.sub("", html))
 
 
 def _markdown() -> markdown.Markdown:
