@@ -130,3 +130,28 @@ def test_dates_that_are_not_dates(value):
     """Garbage is refused rather than guessed."""
     with pytest.raises(ValueError):
         parse_date(value)
+
+
+# A megabyte of blanks inside a line: linear parsing reads it in milliseconds, a regex that
+# backtracks quadratically would take hours.
+LONG = " \t" * 500_000
+
+
+def test_a_long_pelican_header_line_is_read_in_linear_time():
+    """A header value with a megabyte of blanks inside is read whole."""
+    parsed = split(f"Title: a{LONG}x  \r\nTags: t\n\nbody\n")
+    assert parsed.format == frontmatter.PELICAN
+    assert parsed.data == {"Title": f"a{LONG}x", "Tags": "t"}
+
+
+def test_a_long_continuation_line_is_read_in_linear_time():
+    """An indented continuation with a megabyte of blanks inside is read whole."""
+    parsed = split(f"Title: A\nTags: a\n    b{LONG}c \n\nbody\n")
+    assert parsed.data["Tags"] == ["a", f"b{LONG}c"]
+
+
+def test_a_long_heading_line_is_read_in_linear_time():
+    """A title taken from a megabyte-long `# heading` is refused as too long, not hung on."""
+    parsed = split(f"# a{LONG}x ##\n\nbody\n")
+    with pytest.raises(FrontMatterError, match="title is longer than 300 characters"):
+        frontmatter.map_front_matter(parsed, "post.md")

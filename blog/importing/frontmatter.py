@@ -46,9 +46,10 @@ NONE = ""
 # form feeds and U+2028, which must not end a front-matter line.
 _LINES = re.compile(r"[^\n]*\n|[^\n]+\Z")
 _TOML_LINE = re.compile(r"at line (\d+)")
-# A Pelican / MultiMarkdown header line: a short key, a colon, a value.
-_HEADER = re.compile(r"^([A-Za-z][A-Za-z0-9_-]{0,39})[ \t]*:(?:[ \t]+(.*?))?[ \t]*\r?\n?$")
-_CONTINUATION = re.compile(r"^(?: {4}|\t)\s*(\S.*?)\s*\r?\n?$")
+# A Pelican / MultiMarkdown header line opens with a short key and a colon. The value is cut
+# out with string methods: a regex with a lazy value before trailing blanks backtracks
+# quadratically on a long line.
+_HEADER_KEY = re.compile(r"([A-Za-z][A-Za-z0-9_-]{0,39})[ \t]*:")
 # A header block only counts as Pelican metadata when it names one of these: otherwise a
 # Markdown file whose first paragraph is "Note: ..." would lose that paragraph.
 PELICAN_KEYS = frozenset(
@@ -227,19 +228,18 @@ def _pelican(bom: str, lines: list[str]) -> FrontMatter | None:
     for index, line in enumerate(lines):  # noqa: B007 (index is used after the loop)
         if not line.strip():
             break
-        match = _HEADER.match(line)
-        if match:
-            key, value = match.group(1), match.group(2) or ""
+        header = _header(line)
+        if header:
+            key, value = header
             if key in data:
                 previous = data[key]
                 data[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
             else:
                 data[key] = value
             continue
-        continuation = _CONTINUATION.match(line)
-        if continuation and key is not None:
+        extra = _continuation(line)
+        if extra and key is not None:
             previous = data[key]
-            extra = continuation.group(1)
             data[key] = [*previous, extra] if isinstance(previous, list) else [previous, extra]
             continue
         return None
@@ -250,6 +250,22 @@ def _pelican(bom: str, lines: list[str]) -> FrontMatter | None:
     # The blank line that ends the headers belongs to the head, not the body.
     end = index + 1 if index < len(lines) else index
     return FrontMatter(PELICAN, bom + "".join(lines[:end]), data, "".join(lines[end:]))
+
+
+def _header(line: str) -> tuple[str, str] | None:
+    """A ``Key: value`` line's key and value (blanks and line ending cut off), else None."""
+    match = _HEADER_KEY.match(line)
+    if not match:
+        return None
+    value = line[match.end() :].removesuffix("\n").removesuffix("\r").rstrip(" \t")
+    if value and value[0] not in " \t":  # "http://…" is not a key "http"
+        return None
+    return match.group(1), value.lstrip(" \t")
+
+
+def _continuation(line: str) -> str:
+    """The value on an indented line continuing the header above it, else ""."""
+    return line.strip() if line.startswith(("    ", "\t")) else ""
 
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
@@ -277,7 +293,9 @@ _LOOSE_ISO = re.compile(
 )
 # post.en.md, post-ja.md, index.zh-cn.md: the language part of a translated file's name.
 _LANGUAGE = re.compile(r"^(.+?)[.]([a-z]{2}(?:[-_][a-z]{2,4})?)$", re.IGNORECASE)
-_H1 = re.compile(r"^#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
+# An ATX heading of level 1; its closing hashes are cut off by _first_h1, since a lazy title
+# before optional closing hashes backtracks quadratically on a long line.
+_H1 = re.compile(r"^#[ \t]+([^ \t\n].*)$", re.MULTILINE)
 # A file name that is an id rather than a name (000_536dfcec70e32c73.txt): only digits and
 # separators, or a long hexadecimal run with digits in it. Such names give no slug.
 _MACHINE_NAME = re.compile(r"[\d\s_.-]*")
@@ -521,11 +539,23 @@ def _slugify(text: str) -> str:
 
 
 def _title_from(body: str, source_path: str) -> str:
-    match = _H1.search(body)
-    if match:
-        return match.group(1).strip()
+    heading = _first_h1(body)
+    if heading:
+        return heading
     name = _name_slug(source_path) or PurePosixPath(source_path).stem
     return name.replace("-", " ").replace("_", " ").strip().capitalize() or "Untitled"
+
+
+def _first_h1(body: str) -> str:
+    """The text of the body's first ``# Heading``, closing hashes (``# Heading ##``) left out."""
+    match = _H1.search(body)
+    if not match:
+        return ""
+    text = match.group(1).rstrip(" \t")
+    opened = text.rstrip("#")
+    if opened != text and opened[-1:] in (" ", "\t") and opened.strip():
+        text = opened
+    return text.strip()
 
 
 def json_safe(value: Any) -> Any:
