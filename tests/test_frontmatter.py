@@ -155,3 +155,17 @@ def test_a_long_heading_line_is_read_in_linear_time():
     parsed = split(f"# a{LONG}x ##\n\nbody\n")
     with pytest.raises(FrontMatterError, match="title is longer than 300 characters"):
         frontmatter.map_front_matter(parsed, "post.md")
+
+
+def test_aliases_repeating_a_long_string_are_refused():
+    """A few values that alias one long string too often fail before anything copies them."""
+    lines = ["---", f"a: &a {'x' * 100_000}", f"b: [{', '.join(['*a'] * 20)}]", "---", "body"]
+    with pytest.raises(FrontMatterError, match="expands to more than 1000000 characters") as error:
+        split("\n".join(lines))
+    assert error.value.line == 2
+
+
+def test_front_matter_under_the_expansion_limits_is_read():
+    """Aliases that stay within the limits are expanded as YAML says."""
+    parsed = split("---\na: &a [x, y]\nb: *a\n---\nbody\n")
+    assert parsed.data == {"a": ["x", "y"], "b": ["x", "y"]}

@@ -35,7 +35,9 @@ from django.utils.text import slugify
 from blog.models import FALLBACK_SLUG, SLUG_MAX_LENGTH, validate_image_url
 
 BOM = "\ufeff"
-MAX_VALUES = 10_000  # in one file's front matter
+# In one file's front matter once YAML aliases are expanded: values, and characters of text.
+MAX_VALUES = 10_000
+MAX_EXPANDED_CHARS = 1_000_000
 YAML = "yaml"
 TOML = "toml"
 JSON = "json"
@@ -171,24 +173,34 @@ def _load_yaml(content: str) -> dict[str, Any]:
         raise FrontMatterError(f"invalid YAML front matter: {problem}", line) from error
     except yaml.YAMLError as error:
         raise FrontMatterError(f"invalid YAML front matter: {error}", None) from error
-    if _size(data, MAX_VALUES) > MAX_VALUES:
-        # YAML aliases can make a few lines expand into billions of values ("billion laughs").
+    # YAML aliases can make a few lines expand into billions of values ("billion laughs"), or
+    # a long string repeated until it fills memory once the values are copied or stored.
+    values, chars = _expanded_size(data)
+    if values > MAX_VALUES:
         raise FrontMatterError(f"YAML front matter expands to more than {MAX_VALUES} values", 2)
+    if chars > MAX_EXPANDED_CHARS:
+        raise FrontMatterError(
+            f"YAML front matter expands to more than {MAX_EXPANDED_CHARS} characters", 2
+        )
     return _mapping(data, "YAML")
 
 
-def _size(value: Any, budget: int) -> int:
-    """How many values ``value`` holds, counting shared (aliased) ones each time; stops
-    counting once past ``budget``."""
-    count, stack = 0, [value]
-    while stack and count <= budget:
+def _expanded_size(value: Any) -> tuple[int, int]:
+    """How many values and characters of text ``value`` holds, counting shared (aliased) ones
+    each time they appear; stops counting once past either limit."""
+    values, chars, stack = 1, 0, [value]
+    while stack and values <= MAX_VALUES and chars <= MAX_EXPANDED_CHARS:
         item = stack.pop()
-        count += 1
-        if isinstance(item, dict):
+        if isinstance(item, str | bytes):
+            chars += len(item)
+        elif isinstance(item, dict):
+            values += len(item)
             stack.extend(item.values())
+            stack.extend(key for key in item if isinstance(key, str))
         elif isinstance(item, list):
+            values += len(item)
             stack.extend(item)
-    return count
+    return values, chars
 
 
 def _load_toml(content: str) -> dict[str, Any]:
