@@ -137,6 +137,13 @@ def test_dates_that_are_not_dates(value):
 LONG = " \t" * 500_000
 
 
+@pytest.fixture
+def roomy_front_matter(monkeypatch):
+    """Front matter allowed to be a few megabytes, for the long-line tests."""
+    monkeypatch.setattr(frontmatter, "MAX_FRONT_MATTER_BYTES", 4 * 1024 * 1024)
+
+
+@pytest.mark.usefixtures("roomy_front_matter")
 def test_a_long_pelican_header_line_is_read_in_linear_time():
     """A header value with a megabyte of blanks inside is read whole."""
     parsed = split(f"Title: a{LONG}x  \r\nTags: t\n\nbody\n")
@@ -144,6 +151,7 @@ def test_a_long_pelican_header_line_is_read_in_linear_time():
     assert parsed.data == {"Title": f"a{LONG}x", "Tags": "t"}
 
 
+@pytest.mark.usefixtures("roomy_front_matter")
 def test_a_long_continuation_line_is_read_in_linear_time():
     """An indented continuation with a megabyte of blanks inside is read whole."""
     parsed = split(f"Title: A\nTags: a\n    b{LONG}c \n\nbody\n")
@@ -169,3 +177,61 @@ def test_front_matter_under_the_expansion_limits_is_read():
     """Aliases that stay within the limits are expanded as YAML says."""
     parsed = split("---\na: &a [x, y]\nb: *a\n---\nbody\n")
     assert parsed.data == {"a": ["x", "y"], "b": ["x", "y"]}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "---\nbig: {}\n---\nbody\n",
+        '+++\nbig = "{}"\n+++\nbody\n',
+        '{{"big": "{}"}}\nbody\n',
+        "Title: {}\n\nbody\n",
+    ],
+)
+def test_front_matter_over_the_size_limit_is_refused(text):
+    """Front matter of more than MAX_FRONT_MATTER_BYTES fails on line 1, whatever its dialect."""
+    with pytest.raises(FrontMatterError, match=r"^front matter is \d+ bytes, more than") as error:
+        split(text.format("x" * frontmatter.MAX_FRONT_MATTER_BYTES))
+    assert error.value.line == 1
+
+
+def mapped(text: str) -> frontmatter.PostData:
+    return frontmatter.map_front_matter(split(text), "post.md")
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "line"),
+    [
+        (
+            "---\ntitle: A\ntags: [{}]\n---\n".format(", ".join(f"t{n}" for n in range(101))),
+            "101 tags, more than the 100 allowed",
+            3,
+        ),
+        ("---\ntitle: A\ntags: [ok, {}]\n---\n".format("t" * 101), "tag longer than 100", 3),
+        ("---\ntitle: A\nsummary: {}\n---\n".format("d" * 2001), "description is longer", 3),
+        (
+            "---\ntitle: A\nimage:\n  src: /c.png\n  alt: {}\n---\n".format("a" * 301),
+            "cover image alt text is longer than 300 characters",
+            3,
+        ),
+        ("---\ntitle: A\ncover: /{}.png\n---\n".format("c" * 1000), "cover image URL is", 3),
+        ("---\ndate: 2020-01-01\ntitle: {}\n---\n".format("t" * 301), "title is longer", 3),
+    ],
+)
+def test_values_over_their_limits_fail_on_their_line(text, message, line):
+    """Too many tags, too long a description, alt text or URL: an error naming the line,
+    never a value cut short."""
+    with pytest.raises(FrontMatterError, match=message) as error:
+        mapped(text)
+    assert error.value.line == line
+
+
+def test_values_at_their_limits_are_kept_whole():
+    """At the limits everything is kept exactly."""
+    tags = [f"t{n}" for n in range(100)]
+    data = mapped(
+        "---\ntitle: A\ntags: [{}]\ndescription: {}\nimage: {{src: /c.png, alt: {}}}\n---\n".format(
+            ", ".join(tags), "d" * 2000, "a" * 300
+        )
+    )
+    assert (data.tags, data.description, data.cover_image_alt) == (tags, "d" * 2000, "a" * 300)

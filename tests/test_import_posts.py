@@ -141,3 +141,14 @@ def test_a_dead_worker_fails_the_command_with_the_reason(monkeypatch):
     ) as error:
         run()
     assert error.value.returncode == 1
+
+
+def test_a_value_over_its_limit_names_the_file_and_line(tmp_path):
+    """Alt text too long for its column fails the file at its line instead of being cut."""
+    path = tmp_path / "a.md"
+    path.write_text(f"---\ntitle: A\ncover:\n  src: /c.png\n  alt: {'a' * 301}\n---\nBody\n")
+    out = StringIO()
+    with pytest.raises(CommandError, match="1 file"):
+        call_command("import_posts", str(tmp_path), stdout=out, stderr=StringIO())
+    assert f"{path}:3: cover image alt text is longer than 300 characters" in out.getvalue()
+    assert not Post.objects.exists()

@@ -38,6 +38,10 @@ BOM = "\ufeff"
 # In one file's front matter once YAML aliases are expanded: values, and characters of text.
 MAX_VALUES = 10_000
 MAX_EXPANDED_CHARS = 1_000_000
+# Limits with a clear error rather than a post nobody can use, or values cut short silently.
+MAX_FRONT_MATTER_BYTES = 256 * 1024  # between the delimiters, checked before parsing
+MAX_TAGS = 100  # per post
+MAX_DESCRIPTION_CHARS = 2_000
 YAML = "yaml"
 TOML = "toml"
 JSON = "json"
@@ -129,11 +133,20 @@ def _fenced(bom: str, lines: list[str], fmt: str, closers: tuple[str, ...], load
     for index in range(1, len(lines)):
         if lines[index].rstrip() in closers:
             content = "".join(lines[1:index])
+            _check_size(content)
             data = load(content)
             raw = bom + "".join(lines[: index + 1])
             return FrontMatter(fmt, raw, data, "".join(lines[index + 1 :]))
     opener = lines[0].rstrip()
     raise FrontMatterError(f"{fmt.upper()} front matter opened with {opener!r} is never closed", 1)
+
+
+def _check_size(content: str) -> None:
+    size = len(content.encode("utf-8", errors="surrogatepass"))
+    if size > MAX_FRONT_MATTER_BYTES:
+        raise FrontMatterError(
+            f"front matter is {size} bytes, more than the {MAX_FRONT_MATTER_BYTES} allowed", 1
+        )
 
 
 def _mapping(data: Any, fmt: str) -> dict[str, Any]:
@@ -223,6 +236,7 @@ def _json(bom: str, rest: str) -> FrontMatter:
     # The front matter runs to the end of the line the object closes on.
     newline = rest.find("\n", end)
     end = len(rest) if newline == -1 else newline + 1
+    _check_size(rest[:end])
     return FrontMatter(JSON, bom + rest[:end], _mapping(data, "JSON"), rest[end:])
 
 
@@ -261,6 +275,7 @@ def _pelican(bom: str, lines: list[str]) -> FrontMatter | None:
         return None
     # The blank line that ends the headers belongs to the head, not the body.
     end = index + 1 if index < len(lines) else index
+    _check_size("".join(lines[:end]))
     return FrontMatter(PELICAN, bom + "".join(lines[:end]), data, "".join(lines[end:]))
 
 
@@ -595,10 +610,7 @@ def map_front_matter(parsed: FrontMatter, source_path: str) -> PostData:
     key, value = keys.first(TITLE_KEYS)
     keys.use(key)
     title = _text(value) if key else _title_from(parsed.body, source_path)
-    if len(title) > 300:
-        raise FrontMatterError(
-            "title is longer than 300 characters", parsed.line_of(key or "title")
-        )
+    _check_length(parsed, key, "title", title, 300)
 
     publish_date = None
     for name in DATE_KEYS:
@@ -631,8 +643,11 @@ def map_front_matter(parsed: FrontMatter, source_path: str) -> PostData:
     key, value = keys.first(DESCRIPTION_KEYS)
     keys.use(key)
     description = _text(value)
+    _check_length(parsed, key, "description", description, MAX_DESCRIPTION_CHARS)
 
     key, cover, cover_alt = _cover(keys)
+    _check_length(parsed, key, "cover image URL", cover, 1000)
+    _check_length(parsed, key, "cover image alt text", cover_alt, 300)
     if cover:
         try:
             validate_image_url(cover)
@@ -643,9 +658,14 @@ def map_front_matter(parsed: FrontMatter, source_path: str) -> PostData:
 
     draft = _draft(keys, "_drafts" in PurePosixPath(source_path).parts)
     tags = _tags(keys)
+    tags_line = next((line for name in TAG_KEYS if (line := parsed.line_of(name))), None)
+    if len(tags) > MAX_TAGS:
+        raise FrontMatterError(f"{len(tags)} tags, more than the {MAX_TAGS} allowed", tags_line)
     for tag in tags:
         if len(tag) > TAG_MAX_LENGTH:
-            raise FrontMatterError(f"tag longer than {TAG_MAX_LENGTH} characters: {tag[:40]}…")
+            raise FrontMatterError(
+                f"tag longer than {TAG_MAX_LENGTH} characters: {tag[:40]}…", tags_line
+            )
 
     key, value = keys.first(("slug",))
     slug = _slugify(_text(value)) if key else ""
@@ -671,7 +691,7 @@ def map_front_matter(parsed: FrontMatter, source_path: str) -> PostData:
         body=parsed.body,
         description=description,
         cover_image=cover,
-        cover_image_alt=cover_alt[:300],
+        cover_image_alt=cover_alt,
         publish_date=publish_date,
         revised_date=revised_date,
         draft=draft,
@@ -681,6 +701,12 @@ def map_front_matter(parsed: FrontMatter, source_path: str) -> PostData:
         redirects=redirects,
         notes=notes,
     )
+
+
+def _check_length(parsed: FrontMatter, key: str | None, what: str, value: str, limit: int) -> None:
+    if len(value) > limit:
+        line = parsed.line_of(key) if key else None
+        raise FrontMatterError(f"{what} is longer than {limit} characters", line)
 
 
 def dump_yaml(data: dict[str, Any]) -> str:
