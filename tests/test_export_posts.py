@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from taggit.models import Tag
 
+from blog.importing.frontmatter import split
 from blog.importing.importer import import_posts
 from blog.models import Post
 from tests.factories import make_post
@@ -86,3 +87,45 @@ def test_importing_an_export_into_its_own_database_changes_nothing(tmp_path):
     result = import_posts([tmp_path / "out"])
     assert result.counts["unchanged"] == 3, [str(item) for item in result.outcomes]
     assert list(Post.objects.values_list("pk", "updated_at")) == before
+
+
+def test_no_post_overwrites_another_and_odd_paths_do_not_stop_the_export(tmp_path):
+    """A name taken twice (in another case too), a post whose own name is the fallback name
+    of another, a source path that is `.`, and a name that is a file for one post and a
+    folder for another: every post gets a file of its own and the export finishes."""
+    first = make_post(title="First")
+    second = make_post(title="Second")
+    sources = {
+        first.pk: "taken.md",
+        second.pk: "TAKEN.md",
+        make_post(title="Fallback").pk: f"{second.slug}-{second.pk}.md",
+        make_post(title="Dot").pk: ".",
+        make_post(title="File").pk: "notes",
+        make_post(title="Inside").pk: "notes/inside.md",
+    }
+    for pk, source in sources.items():
+        Post.objects.filter(pk=pk).update(source_path=source)
+
+    files = export(tmp_path / "out")
+
+    titles = sorted(split(text.decode()).data["title"] for text in files.values())
+    assert titles == sorted(Post.objects.values_list("title", flat=True))
+    assert files["taken.md"].decode().count("title: First") == 1
+    assert split(files["notes"].decode()).data["title"] == "File"
+
+
+def test_a_post_that_cannot_be_written_fails_the_command_after_the_others(tmp_path):
+    """A post whose every name is taken by a folder is reported; the others are written."""
+    post = make_post(title="Blocked", slug="blocked")
+    make_post(title="Fine")
+    Post.objects.filter(pk=post.pk).update(source_path="blocked.md")
+    out = tmp_path / "out"
+    for name in ["blocked.md", f"blocked-{post.pk}.md"] + [
+        f"blocked-{post.pk}-{n}.md" for n in range(2, 100)
+    ]:
+        (out / name).mkdir(parents=True)
+    errors = StringIO()
+    with pytest.raises(CommandError, match="1 post"):
+        call_command("export_posts", str(out), stdout=StringIO(), stderr=errors)
+    assert f"post {post.pk} (blocked): cannot be written" in errors.getvalue()
+    assert (out / "fine.md").is_file()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from blog.importing import frontmatter
@@ -22,9 +23,62 @@ from blog.models import Post
 def export_path(post: Post) -> str:
     """Where ``post`` goes in an export: its source path, else ``<slug>.md``."""
     path = PurePosixPath(post.source_path)
-    if post.source_path and not path.is_absolute() and ".." not in path.parts:
-        return post.source_path
+    if path.parts and not path.is_absolute() and ".." not in path.parts:
+        if "\x00" not in post.source_path:
+            return str(path)
     return f"{post.slug}.md"
+
+
+class ExportFiles:
+    """Writes posts into ``target`` without ever writing two posts to one file.
+
+    Two names are one file when they differ only in case (macOS and Windows folders), and a
+    name cannot be a file for one post and a folder for another. A post whose place is
+    taken, or cannot be written, goes to ``<slug>-<pk>.md`` (or a numbered variant). Files
+    left in ``target`` by an earlier export are overwritten, as a re-export should.
+    """
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self.files: set[str] = set()
+        self.folders: set[str] = set()
+        self.failures: list[str] = []
+
+    def write(self, post: Post, text: str) -> Path | None:
+        """Write ``post``'s ``text``; its path, or None (reason in ``failures``) if impossible."""
+        error: Exception | None = None
+        for relative in self._candidates(post):
+            if not self._free(relative):
+                continue
+            path = self.target / relative
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(text.encode("utf-8"))
+            except (OSError, ValueError) as failure:
+                error = failure
+                continue
+            self._take(relative)
+            return path
+        self.failures.append(f"post {post.pk} ({post.slug}): cannot be written: {error}")
+        return None
+
+    def _candidates(self, post: Post) -> Iterator[str]:
+        yield export_path(post)
+        yield f"{post.slug}-{post.pk}.md"
+        for n in range(2, 100):
+            yield f"{post.slug}-{post.pk}-{n}.md"
+
+    def _free(self, relative: str) -> bool:
+        parts = [part.lower() for part in PurePosixPath(relative).parts]
+        name = "/".join(parts)
+        if name in self.files or name in self.folders:
+            return False
+        return not any("/".join(parts[:end]) in self.files for end in range(1, len(parts)))
+
+    def _take(self, relative: str) -> None:
+        parts = [part.lower() for part in PurePosixPath(relative).parts]
+        self.files.add("/".join(parts))
+        self.folders.update("/".join(parts[:end]) for end in range(1, len(parts)))
 
 
 def export_text(post: Post, tags: list[str]) -> str:

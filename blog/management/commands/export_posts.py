@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from blog.importing.export import export_path, export_text
+from blog.importing.export import ExportFiles, export_text
 from blog.models import Post
 
 
@@ -24,19 +24,20 @@ class Command(BaseCommand):
         target = Path(options["directory"])
         if target.exists() and not target.is_dir():
             raise CommandError(f"{target} exists and is not a folder.")
-        written: set[str] = set()
+        target.mkdir(parents=True, exist_ok=True)
+        files = ExportFiles(target)
+        written = 0
         posts = Post.objects.order_by("pk").prefetch_related("tags")
         for post in posts.iterator(chunk_size=200):
-            relative = export_path(post)
-            if relative.lower() in written:
-                # An admin post whose slug matches an imported file's name.
-                relative = f"{post.slug}-{post.pk}.md"
-            written.add(relative.lower())
-            path = target / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
             tags = [tag.name for tag in post.tags.all()]
-            path.write_bytes(export_text(post, tags).encode("utf-8"))
+            path = files.write(post, export_text(post, tags))
+            if path is None:
+                self.stderr.write(files.failures[-1])
+                continue
+            written += 1
             if options["verbosity"] >= 2:
                 self.stdout.write(f"{post.slug} -> {path}")
         if options["verbosity"] >= 1:
-            self.stdout.write(f"Exported {len(written)} post(s) to {target}.")
+            self.stdout.write(f"Exported {written} post(s) to {target}.")
+        if files.failures:
+            raise CommandError(f"{len(files.failures)} post(s) could not be exported.")
