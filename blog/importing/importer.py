@@ -25,6 +25,7 @@ import hashlib
 import multiprocessing
 import os
 import re
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -145,6 +146,8 @@ BATCH_SECONDS = 2.0
 # PostgreSQL import's time once rendering ran in parallel.
 GROUP_SIZE = 50
 LOOKUP_CHUNK = 32
+# How often a worker checks that the importing process is still there.
+PARENT_CHECK_SECONDS = 0.5
 
 
 class WorkerDied(Exception):
@@ -364,7 +367,11 @@ class Importer:
         arguments = (job.data, outcome.source_path, job.markdown)
         job.data = b""
         if self.pool is not None:
-            job.pending = self.pool.submit(prepare, *arguments)
+            try:
+                job.pending = self.pool.submit(prepare, *arguments)
+            except BrokenProcessPool:
+                # A worker died before this file was handed out.
+                raise WorkerDied(_worker_died(outcome)) from None
         else:
             job.pending = prepare(*arguments)
         return job
@@ -377,13 +384,7 @@ class Importer:
         # Forked workers never touch the database; closing connections first means no
         # child inherits an open socket (Django reconnects on the next query).
         connections.close_all()
-        # concurrent.futures rather than multiprocessing.Pool: the Pool's worker-handler thread
-        # wakes whenever a result is waiting to be read and spins until it has been (0.6 ms
-        # of this process's CPU a post, on two cores that render); a worker that dies breaks
-        # the executor (BrokenProcessPool) instead of leaving its file waiting forever.
-        self.pool = ProcessPoolExecutor(
-            self.workers, mp_context=multiprocessing.get_context("fork")
-        )
+        self.pool = render_pool(self.workers)
 
     def _finish(self, job: _Job) -> None:
         outcome = job.outcome
@@ -393,11 +394,7 @@ class Importer:
                 try:
                     prepared = prepared.result()
                 except BrokenProcessPool:
-                    raise WorkerDied(
-                        f"{outcome.path}: a rendering worker process died (killed, or out of "
-                        "memory); the files in progress were not imported. Run the import "
-                        "again to finish (--workers 1 renders in the importing process)."
-                    ) from None
+                    raise WorkerDied(_worker_died(outcome)) from None
             if prepared.skip:
                 outcome.outcome, outcome.reason = SKIPPED, prepared.skip
             elif prepared.failure is not None:
@@ -637,6 +634,41 @@ class Importer:
         if slug != wanted:
             outcome.notes.append(f"slug {wanted!r} is taken: used {slug!r}")
         return slug
+
+
+def _worker_died(outcome: FileOutcome) -> str:
+    return (
+        f"{outcome.path}: a rendering worker process died (killed, or out of memory); the "
+        "files in progress were not imported. Run the import again to finish (--workers 1 "
+        "renders in the importing process)."
+    )
+
+
+def render_pool(workers: int) -> ProcessPoolExecutor:
+    """``workers`` forked processes that render files, and end when this process ends.
+
+    concurrent.futures rather than multiprocessing.Pool: the Pool's worker-handler thread
+    wakes whenever a result is waiting to be read and spins until it has been; a worker that
+    dies breaks the executor (BrokenProcessPool) instead of leaving its file waiting forever.
+    """
+    return ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_end_with_parent,
+        initargs=(os.getpid(),),
+    )
+
+
+def _end_with_parent(parent: int) -> None:
+    """Worker start-up: end this worker once ``parent`` is gone. A parent stopped by SIGKILL
+    cannot shut its pool down, and its workers would wait for work forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
 
 
 @contextmanager
