@@ -53,6 +53,7 @@ from blog.importing.frontmatter import (
     map_front_matter,
 )
 from blog.importing.identity import fingerprint, post_fingerprint
+from blog.importing.lock import import_lock
 from blog.models import Post
 from blog.posts import RENDERED_FIELDS, NewPost, batch, create_posts, save_post
 from blog.rendering.render import Rendered, render_post
@@ -228,11 +229,13 @@ class Importer:
         workers: int | None = None,
         on_file: Callable[[FileOutcome], None] | None = None,
         keep_outcomes: bool = True,
+        on_wait: Callable[[str], None] | None = None,
     ) -> None:
         self.dry_run = dry_run
         self.force = force
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
         self.on_file = on_file
+        self.on_wait = on_wait
         self.result = ImportResult(dry_run=dry_run, keep_outcomes=keep_outcomes)
         self.now = timezone.now()
         # Slugs and source paths taken during this run (a dry run writes none to the database).
@@ -251,6 +254,11 @@ class Importer:
         self.unreported: list[FileOutcome] = []
 
     def run(self, paths: Iterable[str | os.PathLike]) -> ImportResult:
+        # One import at a time: two at once would both take the same files for new ones.
+        with nullcontext() if self.dry_run else import_lock(self.on_wait):
+            return self._run(paths)
+
+    def _run(self, paths: Iterable[str | os.PathLike]) -> ImportResult:
         files = iter_files(paths)
         window = self.window
         try:
@@ -712,12 +720,15 @@ def import_posts(
     workers: int | None = None,
     on_file: Callable[[FileOutcome], None] | None = None,
     keep_outcomes: bool = True,
+    on_wait: Callable[[str], None] | None = None,
 ) -> ImportResult:
     """Import every post file under ``paths`` (default: the project's ``fixtures/``).
 
     ``workers``: processes that render in parallel (default: one per core; 1 = none).
     ``on_file`` is called with each file's outcome, in file order, once it is final;
     ``keep_outcomes=False`` keeps only their counts in the result (see ImportResult).
+    Another import into the same database is waited for, after ``on_wait`` is called with
+    a message saying so.
     """
     importer = Importer(
         dry_run=dry_run,
@@ -725,5 +736,6 @@ def import_posts(
         workers=workers,
         on_file=on_file,
         keep_outcomes=keep_outcomes,
+        on_wait=on_wait,
     )
     return importer.run(list(paths) if paths else [default_root()])

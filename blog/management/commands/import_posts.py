@@ -71,6 +71,7 @@ class Command(BaseCommand):
                 workers=options["workers"],
                 on_file=self.report,
                 keep_outcomes=False,  # each outcome is reported as it happens
+                on_wait=lambda message: self.stdout.write(self.style.WARNING(f"{message}…")),
             )
         except KeyboardInterrupt:
             # The batch in progress was rolled back; committed posts are whole, and a rerun
