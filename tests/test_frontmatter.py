@@ -235,3 +235,132 @@ def test_values_at_their_limits_are_kept_whole():
         )
     )
     assert (data.tags, data.description, data.cover_image_alt) == (tags, "d" * 2000, "a" * 300)
+
+
+# --- mapping onto Post columns: file text in, fields out, no database ----------------------
+
+DEFAULTS = {
+    "description": "",
+    "cover_image": "",
+    "cover_image_alt": "",
+    "revised_date": None,
+    "draft": False,
+    "tags": [],
+    "extra": {},
+    "redirects": [],
+}
+MAPPINGS = {
+    "yaml_jekyll": (
+        "_posts/2020-04-11-hello.md",
+        '---\nlayout: post\ntitle: "Hi: there"\ncategories: [news]\ntags: a, B\n---\nx\n',
+        {
+            "title": "Hi: there",
+            "slug": "hello",
+            "publish_date": datetime(2020, 4, 11, tzinfo=UTC),
+            "tags": ["a", "B", "news"],
+            "extra": {"layout": "post"},
+        },
+    ),
+    "yaml_astro": (
+        "src/content/blog/post.md",
+        "---\ntitle: T\npubDatetime: 2024-05-03T10:00:00Z\nmodDatetime: 2024-05-04\n"
+        "description: D\nheroImage: /h.png\ndraft: true\ntags: [x]\n---\n",
+        {
+            "title": "T",
+            "slug": "post",
+            "publish_date": datetime(2024, 5, 3, 10, tzinfo=UTC),
+            "revised_date": datetime(2024, 5, 4, tzinfo=UTC),
+            "description": "D",
+            "cover_image": "/h.png",
+            "draft": True,
+            "tags": ["x"],
+        },
+    ),
+    "toml_hugo": (
+        "content/posts/trip/index.md",
+        '+++\ntitle = "Trip"\ndate = 2021-07-26T10:30:00+02:00\nlastmod = 2021-08-01\n'
+        'draft = false\nsummary = "S"\naliases = ["/old/"]\n[params]\nx = 1\n+++\n',
+        {
+            "title": "Trip",
+            "slug": "trip",
+            "publish_date": datetime(2021, 7, 26, 8, 30, tzinfo=UTC),
+            "revised_date": datetime(2021, 8, 1, tzinfo=UTC),
+            "description": "S",
+            "extra": {"aliases": ["/old/"], "params": {"x": 1}},
+            "redirects": ["/old/"],
+        },
+    ),
+    "toml_zola": (
+        "content/zola.md",
+        '+++\ntitle = "Z"\ndate = 2022-01-02\n[taxonomies]\ntags = ["rust", "web"]\n+++\n',
+        {
+            "title": "Z",
+            "slug": "zola",
+            "publish_date": datetime(2022, 1, 2, tzinfo=UTC),
+            "tags": ["rust", "web"],
+            "extra": {"taxonomies": {"tags": ["rust", "web"]}},
+        },
+    ),
+    "json_hugo": (
+        "posts/j.md",
+        '{"title": "J", "date": "2020-01-02", "slug": "jay", "image": {"src": "/c.png", '
+        '"alt": "A cover"}, "status": "draft"}\n\nbody\n',
+        {
+            "title": "J",
+            "slug": "jay",
+            "publish_date": datetime(2020, 1, 2, tzinfo=UTC),
+            "cover_image": "/c.png",
+            "cover_image_alt": "A cover",
+            "draft": True,
+        },
+    ),
+    "pelican": (
+        "content/p.md",
+        "Title: P\nDate: 2010-12-03 10:20\nModified: 2010-12-05 19:30\nTags: a, b\n"
+        "Slug: my-p\nSummary: Short\nStatus: draft\n\nbody\n",
+        {
+            "title": "P",
+            "slug": "my-p",
+            "publish_date": datetime(2010, 12, 3, 10, 20, tzinfo=UTC),
+            "revised_date": datetime(2010, 12, 5, 19, 30, tzinfo=UTC),
+            "description": "Short",
+            "draft": True,
+            "tags": ["a", "b"],
+        },
+    ),
+    "plain_markdown": (
+        "notes/2019-3-5_first-note.md",
+        "# First note ##\n\nBody\n",
+        {
+            "title": "First note",
+            "slug": "first-note",
+            "publish_date": datetime(2019, 3, 5, tzinfo=UTC),
+        },
+    ),
+    "drafts_folder_no_date": (
+        "_drafts/idea.md",
+        "---\ntitle: Idea\npermalink: /2021/07/26/the-idea/\n---\n",
+        {
+            "title": "Idea",
+            "slug": "the-idea",
+            "publish_date": datetime(2021, 7, 26, tzinfo=UTC),
+            "draft": True,
+            "extra": {"permalink": "/2021/07/26/the-idea/"},
+        },
+    ),
+    "published_false_and_no_date": (
+        "000_536dfcec70e32c73.txt",
+        "---\ntitle: Hidden\npublished: false\n---\n",
+        {"title": "Hidden", "slug": "hidden", "publish_date": None, "draft": True},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", MAPPINGS)
+def test_front_matter_maps_onto_post_fields(name):
+    """Each dialect's keys land in the right Post fields, with dates, drafts, tags and covers
+    read the way that generator means them."""
+    source_path, text, expected = MAPPINGS[name]
+    data = frontmatter.map_front_matter(split(text), source_path)
+    got = {field: getattr(data, field) for field in {**DEFAULTS, **expected}}
+    assert got == {**DEFAULTS, **expected}
