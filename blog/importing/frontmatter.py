@@ -345,7 +345,6 @@ class PostData:
     extra: dict[str, Any]
     front_matter: FrontMatter
     redirects: list[str]
-    notes: list[str]
 
 
 # --- mapping onto Post columns -----------------------------------------------------------
@@ -605,7 +604,6 @@ def json_safe(value: Any) -> Any:
 def map_front_matter(parsed: FrontMatter, source_path: str) -> PostData:
     """Map a parsed file onto Post columns; raise FrontMatterError for unusable values."""
     keys = _Keys(parsed.data)
-    notes: list[str] = []
 
     key, value = keys.first(TITLE_KEYS)
     keys.use(key)
@@ -626,7 +624,7 @@ def map_front_matter(parsed: FrontMatter, source_path: str) -> PostData:
         keys.use(key)
         break
     if publish_date is None:
-        link_key, link = keys.first(SLUG_PATH_KEYS)
+        _, link = keys.first(SLUG_PATH_KEYS)
         publish_date = _date_from_path(source_path)
         if publish_date is None and isinstance(link, str):
             publish_date = _date_from_path(link.strip("/"))
@@ -699,7 +697,6 @@ def map_front_matter(parsed: FrontMatter, source_path: str) -> PostData:
         extra=json_safe(keys.rest()),
         front_matter=parsed,
         redirects=redirects,
-        notes=notes,
     )
 
 

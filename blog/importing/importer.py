@@ -410,7 +410,6 @@ class Importer:
                 outcome.reason, outcome.line = prepared.failure.reason, prepared.failure.line
             else:
                 outcome.redirects = prepared.post_data.redirects
-                outcome.notes = prepared.post_data.notes
                 fields = self._fields(job, prepared.post_data)
                 if job.existing is None:
                     # Settled (slug, validation) and written with the next group, in order.
