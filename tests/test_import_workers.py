@@ -71,6 +71,24 @@ def test_workers_end_when_the_importing_process_is_killed(tmp_path):
     assert left == []
 
 
+def interrupt_myself() -> str:
+    os.kill(os.getpid(), signal.SIGINT)
+    return "still rendering"
+
+
+def test_ctrl_c_is_left_to_the_importing_process():
+    """Ctrl-C reaches every process of the terminal's group: a worker goes on, and the
+    importing process stops it (it would otherwise die with a traceback of its own)."""
+    pool = render_pool(1)
+    try:
+        result = pool.submit(interrupt_myself).result(timeout=60)
+    except KeyboardInterrupt:  # the worker's, sent back: not this test run's
+        result = "interrupted"
+    finally:
+        pool.shutdown()
+    assert result == "still rendering"
+
+
 def corpus(folder: Path, count: int) -> None:
     for n in range(count):
         (folder / f"post-{n:03}.md").write_text(f"---\ntitle: Post {n}\ndate: 2021-01-02\n---\nB\n")

@@ -25,6 +25,7 @@ import hashlib
 import multiprocessing
 import os
 import re
+import signal
 import threading
 import time
 from collections import deque
@@ -661,14 +662,17 @@ def render_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("fork"),
-        initializer=_end_with_parent,
+        initializer=_worker_started,
         initargs=(os.getpid(),),
     )
 
 
-def _end_with_parent(parent: int) -> None:
-    """Worker start-up: end this worker once ``parent`` is gone. A parent stopped by SIGKILL
-    cannot shut its pool down, and its workers would wait for work forever."""
+def _worker_started(parent: int) -> None:
+    """Worker start-up: Ctrl-C is left to the importing process, which stops the workers
+    itself (a worker interrupted while waiting for work prints a traceback); and the worker
+    ends once ``parent`` is gone: a parent stopped by SIGKILL cannot shut its pool down, and
+    its workers would wait for work forever."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while os.getppid() == parent:
