@@ -64,8 +64,8 @@ def read_file(root: Path, path: Path, max_bytes: int | None = None) -> bytes:
     a FIFO blocks the reader forever and a device such as /dev/zero never ends.
     """
     limit = settings.IMPORT_MAX_FILE_BYTES if max_bytes is None else max_bytes
-    real = Path(os.path.realpath(path))
-    if not real.is_relative_to(os.path.realpath(root)):
+    real, real_root = os.path.realpath(path), os.path.realpath(root)
+    if not real.startswith(real_root.rstrip(os.sep) + os.sep):
         raise Refused(f"a link to {real}, outside {root}: not read")
     try:
         info = os.stat(real)
@@ -80,10 +80,13 @@ def read_file(root: Path, path: Path, max_bytes: int | None = None) -> bytes:
             info = os.fstat(file.fileno())
             if not stat.S_ISREG(info.st_mode):
                 raise Refused(f"{_kind(info.st_mode)}, not a regular file: not read")
-            data = file.read(limit + 1)
+            # Sized by the file rather than the limit: no buffer of the limit's size per file.
+            data = file.read(info.st_size + 1)
+            if len(data) > info.st_size:  # it grew since the stat
+                data += file.read(limit + 1 - len(data))
     except OSError as error:
         raise Refused(f"cannot read: {error.strerror or error}", failed=True) from None
-    if len(data) > limit:  # it grew since the stat
+    if len(data) > limit:
         raise Refused(_too_large(len(data), limit), failed=True)
     return data
 
