@@ -27,7 +27,11 @@ SLUG_MAX_LENGTH = 200
 FALLBACK_SLUG = "post"
 UNSAFE_URL_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
 # What a post's summary in a listing shows (templates/blog/partials/post_summary.html).
-SUMMARY_FIELDS = ("title", "slug", "publish_date", "word_count", "description", "excerpt")
+SUMMARY_FIELDS = (
+    *("title", "slug", "publish_date", "word_count", "description", "excerpt"),
+    # The cover's id (blog_media's listing_cover reads a page's covers in one query) and alt.
+    *("cover_library_image", "cover_image_alt"),
+)
 # Listings and feeds narrow to posts carrying all of several tags: /tags/python+django/.
 # Taggit's slugs never contain "+".
 TAG_SEPARATOR = "+"

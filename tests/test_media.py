@@ -389,3 +389,36 @@ def test_served_files_have_their_type_and_nosniff(client, settings):
         assert response.status_code == 200
         assert response["Content-Type"] == types[rendition["format"]]
         assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_listings_show_library_covers_in_one_query(client, django_assert_num_queries):
+    """Covers on the front page cost one query for the whole page, however many posts
+    have one; the first is loaded eagerly, the others lazily."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_post(title="No cover")
+    client.get("/")  # ContentType's per-process cache filled
+    with CaptureQueriesContext(connection) as without_covers:
+        client.get("/")
+    for n in range(3):
+        image, _ = store_upload(
+            upload(image_bytes(1000 + n, 500), f"{n}.jpg"), alt_text=f"Cover {n}"
+        )
+        make_post(title=f"Covered {n}", cover_library_image=image)
+    with CaptureQueriesContext(connection) as with_covers:
+        html = client.get("/").content.decode()
+    assert len(with_covers) == len(without_covers) + 1
+    pictures = re.findall(r"<picture>.*?</picture>", html, re.S)
+    assert len(pictures) == 3
+    assert 'loading="lazy"' not in pictures[0]
+    assert all('loading="lazy"' in p for p in pictures[1:])
+    assert 'alt="Cover 2"' in pictures[0]
+
+
+def test_structured_data_names_the_library_cover(client):
+    """The post's JSON-LD image is the cover's largest rendition, as an absolute URL."""
+    image, _ = store_upload(upload(image_bytes(1200, 600), "c.jpg"), alt_text="Cover")
+    post = make_post(cover_library_image=image)
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert f'"image": "http://testserver/media/images/{image.content_hash[:2]}/' in html

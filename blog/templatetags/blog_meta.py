@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from blog import search
 from blog.models import Post
+from blog.templatetags.blog_media import cover_url
 
 register = template.Library()
 
@@ -83,8 +84,8 @@ def post_json_ld(context: dict[str, Any], post: Post) -> SafeString:
             "@type": "Person",
             "name": post.author.get_full_name() or post.author.get_username(),
         }
-    if post.cover_image:
-        data["image"] = absolute_url(context, post.cover_image)
+    if image := cover_url(post):  # a library cover's largest rendition, or the URL
+        data["image"] = absolute_url(context, image)
     encoded = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
     # The escapes above make the JSON inert inside <script>; browsers never run ld+json.
     return format_html(
