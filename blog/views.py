@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -12,12 +11,11 @@ from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views import defaults
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
-from django.views.generic import DetailView, ListView, RedirectView, TemplateView
+from django.views.generic import DetailView, ListView, RedirectView, TemplateView, dates
 from taggit.models import Tag
 
 from blog import search
@@ -198,11 +196,6 @@ class TagListView(ListView):
         ]
 
 
-def _month_start(year: int, month: int) -> datetime:
-    """Midnight on the first of the month in the site's time zone, like TruncMonth."""
-    return timezone.make_aware(datetime(year, month, 1))
-
-
 def month_counts(posts: Any) -> list[dict[str, Any]]:
     """Published posts per month, newest first: [{"month": datetime, "count": n}], one query."""
     return list(
@@ -213,14 +206,33 @@ def month_counts(posts: Any) -> list[dict[str, Any]]:
     )
 
 
-class ArchiveIndexView(TemplateView):
+class PublishedDatesMixin:
+    """What the archives add to Django's date-based views."""
+
+    date_field = "publish_date"
+    # published() already leaves scheduled posts out, with the same "now" as every page.
+    allow_future = True
+    # An empty year or month is a 404 through the paginator's count (empty_is_404), without
+    # the extra query that allow_empty = False runs first.
+    allow_empty = True
+
+    def get_date_list(self, queryset, date_type=None, ordering="ASC") -> list[dict[str, Any]]:
+        """The months with published posts, newest first, with their counts: the pages show
+        counts, which Django's list of dates does not have (one query either way)."""
+        return month_counts(queryset)
+
+
+class ArchiveIndexView(PublishedDatesMixin, dates.ArchiveIndexView):
     """Every year and month with published posts, with their counts."""
 
     template_name = "blog/archive_index.html"
 
+    def get_queryset(self):
+        return Post.objects.published()
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         years: list[dict[str, Any]] = []
-        for row in month_counts(Post.objects.published()):
+        for row in self.date_list:
             if not years or years[-1]["year"] != row["month"].year:
                 years.append({"year": row["month"].year, "count": 0, "months": []})
             years[-1]["count"] += row["count"]
@@ -228,40 +240,26 @@ class ArchiveIndexView(TemplateView):
         return super().get_context_data(years=years, **kwargs)
 
 
-class ArchiveYearView(PublishedPostsMixin, ListView):
+class ArchiveYearView(PublishedDatesMixin, PublishedPostsMixin, dates.YearArchiveView):
     """The published posts of one year, with the year's months and their counts."""
 
     template_name = "blog/archive_year.html"
     empty_is_404 = True
-
-    def get_queryset(self):
-        year = self.kwargs["year"]
-        self.start, self.end = _month_start(year, 1), _month_start(year + 1, 1)
-        return (
-            super().get_queryset().filter(publish_date__gte=self.start, publish_date__lt=self.end)
-        )
+    make_object_list = True
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        months = month_counts(
-            Post.objects.published().filter(publish_date__gte=self.start, publish_date__lt=self.end)
-        )
-        return super().get_context_data(year=self.kwargs["year"], months=months, **kwargs)
+        return super().get_context_data(months=self.date_list, **kwargs)
 
 
-class ArchiveMonthView(PublishedPostsMixin, ListView):
+class ArchiveMonthView(PublishedDatesMixin, PublishedPostsMixin, dates.MonthArchiveView):
     """The published posts of one month."""
 
     template_name = "blog/archive_month.html"
     empty_is_404 = True
+    month_format = "%m"
 
-    def get_queryset(self):
-        year, month = self.kwargs["year"], self.kwargs["month"]
-        self.start = _month_start(year, month)
-        end = _month_start(year + month // 12, month % 12 + 1)
-        return super().get_queryset().filter(publish_date__gte=self.start, publish_date__lt=end)
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(month=self.start, **kwargs)
+    def get_date_list(self, queryset, date_type=None, ordering="ASC") -> list:
+        return []  # the month page lists no days: no query for them
 
 
 class SearchView(PublishedPostsMixin, ListView):
