@@ -1,11 +1,11 @@
 """``reverse()``, remembered: the addresses of posts, tags and the site's fixed pages.
 
-A list page links to ten posts and thirty tags and the layout to a dozen fixed pages; Django's
-``reverse()`` costs about 25 µs a call (it matches the arguments against every candidate
-pattern), which was a sixth of an uncached home page. An address depends only on the
-arguments, the URLconf and the script prefix, so it is remembered under those, in a bounded
-LRU (memory stays flat however many posts there are). Changing ROOT_URLCONF (tests do)
-forgets everything, as Django's own URL caches do.
+A list page links to ten posts and thirty tags, and the layout to a dozen fixed pages; Django's
+``reverse()`` matches the arguments against every candidate pattern on each call, a measurable
+part of an uncached list page (docs/performance.md). An address depends only on the arguments,
+the URLconf and the script prefix, so it is remembered under those, in a bounded LRU (memory
+stays flat however many posts there are). Changing ROOT_URLCONF (tests do) forgets everything,
+as Django's own URL caches do. Reader templates use it as ``{% url_for %}`` (blog_links).
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """blog.links: remembered reverse() gives what reverse() gives, whatever changed since."""
 
+import re
+from pathlib import Path
+
 from django.test import SimpleTestCase, override_settings
 from django.urls import path, reverse, set_script_prefix
 
@@ -45,3 +48,13 @@ class UrlForTests(SimpleTestCase):
         for n in range(CACHED_ADDRESSES + 100):
             url_for("blog:post_detail", slug=f"post-{n}")
         self.assertEqual(_reverse.cache_info().currsize, CACHED_ADDRESSES)
+
+
+def test_reader_templates_reverse_addresses_one_way():
+    """Reader templates reverse addresses with {% url_for %} only (the admin's extend Django's)."""
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    readers = [*templates.glob("*.html"), *templates.glob("*.txt"), *templates.glob("blog/**/*")]
+    assert readers
+    for template in readers:
+        if template.is_file():
+            assert not re.search(r"{%\s*url\s", template.read_text()), template
