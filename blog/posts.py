@@ -37,7 +37,7 @@ from taggit.models import Tag, TaggedItem
 from blog import revisions, search
 from blog.media.markup import responsive_images
 from blog.models import Post, Redirect, Revision, tagged_posts
-from blog.pagecache.invalidation import batched_invalidation, invalidate_pages
+from blog.pagecache import batched_invalidation, invalidate_pages
 from blog.redirects import add_aliases, slug_changed, tag_moved
 from blog.rendering.render import Rendered, render_post
 
