@@ -25,11 +25,10 @@ from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection, transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-from taggit.models import Tag, TaggedItem
 
-from blog.models import ContentVersion, Post
+from blog.models import ContentVersion
 
 logger = logging.getLogger(__name__)
 
@@ -147,19 +146,15 @@ def invalidate_pages() -> None:
         ContentVersion.objects.update_or_create(pk=1, defaults={"version": new})
 
 
-# Everything a public page shows comes from posts, tags and authors.
+# Everything a public page shows comes from posts, tags and authors. Posts and tags change
+# through the write path (blog.posts), which calls invalidate_pages(); authors are users,
+# changed by Django's own admin, so only their signals tell.
 
 
 def _changed(sender: Any, **kwargs: Any) -> None:
     if kwargs.get("raw"):
         return  # loaddata: signals for fixtures are not changes readers have seen
     invalidate_pages()
-
-
-@receiver(m2m_changed, sender=TaggedItem)
-def _tags_changed(sender: Any, action: str, **kwargs: Any) -> None:
-    if action in {"post_add", "post_remove", "post_clear"}:
-        invalidate_pages()
 
 
 @receiver(post_save, sender=get_user_model())
@@ -170,9 +165,4 @@ def _author_saved(sender: Any, update_fields: Any = None, **kwargs: Any) -> None
     _changed(sender, **kwargs)
 
 
-for _model in (Post, Tag, TaggedItem):
-    post_save.connect(_changed, sender=_model, dispatch_uid=f"page-cache-save-{_model.__name__}")
-    post_delete.connect(
-        _changed, sender=_model, dispatch_uid=f"page-cache-delete-{_model.__name__}"
-    )
 post_delete.connect(_changed, sender=get_user_model(), dispatch_uid="page-cache-delete-user")
