@@ -96,6 +96,7 @@ def child(mode: str, folder: str) -> None:
 
     from blog.importing import frontmatter
     from blog.importing.importer import import_posts
+    from blog.rendering.process import end_children
     from blog.rendering.render import render_post
 
     if mode == "render":
@@ -106,6 +107,7 @@ def child(mode: str, folder: str) -> None:
             render_post(frontmatter.split(path.read_text(encoding="utf-8")).body)
             count += 1
         seconds = time.perf_counter() - started
+        end_children()  # Markdown runs in child processes: count their CPU time too
         cpu = cpu_seconds() - cpu
     else:
         from django.db import connection

@@ -373,6 +373,20 @@ print("finished")
                 render_post("[" * 40_000)
         self.assertEqual(render_post("*after*").html, "<p><em>after</em></p>")
 
+    def test_ending_the_children_waits_for_them(self):
+        """end_children leaves no Markdown process running, and rendering goes on after."""
+        import resource
+
+        from blog.rendering import process
+
+        render_post("*a*")
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        process.end_children()
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # A child that has been waited for adds its CPU time (its start-up at least).
+        self.assertGreater(after.ru_utime + after.ru_stime, before.ru_utime + before.ru_stime)
+        self.assertEqual(render_post("*b*").html, "<p><em>b</em></p>")
+
     def test_the_limit_works_in_a_forked_process(self):
         """The importer renders in forked workers: the limit holds in each."""
         import multiprocessing
