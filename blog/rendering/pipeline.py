@@ -12,7 +12,8 @@ from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import ETX, STX
 
-from blog.rendering.highlight import PYGMENTS_CSS_CLASS, code_formatter
+from blog.rendering.generators.extension import GeneratorSyntaxExtension
+from blog.rendering.highlight import PYGMENTS_CSS_CLASS
 
 
 class _HeadingLevels(Treeprocessor):
@@ -45,20 +46,35 @@ class HeadingLevelExtension(Extension):
 
 MARKDOWN_EXTENSIONS = [
     HeadingLevelExtension(),
-    "markdown.extensions.fenced_code",
+    # Generator syntax (Liquid, shortcodes, callouts, fence info strings) read as Markdown.
+    GeneratorSyntaxExtension(),
+    "pymdownx.superfences",
+    "pymdownx.highlight",
     "markdown.extensions.tables",
     "markdown.extensions.footnotes",
-    "markdown.extensions.codehilite",
     "markdown.extensions.toc",
     "markdown.extensions.sane_lists",
+    "markdown.extensions.admonition",
+    "pymdownx.tilde",
+    "pymdownx.tasklist",
+    "pymdownx.magiclink",
 ]
 MARKDOWN_EXTENSION_CONFIGS = {
-    "markdown.extensions.codehilite": {
+    "pymdownx.superfences": {
+        # A fence whose info string SuperFences does not read is still code, not text.
+        "relaxed_headers": True,
+    },
+    "pymdownx.highlight": {
         "css_class": PYGMENTS_CSS_CLASS,
         "guess_lang": False,
         "use_pygments": True,
-        "pygments_formatter": code_formatter,
+        # Line numbers in a data- attribute shown by CSS: copying the code leaves them out.
+        "linenums_style": "pymdownx-inline",
     },
+    # Only ~~strike~~: a single ~ stays a tilde (subscript is not what migrated posts mean).
+    "pymdownx.tilde": {"subscript": False},
+    # Bare URLs and www. addresses as links, nothing repository-specific.
+    "pymdownx.magiclink": {"hide_protocol": False},
     "markdown.extensions.toc": {
         # Unicode-aware ids, so a heading in Chinese still gets a usable anchor.
         "slugify": slugify_unicode,
@@ -76,8 +92,9 @@ TOC_MIN_HEADINGS = 3
 _converter: markdown.Markdown | None = None
 
 
-def convert(text: str) -> tuple[str, str, int]:
-    """Unsanitized body HTML, unsanitized table of contents, and the number of headings in it.
+def convert(text: str) -> tuple[str, str, int, dict]:
+    """Unsanitized body HTML, unsanitized table of contents, the number of headings in it,
+    and what was done with generator syntax (``generators.report.Report.as_json``).
 
     Unbounded in time on hostile input: called through ``blog.rendering.process``.
     """
@@ -85,8 +102,9 @@ def convert(text: str) -> tuple[str, str, int]:
     md = _markdown()
     html = _unescape_placeholders(md.convert(text))
     toc, headings = _unescape_placeholders(md.toc), _count_headings(md.toc_tokens)
+    report = md.generator_report.as_json()
     _converter = md  # finished: reusable
-    return html, toc, headings
+    return html, toc, headings, report
 
 
 # A backslash-escaped character as Python-Markdown stashes it until its last step, which misses

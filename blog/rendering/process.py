@@ -124,7 +124,7 @@ def end_children() -> None:
         child.process.stdout.close()
 
 
-def convert(text: str, seconds: float) -> tuple[str, str, int]:
+def convert(text: str, seconds: float) -> tuple[str, str, int, dict]:
     """``pipeline.convert(text)`` in a child process, stopped after ``seconds``.
 
     Raises ``TimeoutError`` when the conversion was stopped, ``RecursionError`` on markup
@@ -148,8 +148,8 @@ def convert(text: str, seconds: float) -> tuple[str, str, int]:
         if answer["error"] == "RecursionError":
             raise RecursionError(answer["message"])
         raise ConversionError(f"{answer['error']}: {answer['message']}")
-    html, toc, headings = answer["result"]
-    return html, toc, headings
+    html, toc, headings, report = answer["result"]
+    return html, toc, headings, report
 
 
 if __name__ == "__main__":

@@ -28,6 +28,10 @@ class Rendered:
     text: str = ""
     # A nested list of links to the headings, or "" for a post too short to need one.
     toc_html: str = ""
+    # Generator syntax (blog.rendering.generators): how many of each kind were converted,
+    # and (line, what) for each construct that could not be.
+    converted: tuple[tuple[str, int], ...] = ()
+    unconverted: tuple[tuple[int, str], ...] = ()
 
     @property
     def reading_minutes(self) -> int:
@@ -36,7 +40,7 @@ class Rendered:
 
 def render_post(text: str) -> Rendered:
     """Render a post body once, at save time, with its excerpt, word count and contents."""
-    html, toc_html = _convert(text)
+    html, toc_html, report = _convert(text)
     texts = visible_texts(html)
     return Rendered(
         html=html,
@@ -45,11 +49,14 @@ def render_post(text: str) -> Rendered:
         # Footnote text is searchable; the reference numbers and ↩ links are noise.
         text=texts.without_marks,
         toc_html=toc_html,
+        converted=tuple(sorted(report["converted"].items())),
+        unconverted=tuple((line, what) for line, what in report["unconverted"]),
     )
 
 
-def _convert(text: str) -> tuple[str, str]:
-    """Sanitized body HTML and sanitized table of contents ("" when there are few headings).
+def _convert(text: str) -> tuple[str, str, dict]:
+    """Sanitized body HTML, sanitized table of contents ("" when there are few headings),
+    and the generator-syntax report.
 
     Raises ``RenderLimitError`` for a body outside the input bounds above.
     """
@@ -57,7 +64,7 @@ def _convert(text: str) -> tuple[str, str]:
     check_limits(text)
     seconds = limits.RENDER_TIME_LIMIT
     try:
-        html, toc_html, headings = process.convert(text, seconds)
+        html, toc_html, headings, report = process.convert(text, seconds)
     except TimeoutError:
         raise RenderLimitError(
             f"Rendering took longer than {seconds:g} seconds and was stopped; "
@@ -75,4 +82,4 @@ def _convert(text: str) -> tuple[str, str]:
     # The toc extension builds its links from the same ids it writes on the headings,
     # and heading text with markup is reduced to plain text; it is cleaned all the same.
     toc_html = sanitize(toc_html).strip() if headings >= TOC_MIN_HEADINGS else ""
-    return sanitize(html), toc_html
+    return sanitize(html), toc_html, report

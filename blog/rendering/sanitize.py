@@ -62,7 +62,8 @@ ALLOWED_ATTRIBUTES = {
     ],
     "code": ["class"],
     "div": ["class", "id"],
-    "span": ["class"],
+    # Line numbers of highlighted code, shown by CSS (content: attr(data-linenos)).
+    "span": ["class", "data-linenos"],
     "pre": ["class"],
     "li": ["id"],
     "sup": ["id"],
