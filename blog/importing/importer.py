@@ -82,8 +82,6 @@ class FileOutcome:
     post_id: int | None = None
     slug: str = ""
     notes: list[str] = field(default_factory=list)
-    # Old addresses of the post (Hugo ``aliases``, Jekyll ``redirect_from``), for a redirects hook.
-    redirects: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
@@ -119,16 +117,6 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return not self.counts[FAILED]
-
-    @property
-    def redirects(self) -> dict[int, list[str]]:
-        """Old addresses (``aliases``, ``redirect_from``) by post id, for files read this run
-        (an unchanged file is not read, so its redirects were reported when it was)."""
-        return {
-            item.post_id: item.redirects
-            for item in self._kept()
-            if item.redirects and item.post_id is not None
-        }
 
 
 # --- the import --------------------------------------------------------------------------
@@ -410,7 +398,6 @@ class Importer:
                 outcome.outcome = FAILED
                 outcome.reason, outcome.line = prepared.failure.reason, prepared.failure.line
             else:
-                outcome.redirects = prepared.post_data.redirects
                 fields = self._fields(job, prepared.post_data)
                 if job.existing is None:
                     # Settled (slug, validation) and written with the next group, in order.
