@@ -124,6 +124,8 @@ def find_redirect(request: HttpRequest) -> str | None:
     that no such post carries, stays a 404, so old addresses never reveal a new slug.
     """
     path = request.path
+    if "\x00" in path:  # never stored (PostgreSQL refuses NUL in text)
+        return None
     candidates = [path, path[:-1] if path.endswith("/") else path + "/"]
     found = Redirect.objects.filter(old_path__in=candidates).select_related("post", "tag")
     if not found:

@@ -25,6 +25,8 @@ from blog.models import MAX_FILTER_TAGS, TAG_SEPARATOR, Post, attach_tag_lists, 
 from blog.sharing import active_link
 
 RELATED_POSTS = 3
+# The largest OFFSET SQL databases take (a signed 64-bit integer): a page past it is a 404.
+LARGEST_OFFSET = 2**63 - 1
 NARROWING_TAGS = 12
 
 
@@ -48,6 +50,8 @@ class PostPaginator(Paginator):
             raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
+        if number * self.per_page > LARGEST_OFFSET:
+            raise EmptyPage(self.error_messages["no_results"])
         return number  # the last page is not known: see page()
 
     def page(self, number: Any) -> Page:

@@ -449,3 +449,22 @@ def test_server_error_page_is_in_the_site_design(client):
     assert response.status_code == 500
     assert '<link rel="stylesheet" href="/static/css/site.css">' in content
     assert 'class="site-header"' in content and "Something went wrong" in content
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/posts/a%00b/", "/nope%00/", "/tags/a%00/", "/tags/a%00/feed.atom", "/share/a%00/"],
+)
+def test_addresses_holding_nul_are_404(client, path):
+    """NUL in a path is a 404, not a 500 from a database that refuses it in text."""
+    make_post(title="A post", tags=["a"])
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("page", ["9223372036854775807", "99999999999999999999999", "-1"])
+def test_page_numbers_past_any_offset_are_404(client, page):
+    """A page number no database could offset to is a 404, not a 500."""
+    make_post(title="A post", tags=["a"])
+    for url in (HOME, tag_url("a"), reverse("blog:search") + "?q=post"):
+        joiner = "&" if "?" in url else "?"
+        assert client.get(f"{url}{joiner}page={page}").status_code == 404, url
