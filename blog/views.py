@@ -8,7 +8,14 @@ from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import InterfaceError, OperationalError
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.utils.cache import add_never_cache_headers, patch_cache_control
@@ -176,8 +183,14 @@ class TagListView(ListView):
     context_object_name = "tags"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        chosen = [slug for slug in request.GET.getlist("tag") if slug and "/" not in slug]
-        if chosen:
+        if "tag" in request.GET:
+            # Answered before the index is counted: the form's query strings are endless, and
+            # each would otherwise render the whole index past the page cache.
+            chosen = [slug for slug in request.GET.getlist("tag") if slug]
+            if any("/" in slug for slug in chosen):
+                return HttpResponseBadRequest("A tag's slug never holds '/'.")
+            if not chosen:
+                return redirect("blog:tag_list")
             return redirect(tag_path([slug.replace(TAG_SEPARATOR, "") for slug in chosen]))
         return super().get(request, *args, **kwargs)
 

@@ -468,3 +468,15 @@ def test_page_numbers_past_any_offset_are_404(client, page):
     for url in (HOME, tag_url("a"), reverse("blog:search") + "?q=post"):
         joiner = "&" if "?" in url else "?"
         assert client.get(f"{url}{joiner}page={page}").status_code == 404, url
+
+
+def test_tag_index_form_with_a_slash_or_nothing_answers_cheaply(client, django_assert_num_queries):
+    """?tag= values that name no tag page never render the whole index: a slash is a 400, an
+    empty choice leads back to the index's own address; neither reads the database."""
+    make_post(tags=["python"])
+    with django_assert_num_queries(0):
+        assert client.get(TAGS, {"tag": "a/b"}).status_code == 400
+        assert client.get(TAGS, {"tag": ["python", "../x"]}).status_code == 400
+        empty = client.get(TAGS, {"tag": ""})
+    assert empty.status_code == 302
+    assert empty["Location"] == TAGS
