@@ -133,7 +133,8 @@ class PostFeed(Feed):
     def item_author_name(self, post: Post) -> str | None:
         if post.author is None:
             return None
-        return post.author.get_full_name() or post.author.get_username()
+        # A display name or none (the feed's own author stands in): never a login name.
+        return post.author.get_full_name() or None
 
     def item_categories(self, post: Post) -> list[str]:
         return [tag.name for tag in post.tag_list]

@@ -281,10 +281,12 @@ def test_query_counts_are_constant(client, django_assert_num_queries, n_posts, n
 def test_a_post_with_an_author_costs_no_extra_query(client, django_assert_num_queries):
     """The author comes with the post (JSON-LD names them), not in a query of its own."""
     author = make_staff("writer")
+    author.first_name, author.last_name = "Grace", "Hopper"
+    author.save()
     post = make_post(author=author, tags=["x"])
     with django_assert_num_queries(5):  # post and author, tags, previous, next, related
         content = client.get(post.get_absolute_url()).content.decode()
-    assert '"author": {"@type": "Person", "name": "writer"}' in content
+    assert '"author": {"@type": "Person", "name": "Grace Hopper"}' in content
 
 
 # Archives, multi-tag filtering and reading aids.
@@ -480,3 +482,22 @@ def test_tag_index_form_with_a_slash_or_nothing_answers_cheaply(client, django_a
         empty = client.get(TAGS, {"tag": ""})
     assert empty.status_code == 302
     assert empty["Location"] == TAGS
+
+
+def test_login_names_never_reach_readers(client):
+    """An author without a full name gets no byline, feed author or JSON-LD author: their
+    login name appears nowhere a reader looks."""
+    author = make_staff("login-name-4821")
+    post = make_post(author=author, tags=["x"])
+    for url in (
+        post.get_absolute_url(),
+        reverse("blog:feed_atom"),
+        reverse("blog:feed_rss"),
+        reverse("blog:tag_feed_atom", kwargs={"slug": "x"}),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert b"login-name-4821" not in response.content, url
+    author.first_name = "Grace"
+    author.save()
+    assert "· by Grace" in client.get(post.get_absolute_url()).content.decode()

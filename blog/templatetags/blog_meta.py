@@ -79,11 +79,9 @@ def post_json_ld(context: dict[str, Any], post: Post) -> SafeString:
         "keywords": [tag.name for tag in post.tag_list],
         "publisher": {"@type": "Organization", "name": context.get("SITE_TITLE", "")},
     }
-    if post.author:
-        data["author"] = {
-            "@type": "Person",
-            "name": post.author.get_full_name() or post.author.get_username(),
-        }
+    # Only a display name: a login name would tell anyone half of what signing in takes.
+    if post.author and post.author.get_full_name():
+        data["author"] = {"@type": "Person", "name": post.author.get_full_name()}
     if image := cover_url(post):  # a library cover's largest rendition, or the URL
         data["image"] = absolute_url(context, image)
     encoded = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
