@@ -422,3 +422,35 @@ def test_structured_data_names_the_library_cover(client):
     post = make_post(cover_library_image=image)
     html = client.get(post.get_absolute_url()).content.decode()
     assert f'"image": "http://testserver/media/images/{image.content_hash[:2]}/' in html
+
+
+def test_a_file_dropped_into_the_editor_is_uploaded_as_json(client, librarian):
+    """The editor's endpoint answers with the image's URL, or the refusal's reason."""
+    client.force_login(librarian)
+    url = reverse("admin:blog_image_upload")
+    response = client.post(url, {"file": upload(image_bytes(700, 400), "drop.jpg")})
+    assert response.status_code == 201
+    image = Image.objects.get()
+    assert response.json() == {"id": image.pk, "url": image.url, "alt": "", "created": True}
+    refused = client.post(url, {"file": upload(PHP_SCRIPT, "shell.png", "image/png")})
+    assert refused.status_code == 400
+    assert "shell.png is not an image" in refused.json()["error"]
+    assert Image.objects.count() == 1
+
+
+def test_the_editor_endpoint_needs_the_add_permission(client):
+    client.force_login(make_staff("writer"))
+    response = client.post(
+        reverse("admin:blog_image_upload"), {"file": upload(image_bytes(300, 200))}
+    )
+    assert response.status_code == 403
+    assert not Image.objects.exists()
+
+
+def test_the_post_body_takes_dropped_images(client, librarian):
+    librarian.user_permissions.add(*Permission.objects.filter(codename="add_post"))
+    client.force_login(librarian)
+    html = client.get(reverse("admin:blog_post_add")).content.decode()
+    assert f'data-image-upload-url="{reverse("admin:blog_image_upload")}"' in html
+    assert "blog/admin/media_drop.js" in html
+    assert 'class="vLargeTextField"' in html

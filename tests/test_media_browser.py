@@ -77,3 +77,42 @@ def test_an_author_uploads_images_and_a_post_shows_one_with_srcset(page: Page, s
     # Chromium picks a modern format from the sources, never the JPEG fallback.
     current = img.evaluate("img => img.currentSrc")
     assert re.search(r"/media/images/[0-9a-f]{2}/[0-9a-f]{64}-\d+\.(avif|webp)$", current)
+
+
+DROP = """async ([selector, b64, name]) => {
+    const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([bytes], name, {type: "image/jpeg"}));
+    document.querySelector(selector).dispatchEvent(
+        new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true}));
+}"""
+
+
+def test_an_image_dropped_into_the_body_is_uploaded_and_shown(page: Page, site):
+    """Drop a file on the body: it is uploaded, its Markdown inserted with the alt text
+    selected; the preview shows it and the published page offers its srcset."""
+    import base64
+
+    log_in(page, site)
+    page.goto(f"{site}/admin/blog/post/add/")
+    page.get_by_label("Title:").fill("Dropped picture")
+    page.get_by_label("Title:").press("End")
+    body = page.get_by_label("Body:")
+    body.fill("Look at this:")
+    body.press("End")
+    data = base64.b64encode(image_bytes(1800, 900)).decode()
+    page.evaluate(DROP, ["#id_body", data, "dropped.jpg"])
+    expect(page.locator(".media-drop-status")).to_contain_text("describe it between")
+    expect(body).to_have_value(re.compile(r"!\[Describe this image\]\(/media/images/"))
+    page.keyboard.type("Waves on a beach")  # replaces the selected placeholder
+    expect(body).to_have_value(re.compile(r"!\[Waves on a beach\]\(/media/images/"))
+    image = Image.objects.get()
+    assert image.original_name == "dropped.jpg"
+    preview = page.locator(".preview-body img")
+    expect(preview).to_have_attribute("alt", "Waves on a beach")
+    page.get_by_role("button", name="Save and preview").click()
+    img = page.locator(".post-body picture img")
+    expect(img).to_have_attribute("alt", "Waves on a beach")
+    expect(img).to_have_attribute("srcset", re.compile(r"-480\.jpg 480w"))
+    img.scroll_into_view_if_needed()
+    page.wait_for_function(ALL_LOADED, arg=".post-body picture img")

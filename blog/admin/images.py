@@ -7,11 +7,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminTextareaWidget
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse, reverse_lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -56,6 +57,18 @@ class UploadForm(forms.Form):
     )
     caption = forms.CharField(max_length=500, required=False)
     credit = forms.CharField(max_length=300, required=False, help_text="Who made it; licence.")
+
+
+class ImageDropTextarea(AdminTextareaWidget):
+    """A Markdown textarea that takes dropped and pasted images (``media_drop.js``): each is
+    uploaded to the library and its Markdown inserted at the cursor."""
+
+    class Media:
+        js = ["blog/admin/media_drop.js"]
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        upload_url = reverse_lazy("admin:blog_image_upload")
+        super().__init__({"data-image-upload-url": upload_url, **(attrs or {})})
 
 
 class AltTextFilter(admin.SimpleListFilter):
@@ -179,6 +192,33 @@ class ImageAdmin(admin.ModelAdmin):
         )
 
     # --- upload -------------------------------------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("upload/", view(self.upload_json_view), name="blog_image_upload"),
+            *super().get_urls(),
+        ]
+
+    def upload_json_view(self, request: HttpRequest) -> JsonResponse:
+        """One file dropped or pasted into a post body: JSON with its URL and alt text."""
+        if request.method != "POST":
+            return JsonResponse({"error": "POST an image as 'file'."}, status=405)
+        if not self.has_add_permission(request):
+            return JsonResponse({"error": "You are not allowed to upload images."}, status=403)
+        upload = request.FILES.get("file")
+        if upload is None:
+            return JsonResponse({"error": "No file was sent."}, status=400)
+        try:
+            image, created = store_upload(upload, user=request.user)
+        except ImageRejected as error:
+            return JsonResponse({"error": str(error)}, status=400)
+        if created:
+            self.log_addition(request, image, [{"added": {}}])
+        return JsonResponse(
+            {"id": image.pk, "url": image.url, "alt": image.alt_text, "created": created},
+            status=201 if created else 200,
+        )
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None):
         """Upload one or many images instead of the model form (the file is not a field)."""

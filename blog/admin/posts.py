@@ -20,6 +20,7 @@ from taggit.models import Tag
 from taggit.utils import edit_string_for_tags, parse_tags
 
 from blog import posts, revisions, sharing
+from blog.admin.images import ImageDropTextarea
 from blog.importing.identity import post_fingerprint
 from blog.models import SHARE_LINK_DAYS, Post, Revision, ShareLink
 from blog.rendering.render import Rendered, RenderLimitError, render_post
@@ -140,7 +141,7 @@ class PostAdminForm(forms.ModelForm):
             *["cover_image", "cover_library_image", "cover_image_alt"],
             *["revised_date", "extra_front_matter"],
         ]
-        widgets = {"tags": TagSuggestionsWidget}
+        widgets = {"tags": TagSuggestionsWidget, "body": ImageDropTextarea}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
