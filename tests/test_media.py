@@ -90,6 +90,15 @@ def test_a_file_over_the_size_limit_is_refused(settings):
         store_upload(upload(image_bytes(400, 400), "huge.jpg"))
 
 
+def test_the_size_limit_is_named_as_configured(settings):
+    """The default 20 MiB reads "20 MB" in the refusal, as the docs write it."""
+    settings.MEDIA_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+    big = upload(b"x", "big.jpg")
+    big.size = 25 * 1024 * 1024
+    with pytest.raises(ImageRejected, match=r"the file is 25 MB; the limit is 20 MB"):
+        store_upload(big)
+
+
 def test_a_truncated_image_is_refused_as_damaged():
     """A JPEG cut off half-way is refused with a clear reason, not a 500."""
     data = image_bytes(400, 300)

@@ -158,13 +158,18 @@ def make_files(decoded: Decoded, digest: str) -> tuple[str, bytes, list[dict], l
     return original_name, original, renditions, blobs
 
 
+def megabytes(size: int) -> str:
+    """``size`` in MiB as people write it: 20971520 is "20 MB", not "21 MB"."""
+    return f"{size / 1024 / 1024:.1f}".removesuffix(".0") + " MB"
+
+
 def read_upload(upload, name: str) -> bytes:
     """The upload's bytes, refused past MEDIA_MAX_UPLOAD_BYTES before reading them all."""
     limit = settings.MEDIA_MAX_UPLOAD_BYTES
     size = getattr(upload, "size", None)
     if size is not None and size > limit:
         raise ImageRejected(
-            f"{name}: the file is {size / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB "
+            f"{name}: the file is {megabytes(size)}; the limit is {megabytes(limit)} "
             "(MEDIA_MAX_UPLOAD_BYTES)."
         )
     if hasattr(upload, "seek"):
@@ -172,7 +177,7 @@ def read_upload(upload, name: str) -> bytes:
     data = upload.read(limit + 1)
     if len(data) > limit:
         raise ImageRejected(
-            f"{name}: the file is over the limit of {limit / 1e6:.0f} MB (MEDIA_MAX_UPLOAD_BYTES)."
+            f"{name}: the file is over the limit of {megabytes(limit)} (MEDIA_MAX_UPLOAD_BYTES)."
         )
     return data
 
