@@ -20,6 +20,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from taggit.models import Tag
 
+from blog.links import absolute
 from blog.models import MAX_FILTER_TAGS, TAG_SEPARATOR, Post, attach_tag_lists
 from blog.rendering.sanitize import map_url_attributes
 from blog.rendering.text import strip_control_characters
@@ -104,8 +105,17 @@ class PostFeed(Feed):
     # Atom needs an author for every entry; the site stands in for posts without one.
     author_name = settings.SITE_TITLE
 
+    # Absolute already, so Django's Feed does not put the request's Host in front.
+    url_name = "blog:feed_rss"
+
     def link(self) -> str:
-        return reverse("blog:post_list")
+        return absolute(reverse("blog:post_list"))
+
+    def feed_url(self, obj: Any = None) -> str:
+        return absolute(reverse(self.url_name))
+
+    def item_link(self, post: Post) -> str:
+        return absolute(post.get_absolute_url())
 
     def posts(self, obj: Any):
         return Post.objects.published()
@@ -150,6 +160,7 @@ class RssFeed(PostFeed):
 
 class AtomFeed(PostFeed):
     feed_type = FullContentAtom
+    url_name = "blog:feed_atom"
 
 
 class TagRssFeed(PostFeed):
@@ -176,10 +187,19 @@ class TagRssFeed(PostFeed):
 
     subtitle = description
 
+    url_name = "blog:tag_feed_rss"
+
     def link(self, tags: list[Tag]) -> str:
-        slugs = TAG_SEPARATOR.join(tag.slug for tag in sorted(tags, key=lambda t: t.slug))
-        return reverse("blog:tag_detail", kwargs={"slug": slugs})
+        return absolute(reverse("blog:tag_detail", kwargs={"slug": _slugs(tags)}))
+
+    def feed_url(self, tags: list[Tag]) -> str:
+        return absolute(reverse(self.url_name, kwargs={"slug": _slugs(tags)}))
+
+
+def _slugs(tags: list[Tag]) -> str:
+    return TAG_SEPARATOR.join(sorted(tag.slug for tag in tags))
 
 
 class TagAtomFeed(TagRssFeed):
     feed_type = FullContentAtom
+    url_name = "blog:tag_feed_atom"

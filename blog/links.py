@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -22,6 +23,11 @@ CACHED_ADDRESSES = 4096
 def url_for(viewname: str, **kwargs: str) -> str:
     """``reverse(viewname, kwargs=kwargs)``, remembered."""
     return _reverse(viewname, tuple(sorted(kwargs.items())), get_urlconf(), get_script_prefix())
+
+
+def absolute(url: str) -> str:
+    """``url`` (a site path, or already absolute) on ``SITE_URL``, never on the request's Host."""
+    return url if url.startswith(("http://", "https://")) else settings.SITE_URL + url
 
 
 @lru_cache(maxsize=CACHED_ADDRESSES)

@@ -7,22 +7,29 @@ Entries carry <loc> and <lastmod> only. <changefreq> and <priority> are left out
 ignores both, as its sitemap documentation says, and they were over a third of each
 sitemap's bytes.
 
-URLs are made absolute from the request's host (django.contrib.sites is not installed, so the
-sitemap framework falls back to the host the request came in on). The sitemap view makes a new
-instance of each class per request, so an instance may remember what its items() computed.
+URLs are made absolute on settings.SITE_URL, never on the request's Host header (cached
+sitemaps would keep whatever port, case or trailing dot a request sent). The sitemap view
+makes a new instance of each class per request, so an instance may remember what its items()
+computed.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
+from django.contrib.sites.shortcuts import get_current_site
 from django.db.models import Max
 from django.db.models.functions import Coalesce, Greatest
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
 
-from blog.links import url_for
+from blog.links import absolute, url_for
 from blog.models import Post
 
 
@@ -33,7 +40,28 @@ def latest_change(posts) -> datetime | None:
     )["latest"]
 
 
-class PageSitemap(Sitemap):
+class SiteSitemap(Sitemap):
+    """A sitemap whose addresses are on SITE_URL."""
+
+    @property
+    def protocol(self) -> str:
+        return urlsplit(settings.SITE_URL).scheme
+
+    def get_domain(self, site: Any = None) -> str:
+        return urlsplit(settings.SITE_URL).netloc
+
+
+def index(request: HttpRequest, **kwargs: Any) -> TemplateResponse:
+    """Django's sitemap index, with each section's address on SITE_URL: the view itself puts
+    the request's host in front of them, with no setting or hook to say otherwise."""
+    response = sitemap_views.index(request, **kwargs)
+    request_base = f"{urlsplit(settings.SITE_URL).scheme}://{get_current_site(request).domain}"
+    for item in response.context_data["sitemaps"]:
+        item.location = absolute(item.location.removeprefix(request_base))
+    return response
+
+
+class PageSitemap(SiteSitemap):
     """The listing pages, changed whenever a post appears or changes."""
 
     def items(self) -> list[str]:
@@ -52,7 +80,7 @@ class PageSitemap(Sitemap):
         return self.latest
 
 
-class PostSitemap(Sitemap):
+class PostSitemap(SiteSitemap):
     # /sitemap.xml is an index of pages of this many posts (?p=2, ...). One file for every
     # post was 1.4 MB and 5 seconds of rendering at 10,000 posts; search engines accept up to
     # 50,000 URLs a file, and big sites use about this many.
@@ -71,7 +99,7 @@ class PostSitemap(Sitemap):
         return latest_change(self.items())
 
 
-class TagSitemap(Sitemap):
+class TagSitemap(SiteSitemap):
     """Tag pages with published posts; each last changed when its newest post appeared."""
 
     def items(self) -> list[dict[str, Any]]:

@@ -1,7 +1,7 @@
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, register_converter
 
-from blog import feeds, views
+from blog import feeds, sitemaps, views
 from blog.sitemaps import SITEMAPS
 
 
@@ -66,7 +66,7 @@ urlpatterns = [
     path("feed.rss", feeds.RssFeed(), name="feed_rss"),
     path(
         "sitemap.xml",
-        sitemap_views.index,
+        sitemaps.index,
         {"sitemaps": SITEMAPS, "sitemap_url_name": "blog:sitemap_section"},
         name="sitemap",
     ),

@@ -7,6 +7,7 @@ one file serves both. Unsafe choices (DEBUG, a known SECRET_KEY, any host) are n
 import base64
 import hashlib
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -43,6 +44,16 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if 
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 SITE_TITLE = os.environ.get("BLOG_TITLE", "Field Notes")
+# The site's address, the one source of absolute URLs in pages, feeds, sitemaps and robots.txt:
+# never the request's Host header, whose port, case or trailing dot would be copied into
+# cached pages. Required in production, e.g. SITE_URL=https://blog.example.com.
+SITE_URL = (os.environ.get("SITE_URL") or ("http://127.0.0.1:8000" if DEBUG else "")).strip()
+SITE_URL = SITE_URL.rstrip("/")
+if not re.fullmatch(r"https?://[^/?#\s]+", SITE_URL):
+    raise ImproperlyConfigured(
+        "SITE_URL must be set to the site's address, such as https://blog.example.com "
+        f"(scheme and host, no path), when DJANGO_DEBUG is off; got {SITE_URL!r}."
+    )
 SITE_DESCRIPTION = os.environ.get(
     "BLOG_DESCRIPTION", "Notes on programming, machine learning and the tools around them."
 )

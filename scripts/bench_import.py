@@ -88,6 +88,7 @@ def child(mode: str, folder: str) -> None:
     """Runs in a fresh process so that peak memory belongs to this measurement alone."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only")
+    os.environ.setdefault("SITE_URL", "http://127.0.0.1")
     os.environ.pop("DJANGO_DEBUG", None)  # DEBUG would keep every query in memory
     import django
 

@@ -448,6 +448,7 @@ def bench_database(
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
         "DJANGO_DEBUG": "",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "SITE_URL": f"http://127.0.0.1:{args.port}",
         "PAGE_CACHE_TIMEOUT": "0",
         "LOG_LEVEL": "WARNING",
     }
@@ -638,7 +639,12 @@ def main() -> int:
         [str(PYTHON), "manage.py", "collectstatic", "--noinput", "-v0"],
         cwd=ROOT,
         check=True,
-        env={**os.environ, "DJANGO_SECRET_KEY": "collectstatic-only", "DJANGO_DEBUG": ""},
+        env={
+            **os.environ,
+            "DJANGO_SECRET_KEY": "collectstatic-only",
+            "DJANGO_DEBUG": "",
+            "SITE_URL": "http://127.0.0.1",
+        },
     )
     summary: dict = {"posts": args.posts, "tags": args.tags, "duration_s": args.duration}
     with tempfile.TemporaryDirectory(prefix="bench-site-") as name:

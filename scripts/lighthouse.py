@@ -132,6 +132,7 @@ def main() -> int:
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
             "DJANGO_DEBUG": "",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "SITE_URL": f"http://127.0.0.1:{port}",
         }
         manage(env, "migrate", "--noinput", "-v0")
         post_path = manage(env, "shell", "-c", SEED).strip().splitlines()[-1]

@@ -108,3 +108,35 @@ def test_https_proxy_header_is_trusted_only_when_asked():
             timeout=60,
         )
         assert result.stdout.strip() == expected, result.stderr
+
+
+def test_site_url_is_required_without_debug():
+    """Production refuses to start without SITE_URL, the one source of absolute URLs."""
+    result = load_settings(DJANGO_SECRET_KEY="x" * 50, SITE_URL="")
+    assert result.returncode != 0
+    assert "SITE_URL must be set" in result.stderr
+    bad = load_settings(DJANGO_SECRET_KEY="x" * 50, SITE_URL="blog.example.com/")
+    assert "SITE_URL must be set" in bad.stderr
+
+
+def test_site_url_defaults_to_the_development_server_with_debug():
+    """With DEBUG a laptop needs no SITE_URL; a set one loses its trailing slash."""
+    code = "from django.conf import settings; print(settings.SITE_URL)"
+    for env, expected in (
+        ({"SITE_URL": ""}, "http://127.0.0.1:8000"),
+        ({"SITE_URL": "https://blog.example.com/"}, "https://blog.example.com"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-c", f"import django; django.setup(); {code}"],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "DJANGO_DEBUG": "1",
+                "DJANGO_SETTINGS_MODULE": "config.settings",
+                **env,
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.stdout.strip() == expected, result.stderr

@@ -120,12 +120,30 @@ def test_listing_pages_changed_when_a_scheduled_post_went_live(client):
     )
 
 
-def test_sitemap_uses_the_request_host(client, settings):
-    """URLs are absolute on the host and scheme the sitemap was asked for."""
-    settings.ALLOWED_HOSTS = ["blog.example.org"]
-    post = make_post()
-    entries = sitemap_entries(client, HTTP_HOST="blog.example.org", secure=True)
+def test_absolute_urls_come_from_site_url_never_the_host_header(client, settings):
+    """Sitemaps, feeds, robots.txt and a page's canonical and social URLs are on SITE_URL,
+    whatever port, case or trailing dot the request's Host header had."""
+    settings.SITE_URL = "https://blog.example.org"
+    settings.ALLOWED_HOSTS = ["blog.example.org", "blog.example.org."]
+    post = make_post(tags=["t"])
+    odd = {"HTTP_HOST": "BLOG.example.org.:8443"}
+    entries = sitemap_entries(client, **odd)
     assert f"https://blog.example.org{post.get_absolute_url()}" in entries
+    index = xml(client, reverse("blog:sitemap"), **odd)
+    assert {urlsplit(loc.text).netloc for loc in index.findall("s:sitemap/s:loc", NS)} == {
+        "blog.example.org"
+    }
+    for url in (
+        reverse("blog:robots_txt"),
+        reverse("blog:feed_atom"),
+        reverse("blog:feed_rss"),
+        reverse("blog:tag_feed_atom", kwargs={"slug": "t"}),
+        post.get_absolute_url(),
+        reverse("blog:post_list"),
+    ):
+        content = client.get(url, **odd).content.decode()
+        assert "https://blog.example.org/" in content, url
+        assert "8443" not in content and "BLOG." not in content and "org." not in content, url
 
 
 def test_robots_txt_points_to_the_sitemap(client):

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from blog import search
+from blog.links import absolute
 from blog.models import Post
 from blog.templatetags.blog_media import cover_url
 
@@ -27,8 +28,8 @@ _JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u
 
 @register.simple_tag(takes_context=True)
 def absolute_url(context: dict[str, Any], url: str) -> str:
-    """``url`` (a path, or already absolute) made absolute with the request's scheme and host."""
-    return context["request"].build_absolute_uri(url) if url else ""
+    """``url`` (a path, or already absolute) made absolute on ``SITE_URL``."""
+    return absolute(url) if url else ""
 
 
 @register.simple_tag(takes_context=True)
@@ -37,7 +38,7 @@ def canonical_url(context: dict[str, Any]) -> str:
     request = context["request"]
     page = context.get("page_obj")
     suffix = f"?page={page.number}" if page is not None and page.number > 1 else ""
-    return request.build_absolute_uri(request.path) + suffix
+    return absolute(request.path) + suffix
 
 
 @register.inclusion_tag("blog/partials/social_meta.html", takes_context=True)

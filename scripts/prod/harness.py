@@ -73,6 +73,7 @@ def app_env(database_url: str, redis_url: str | None, **extra: str) -> dict[str,
     env.update(
         DJANGO_SECRET_KEY="prod-scripts-" + "k" * 40,
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        SITE_URL="http://127.0.0.1",
         DATABASE_URL=database_url,
         LOG_FORMAT="json",
     )
