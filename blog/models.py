@@ -20,11 +20,14 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
 from blog.links import url_for
-from blog.rendering.text import minutes_to_read
+from blog.rendering.text import CONTROL_CHARACTERS, minutes_to_read
 
 SLUG_MAX_LENGTH = 200
 # Used when a title has nothing slugify can keep (e.g. only punctuation or emoji).
 FALLBACK_SLUG = "post"
+# What one post may carry, the same in the admin, the importer and any other writer.
+MAX_TAGS = 100
+MAX_DESCRIPTION_CHARS = 2_000
 UNSAFE_URL_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
 # What a post's summary in a listing shows (templates/blog/partials/post_summary.html).
 SUMMARY_FIELDS = (
@@ -38,6 +41,17 @@ TAG_SEPARATOR = "+"
 MAX_FILTER_TAGS = 5
 # Posts whose tags one query of attach_tag_lists reads.
 TAG_LIST_BATCH = 500
+
+
+def validate_plain_text(value: str) -> None:
+    """Refuse control characters: feeds (XML 1.0) cannot carry them and readers never see them."""
+    match = CONTROL_CHARACTERS.search(value or "")
+    if match:
+        raise ValidationError(
+            "Remove the invisible control character U+%(code)04X (at character %(at)d).",
+            params={"code": ord(match.group()), "at": match.start() + 1},
+            code="control_character",
+        )
 
 
 def validate_image_url(value: str) -> None:

@@ -29,14 +29,22 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from taggit.models import Tag, TaggedItem
 
 from blog import revisions, search
 from blog.media.markup import responsive_images
-from blog.models import Post, Redirect, Revision, tagged_posts
+from blog.models import (
+    MAX_DESCRIPTION_CHARS,
+    MAX_TAGS,
+    Post,
+    Redirect,
+    Revision,
+    tagged_posts,
+    validate_plain_text,
+)
 from blog.pagecache import batched_invalidation, invalidate_pages
 from blog.redirects import add_aliases, slug_changed, tag_moved
 from blog.rendering.render import Rendered, render_post
@@ -95,6 +103,26 @@ def check_publish_permission(user: Any, before: str, after: str) -> None:
     )
 
 
+def check_text(post: Post, tag_names: list[str] | None) -> None:
+    """Refuse text no reader or feed can carry: control characters, too many tags, a
+    description past its limit. Forms and the importer check first, to say where."""
+    errors: dict[str, list[ValidationError]] = {}
+    fields = {"title": post.title, "description": post.description}
+    fields["cover_image_alt"] = post.cover_image_alt
+    for name, value in [*fields.items(), *(("tags", tag) for tag in tag_names or [])]:
+        try:
+            validate_plain_text(value)
+        except ValidationError as error:
+            errors.setdefault(name, []).append(error)
+    if len(post.description) > MAX_DESCRIPTION_CHARS:
+        message = f"At most {MAX_DESCRIPTION_CHARS} characters."
+        errors.setdefault("description", []).append(ValidationError(message))
+    if tag_names is not None and len(tag_names) > MAX_TAGS:
+        errors.setdefault("tags", []).append(ValidationError(f"At most {MAX_TAGS} tags."))
+    if errors:
+        raise ValidationError(errors)
+
+
 def _names(tags: Iterable[str | Tag]) -> list[str]:
     return [tag.name if isinstance(tag, Tag) else tag for tag in tags]
 
@@ -121,6 +149,7 @@ def save_post(
     stored = revisions.snapshot(post) if post.pk is not None else None
     before = status_of(stored["draft"], stored["publish_date"]) if stored else Post.Status.DRAFT
     check_publish_permission(user, before, post.status)
+    check_text(post, None if tags is None else _names(tags))
     if rendered is not None or stored is None or stored["body"] != post.body:
         render(post, rendered)
     if stored is not None:
@@ -159,6 +188,7 @@ def create_posts(new: list[NewPost]) -> None:
     exist. All or nothing: the caller retries one by one to find a bad row.
     """
     for item in new:
+        check_text(item.post, _names(item.tags))
         render(item.post, item.rendered)
         if search.uses_full_text_search():
             item.post.search_vector = search.search_vector_of(item.post, _names(item.tags))

@@ -697,3 +697,41 @@ def test_deleting_a_public_post_needs_the_publish_permission(client):
     assert Post.objects.filter(pk=live.pk).exists()
     assert client.post(reverse("admin:blog_post_delete", args=[draft.pk]), {"post": "yes"})
     assert set(Post.objects.values_list("pk", flat=True)) == {live.pk, scheduled.pk}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("title", "Bell\x07 title", "control character U+0007"),
+        ("description", "Tab is fine\t, vertical tab\x0b is not", "control character U+000B"),
+        ("cover_image_alt", "alt\x1b", "control character U+001B"),
+        ("tags", "fine, bad\x01tag", "control character U+0001"),
+        ("description", "x" * 2001, "At most 2000 characters"),
+        ("tags", ", ".join(f"t{n}" for n in range(101)), "At most 100 tags"),
+    ],
+)
+def test_text_feeds_cannot_carry_or_past_limits_is_a_form_error(
+    admin_client, field, value, message
+):
+    """Control characters and values past the post's limits are refused with the field named,
+    and the stored post is left as it was."""
+    post = make_post(title="Kept", description="Kept too.")
+    response = admin_client.post(change_url(post), form_data(post, **{field: value}))
+    assert response.status_code == 200
+    assert message in str(response.context["adminform"].form.errors[field])
+    post.refresh_from_db()
+    assert (post.title, post.description) == ("Kept", "Kept too.")
+
+
+def test_the_write_path_refuses_control_characters_from_any_caller():
+    """Code that writes posts without a form gets the same refusal, and nothing is stored."""
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        save_post(Post(title="Ding\x07", publish_date=timezone.now()), tags=["ok"])
+    assert "title" in error.value.message_dict
+    assert not Post.objects.exists()
+    with pytest.raises(ValidationError) as error:
+        save_post(Post(title="Fine", publish_date=timezone.now()), tags=["b\x00d"])
+    assert "tags" in error.value.message_dict
+    assert not Post.objects.exists()

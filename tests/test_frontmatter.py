@@ -364,3 +364,20 @@ def test_front_matter_maps_onto_post_fields(name):
     data = frontmatter.map_front_matter(split(text), source_path)
     got = {field: getattr(data, field) for field in {**DEFAULTS, **expected}}
     assert got == {**DEFAULTS, **expected}
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('---\ntitle: "A\\x01B"\n---\nbody\n', 2),
+        ('---\ntitle: A\ndescription: "x\\x02Y"\n---\nbody\n', 3),
+        ('---\ntitle: A\ntags: [ok, "b\\x03ad"]\n---\nbody\n', 3),
+        ('---\ntitle: A\nimage: {src: /a.png, alt: "al\\x08t"}\n---\nbody\n', 3),
+    ],
+)
+def test_control_characters_in_text_fields_are_refused_with_their_line(text, line):
+    """A title, description, tag or alt text with a control character fails its file, naming
+    the line: feeds cannot carry such characters."""
+    with pytest.raises(FrontMatterError, match="control character") as error:
+        frontmatter.map_front_matter(split(text), "post.md")
+    assert error.value.line == line

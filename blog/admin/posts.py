@@ -22,7 +22,15 @@ from taggit.utils import edit_string_for_tags, parse_tags
 from blog import posts, revisions, sharing
 from blog.admin.images import ImageDropTextarea
 from blog.importing.identity import post_fingerprint
-from blog.models import SHARE_LINK_DAYS, Post, Revision, ShareLink
+from blog.models import (
+    MAX_DESCRIPTION_CHARS,
+    MAX_TAGS,
+    SHARE_LINK_DAYS,
+    Post,
+    Revision,
+    ShareLink,
+    validate_plain_text,
+)
 from blog.rendering.render import Rendered, RenderLimitError, render_post
 
 # Largest Markdown body the preview endpoint renders; a real post is far smaller.
@@ -126,6 +134,11 @@ class TagSuggestionsWidget(TagWidget):
         return super().render(name, value, attrs, renderer) + options
 
 
+def _plain(value: str) -> str:
+    validate_plain_text(value)
+    return value
+
+
 class PostAdminForm(forms.ModelForm):
     # Optimistic locking: the version the author opened, compared on save.
     version = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -159,7 +172,29 @@ class PostAdminForm(forms.ModelForm):
             raise ValidationError(str(error)) from error
         return body
 
+    def clean_title(self) -> str:
+        return _plain(self.cleaned_data["title"])
+
+    def clean_description(self) -> str:
+        description = _plain(self.cleaned_data["description"])
+        if len(description) > MAX_DESCRIPTION_CHARS:
+            raise ValidationError(
+                f"At most {MAX_DESCRIPTION_CHARS} characters (this has {len(description)})."
+            )
+        return description
+
+    def clean_cover_image_alt(self) -> str:
+        return _plain(self.cleaned_data["cover_image_alt"])
+
     def clean_tags(self) -> list[str]:
+        names = self._tag_names()
+        if len(names) > MAX_TAGS:
+            raise ValidationError(f"At most {MAX_TAGS} tags (this has {len(names)}).")
+        for name in names:
+            _plain(name)
+        return names
+
+    def _tag_names(self) -> list[str]:
         """The tags as typed, keeping each stored tag whose text was left as shown.
 
         Taggit's text format cannot hold every name: a name with a double quote (``say "hi"``)

@@ -32,7 +32,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.text import slugify
 
-from blog.models import FALLBACK_SLUG, SLUG_MAX_LENGTH, validate_image_url
+from blog.models import (
+    FALLBACK_SLUG,
+    MAX_DESCRIPTION_CHARS,
+    MAX_TAGS,
+    SLUG_MAX_LENGTH,
+    validate_image_url,
+    validate_plain_text,
+)
 
 BOM = "\ufeff"
 # In one file's front matter once YAML aliases are expanded: values, and characters of text.
@@ -40,8 +47,6 @@ MAX_VALUES = 10_000
 MAX_EXPANDED_CHARS = 1_000_000
 # Limits with a clear error rather than a post nobody can use, or values cut short silently.
 MAX_FRONT_MATTER_BYTES = 256 * 1024  # between the delimiters, checked before parsing
-MAX_TAGS = 100  # per post
-MAX_DESCRIPTION_CHARS = 2_000
 YAML = "yaml"
 TOML = "toml"
 JSON = "json"
@@ -664,6 +669,7 @@ def map_front_matter(parsed: FrontMatter, source_path: str) -> PostData:
             raise FrontMatterError(
                 f"tag longer than {TAG_MAX_LENGTH} characters: {tag[:40]}…", tags_line
             )
+        _check_plain(tag, "tag", tags_line)
 
     key, value = keys.first(("slug",))
     slug = _slugify(_text(value)) if key else ""
@@ -701,9 +707,17 @@ def map_front_matter(parsed: FrontMatter, source_path: str) -> PostData:
 
 
 def _check_length(parsed: FrontMatter, key: str | None, what: str, value: str, limit: int) -> None:
+    line = parsed.line_of(key) if key else None
     if len(value) > limit:
-        line = parsed.line_of(key) if key else None
         raise FrontMatterError(f"{what} is longer than {limit} characters", line)
+    _check_plain(value, what, line)
+
+
+def _check_plain(value: str, what: str, line: int | None) -> None:
+    try:
+        validate_plain_text(value)
+    except ValidationError as error:
+        raise FrontMatterError(f"{what}: {error.messages[0]}", line) from None
 
 
 def dump_yaml(data: dict[str, Any]) -> str:
