@@ -30,6 +30,11 @@ def absolute(url: str) -> str:
     return url if url.startswith(("http://", "https://")) else settings.SITE_URL + url
 
 
+def remembered_addresses() -> int:
+    """How many addresses are remembered now: never more than ``CACHED_ADDRESSES``."""
+    return _reverse.cache_info().currsize
+
+
 @lru_cache(maxsize=CACHED_ADDRESSES)
 def _reverse(
     viewname: str, kwargs: tuple[tuple[str, str], ...], urlconf: str | None, prefix: str

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.test import SimpleTestCase, override_settings
 from django.urls import path, reverse, set_script_prefix
 
-from blog.links import CACHED_ADDRESSES, _reverse, url_for
+from blog.links import CACHED_ADDRESSES, remembered_addresses, url_for
 
 urlpatterns = [path("elsewhere/<slug:slug>/", lambda request, slug: None, name="post_detail")]
 
@@ -47,7 +47,7 @@ class UrlForTests(SimpleTestCase):
         """However many posts there are, at most CACHED_ADDRESSES addresses are kept."""
         for n in range(CACHED_ADDRESSES + 100):
             url_for("blog:post_detail", slug=f"post-{n}")
-        self.assertEqual(_reverse.cache_info().currsize, CACHED_ADDRESSES)
+        self.assertEqual(remembered_addresses(), CACHED_ADDRESSES)
 
 
 def test_reader_templates_reverse_addresses_one_way():
