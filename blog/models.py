@@ -161,7 +161,7 @@ class PostQuerySet(models.QuerySet):
         model's ordering), picked by id in a subquery ("deferred join").
 
         With a plain OFFSET, PostgreSQL fetches every skipped row from the table (page 500 of
-        the list read 5,000 rows: 20 ms); the subquery skips entries of the index alone, and
+        the list read 5,000 rows); the subquery skips entries of the index alone, and
         only the rows shown are read. The outer query names nothing but those ids: given this
         queryset's filters again, SQLite drove it from a tag's every tagging instead.
         """
@@ -173,9 +173,8 @@ class PostQuerySet(models.QuerySet):
 
         Not ``filter(tags=tag)``: its join compares ``object_id::bigint`` with the post's id,
         a cast that keeps PostgreSQL off taggit's (content type, object, tag) index, so a tag
-        page hashed every published post to find its ten (4.5 ms at 10,000 posts). As a
-        semi-join the newest posts are walked in date order and each one checked in that
-        index, until the page is full (0.3 ms for page 1).
+        page hashed every published post to find its ten. As a semi-join the newest posts
+        are walked in date order and each one checked in that index, until the page is full.
         """
         posts = self
         for tag in tags:
@@ -310,7 +309,7 @@ class Post(models.Model):
             # Tag pages start from a tag's assignments and look each post up by id, to
             # keep the public ones: with the date in the index that check reads no table
             # row, and PostgreSQL walks the tag's ~500 posts instead of hashing all 10,000
-            # published ones (a tag's count 3.2 -> 0.7 ms, its narrowing tags 8.0 -> 3.6).
+            # published ones (docs/performance.md).
             # Its partner on taggit's table is migration 0009's (tag, content type, object).
             models.Index(
                 fields=["id", "publish_date"],

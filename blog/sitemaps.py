@@ -81,9 +81,9 @@ class PageSitemap(SiteSitemap):
 
 
 class PostSitemap(SiteSitemap):
-    # /sitemap.xml is an index of pages of this many posts (?p=2, ...). One file for every
-    # post was 1.4 MB and 5 seconds of rendering at 10,000 posts; search engines accept up to
-    # 50,000 URLs a file, and big sites use about this many.
+    # /sitemap.xml is an index of pages of this many posts (?p=2, ...): one file for every
+    # post grows without bound; search engines accept up to 50,000 URLs a file, and big sites
+    # use about this many.
     limit = 1000
 
     def items(self):

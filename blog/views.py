@@ -197,8 +197,8 @@ class TagListView(ListView):
     def get_queryset(self) -> list[dict[str, Any]]:
         # Two queries whatever the number of posts and tags: published posts per tag id, then
         # the tags in name order. Joined to the tags first and grouped by name and slug, the
-        # database hashed the text of every tagging it counted: at 10,000 posts (28,899
-        # taggings) 35.7 ms on PostgreSQL and 57.6 on SQLite, against 23.4 and 35.1 this way.
+        # database hashed the text of every tagging it counted, a third slower on both
+        # databases (docs/performance.md).
         counts = dict(
             tagged_posts()
             .filter(object_id__in=Post.objects.published().values("id"))
@@ -355,9 +355,8 @@ class PostDetailView(DetailView):
         ranking = ("-shared_tags", "-publish_date", "-id")
         # Counted after the filter, so only the shared tags count. The winners are picked
         # by id first, from the publish-date index alone: joined with whole rows, PostgreSQL
-        # read every post of the table (20 ms at 10,000 posts; 4 ms this way). Grouped by id
-        # alone: grouped by the model's every column (annotate before values), SQLite sorted
-        # the candidates' bodies (37 ms for both queries at 10,000 posts; 12 ms this way).
+        # read every post of the table. Grouped by id alone: grouped by the model's every
+        # column (annotate before values), SQLite sorted the candidates' bodies.
         winners = (
             Post.objects.published()
             .filter(tags__in=tag_ids)

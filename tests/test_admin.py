@@ -162,7 +162,7 @@ def test_change_form_has_view_on_site_and_rendered_preview(admin_client):
     assert "<script>alert(1)</script>" not in content
 
 
-# --- issue 5: the authors' admin ---------------------------------------------------------------
+# --- the authors' admin ---------------------------------------------------------------
 
 PREVIEW = reverse("admin:blog_post_preview")
 

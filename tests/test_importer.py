@@ -763,7 +763,7 @@ def test_queries_per_new_post_do_not_grow(tmp_path):
 
 
 def test_aliases_and_redirect_from_become_permanent_redirects(tmp_path, client):
-    """Hugo aliases and Jekyll redirect_from keep old addresses working (issue 5, item 5)."""
+    """Hugo aliases and Jekyll redirect_from keep old addresses working."""
     write(
         tmp_path,
         "hugo.md",

@@ -210,7 +210,7 @@ def test_migrations_are_complete():
     call_command("makemigrations", "--check", "--dry-run", stdout=StringIO())
 
 
-# Indexes (issue 6): the public list and tag queries must not read the whole posts table.
+# Indexes: the public list and tag queries must not read the whole posts table.
 
 
 @pytest.fixture

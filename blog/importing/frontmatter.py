@@ -166,7 +166,7 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """SafeLoader (front matter is data, never Python objects; key order kept), except that
     an impossible date such as 2021-02-30 is a marked error with its line, not a bare
     ValueError from inside PyYAML. libyaml's parser when PyYAML was built with it (the
-    wheels are): the pure-Python one took 1.2 ms of a typical post's import."""
+    wheels are): the pure-Python one is several times slower."""
 
     def construct_yaml_timestamp(self, node):
         try:

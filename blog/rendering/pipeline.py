@@ -133,7 +133,7 @@ def _unescape_placeholders(html: str) -> str:
 def _markdown() -> markdown.Markdown:
     """This process's Markdown instance, reset for a new document.
 
-    Building one loads and configures every extension: 0.7 ms, a seventh of a long post's
+    Building one loads and configures every extension, a large share of a long post's
     render. ``reset()`` clears what a conversion leaves behind (footnotes, references, the
     table of contents; tests/test_rendering.py checks it), and an instance whose conversion
     failed or was stopped half-way is thrown away, never reused.

@@ -56,7 +56,7 @@ def visible_texts(html: str) -> _Texts:
     """The text a reader sees of sanitized ``html``, in the three versions of ``_Texts``.
 
     Hand-written, one regular-expression pass, because the input is our own sanitizer's
-    output and the rule is tiny: html.parser took 1.5 ms of a long post's render for this.
+    output and the rule is tiny: html.parser cost a measurable share of a long post's render.
     """
     everything: list[str] = []
     without_footnotes: list[str] = []
