@@ -499,4 +499,4 @@ class ShareLink(models.Model):
 
 
 # The media library's model lives in blog.media; importing it here registers it with the app.
-from blog.media.models import Image  # noqa: E402, F401
+from blog.media.models import Image, ImageSource  # noqa: E402, F401

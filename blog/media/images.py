@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from PIL import Image as PILImage
 from PIL import ImageOps, UnidentifiedImageError, features
 
@@ -193,7 +194,8 @@ def store_upload(
     name = os.path.basename(getattr(upload, "name", "") or "upload")
     data = read_upload(upload, name)
     digest = hashlib.sha256(data).hexdigest()
-    existing = Image.objects.filter(content_hash=digest).first()
+    # A file written out by export_posts is the library's own copy: the same image.
+    existing = Image.objects.filter(Q(content_hash=digest) | Q(file_hash=digest)).first()
     if existing is not None:
         return _known(existing, alt_text), False
     decoded = decode(data, name)
@@ -208,6 +210,7 @@ def store_upload(
             image = Image.objects.create(
                 file=stored,
                 content_hash=digest,
+                file_hash=hashlib.sha256(original).hexdigest(),
                 alt_text=alt_text.strip(),
                 caption=caption.strip(),
                 credit=credit.strip(),

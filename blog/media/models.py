@@ -28,6 +28,9 @@ class Image(models.Model):
     file = models.FileField(max_length=200, editable=False)
     # SHA-256 of the uploaded bytes: the same file uploaded twice is one image.
     content_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # SHA-256 of the stored full-size file: what ``export_posts`` writes out, so importing an
+    # export finds the image it came from instead of storing a re-encoded copy.
+    file_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     alt_text = models.CharField(
         max_length=300,
         blank=True,
@@ -72,6 +75,27 @@ class Image(models.Model):
 
     def stored_names(self) -> list[str]:
         return [self.file.name, *(r["name"] for r in self.renditions)]
+
+
+class ImageSource(models.Model):
+    """An image path as an imported post's body or cover writes it (``cover.png``,
+    ``/images/x.png``), and the library image it was imported as.
+
+    The body keeps the path, so an export gives the file back unchanged; rendering shows
+    the library image wherever the post writes that path.
+    """
+
+    post = models.ForeignKey("blog.Post", on_delete=models.CASCADE, related_name="image_sources")
+    src = models.CharField(max_length=1000)
+    image = models.ForeignKey(Image, on_delete=models.PROTECT, related_name="sources")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "src"], name="image_source_once_per_post")
+        ]
+
+    def __str__(self) -> str:
+        return self.src
 
 
 @receiver(post_delete, sender=Image)
