@@ -61,7 +61,9 @@ def render(post: Any, rendered: Rendered | None = None) -> None:
     """
     if rendered is None:
         rendered = render_post(post.body)
-    post.body_html = responsive_images(rendered.html)
+    # An imported post's images are found by the paths its body writes (blog.media).
+    post_id = post.pk if isinstance(post, Post) else None
+    post.body_html = responsive_images(rendered.html, post_id=post_id)
     post.excerpt = rendered.excerpt
     post.word_count = rendered.word_count
     post.body_text = rendered.text

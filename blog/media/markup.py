@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import html as html_entities
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.core.files.storage import default_storage
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from blog.media.models import Image
+from blog.media.models import Image, ImageSource
 
 MIME_TYPES = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg", "png": "image/png"}
 # Post bodies and covers are at most the reading column wide (46rem in static/css/site.css,
@@ -26,8 +26,10 @@ COVER_SIZES = BODY_SIZES
 # A library image's stored name, as it appears at the end of its URL.
 _LIBRARY_NAME = re.compile(r"/images/[0-9a-f]{2}/([0-9a-f]{64})(?:-\d+)?\.(?:jpg|png|webp|avif)$")
 # <img> as the sanitizer writes it: lower-case, double-quoted values, never "/>".
-_IMG = re.compile(r"<img\b([^>]*)>")
-_ATTRIBUTE = re.compile(r'\s([a-z-]+)="([^"]*)"')
+IMG_TAG = re.compile(r"<img\b([^>]*)>")
+_ABSOLUTE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:|//")
+_PICTURE = re.compile(r"<picture\b.*?</picture>", re.DOTALL)
+ATTRIBUTE = re.compile(r'\s([a-z-]+)="([^"]*)"')
 
 
 def library_hash(url: str) -> str | None:
@@ -103,27 +105,48 @@ def _srcset(renditions: Iterable[dict]) -> str:
     )
 
 
-def responsive_images(html: str) -> str:
+def is_path(src: str) -> bool:
+    """Whether ``src`` is a path (relative or from the site's root), which an imported post
+    may have brought its image in for; URLs with a scheme or a host never are."""
+    return bool(src) and not _ABSOLUTE.match(src)
+
+
+def responsive_images(
+    html: str, sources: Mapping[str, Image] | None = None, *, post_id: int | None = None
+) -> str:
     """``html`` (sanitizer output) with each library image's ``<img>`` made a ``<picture>``.
 
-    One query for the whole body, none when it shows no library image. The Markdown's alt
-    text wins; an image written without one gets the library's.
+    A library image is one whose URL is a library URL, or whose ``src`` is a path an imported
+    post writes (``sources``: path -> image; when None, the post ``post_id``'s
+    ``ImageSource`` rows). ``<img>`` already inside a ``<picture>`` are left alone, so the
+    function can run twice. One query for the whole body, none when it shows no library
+    image. The Markdown's alt text wins; an image written without one gets the library's.
     """
-    found = {}
-    for match in _IMG.finditer(html):
-        attributes = dict(_ATTRIBUTE.findall(" " + match.group(1)))
-        digest = library_hash(attributes.get("src", ""))
+    pictures = [(m.start(), m.end()) for m in _PICTURE.finditer(html)]
+    found = []
+    wanted: set[str] = set()
+    for match in IMG_TAG.finditer(html):
+        if any(start <= match.start() < end for start, end in pictures):
+            continue
+        attributes = dict(ATTRIBUTE.findall(" " + match.group(1)))
+        src = html_entities.unescape(attributes.get("src", ""))
+        digest = library_hash(src)
+        found.append((match, attributes, digest, src))
         if digest:
-            found[match.start()] = (match, attributes, digest)
-    if not found:
+            wanted.add(digest)
+    if sources is None:
+        unresolved = {src for _, _, digest, src in found if not digest and is_path(src)}
+        sources = {}
+        if unresolved and post_id is not None:
+            rows = ImageSource.objects.filter(post_id=post_id, src__in=unresolved)
+            sources = {row.src: row.image for row in rows.select_related("image")}
+    if not wanted and not any(src in sources for _, _, _, src in found):
         return html
-    images = Image.objects.in_bulk(
-        {digest for _, _, digest in found.values()}, field_name="content_hash"
-    )
+    images = Image.objects.in_bulk(wanted, field_name="content_hash") if wanted else {}
     parts: list[str] = []
     position = 0
-    for match, attributes, digest in found.values():
-        image = images.get(digest)
+    for match, attributes, digest, src in found:
+        image = images.get(digest) if digest else sources.get(src)
         if image is None:
             continue
         parts.append(html[position : match.start()])
