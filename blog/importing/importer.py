@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
@@ -55,6 +55,8 @@ from blog.importing.frontmatter import (
 )
 from blog.importing.identity import fingerprint, post_fingerprint
 from blog.importing.lock import import_lock
+from blog.media.imports import IMAGE_SUFFIXES, ImageImporter, PostImages, save_sources
+from blog.media.markup import responsive_images
 from blog.models import Post
 from blog.posts import RENDERED_FIELDS, NewPost, batch, create_posts, save_post
 from blog.rendering.render import Rendered, render_post
@@ -82,6 +84,9 @@ class FileOutcome:
     post_id: int | None = None
     slug: str = ""
     notes: list[str] = field(default_factory=list)
+    # Problems that do not fail the file, each a whole "path:line: what" message (an image
+    # the post shows that was not found).
+    warnings: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
@@ -184,6 +189,7 @@ def prepare(data: bytes, source_path: str, markdown: bool) -> Prepared:
 class _Job:
     outcome: FileOutcome
     path: Path
+    root: Path = Path()
     existing: Post | None = None
     source_hash: str = ""
     data: bytes = b""  # the file, until it is handed to a worker
@@ -201,6 +207,7 @@ class _Create:
     fields: dict[str, Any]
     rendered: Rendered
     post: Post | None = None
+    images: PostImages | None = None
 
 
 class _LookUp:
@@ -219,8 +226,10 @@ class Importer:
         on_file: Callable[[FileOutcome], None] | None = None,
         keep_outcomes: bool = True,
         on_wait: Callable[[str], None] | None = None,
+        static_dirs: Iterable[str | os.PathLike] = (),
     ) -> None:
         self.dry_run = dry_run
+        self.images = ImageImporter(list(static_dirs), dry_run=dry_run)
         self.force = force
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
         self.on_file = on_file
@@ -324,10 +333,15 @@ class Importer:
         when it is a post file to look up and render."""
         source_path = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
         job = _Job(FileOutcome(path=str(path), source_path=source_path, outcome=FAILED), path)
+        job.root = root
         outcome = job.outcome
         name = path.name.lower()
         if name.startswith("_index."):
             outcome.outcome, outcome.reason = SKIPPED, "section list page (_index), not a post"
+            return job
+        if name.endswith(IMAGE_SUFFIXES):
+            # Not read here: an image comes in with the posts that show it (page bundles).
+            outcome.outcome, outcome.reason = SKIPPED, "an image: imported with its posts"
             return job
         job.markdown = name.endswith(MARKDOWN_SUFFIXES)
         try:
@@ -399,18 +413,47 @@ class Importer:
                 outcome.reason, outcome.line = prepared.failure.reason, prepared.failure.line
             else:
                 fields = self._fields(job, prepared.post_data)
+                images, rendered = self._images(job, prepared.post_data, prepared.rendered, fields)
                 if job.existing is None:
                     # Settled (slug, validation) and written with the next group, in order.
-                    self.creates.append(_Create(job, prepared.post_data, fields, prepared.rendered))
+                    self.creates.append(
+                        _Create(job, prepared.post_data, fields, rendered, images=images)
+                    )
                 else:
                     self._flush()  # earlier files first: slugs are claimed in file order
                     with _failure_reported(outcome):
-                        self._update(job, prepared.post_data, fields, prepared.rendered)
+                        self._update(job, prepared.post_data, fields, rendered, images)
         if outcome.outcome == UNCHANGED:
             self.claimed_slugs.add(outcome.slug)
         self.unreported.append(outcome)
         if not self.creates or len(self.creates) >= GROUP_SIZE:
             self._flush()
+
+    def _images(
+        self, job: _Job, post_data: PostData, rendered: Rendered, fields: dict[str, Any]
+    ) -> tuple[PostImages | None, Rendered]:
+        """The library images the post shows (stored now, unless this is a dry run), and its
+        rendering with those images as ``<picture>``; the body keeps its paths."""
+        cover = post_data.cover_image
+        if "<img" not in rendered.html and not cover:
+            return None, rendered
+        images = self.images.resolve(
+            job.root,
+            job.path,
+            rendered.html,
+            post_data.body,
+            post_data.front_matter.raw,
+            cover,
+            post_data.cover_image_alt,
+        )
+        job.outcome.warnings.extend(images.problems)
+        # The file's cover, resolved or not, replaces the one an earlier import set; a
+        # library cover picked in the admin for a post without a cover URL stays.
+        if cover or (job.existing is not None and job.existing.cover_image):
+            fields["cover_library_image"] = images.cover
+        if images.sources and not self.dry_run:
+            rendered = replace(rendered, html=responsive_images(rendered.html, images.sources))
+        return images, rendered
 
     def _flush(self) -> None:
         """Settle and write the waiting new posts, then report every outcome held back, in
@@ -483,6 +526,7 @@ class Importer:
                 for create in creates
             ]
             create_posts(new)
+            save_sources([(create.post.pk, create.images) for create in creates if create.images])
         self.tags.update((tag.name.lower(), tag) for tag in new_tags)
         for create, item in zip(creates, new, strict=True):
             create.job.outcome.post_id = create.post.pk
@@ -528,7 +572,7 @@ class Importer:
         post.imported_fingerprint = fingerprint(fields, post_data.tags)
         post.imported_at = self.now
         try:
-            post.clean_fields(exclude=["author", *RENDERED_FIELDS])
+            post.clean_fields(exclude=["author", "cover_library_image", *RENDERED_FIELDS])
         except ValidationError as error:
             name, messages = next(iter(error.message_dict.items()))
             raise FrontMatterError(f"{name}: {messages[0]}") from None
@@ -537,7 +581,12 @@ class Importer:
         return post
 
     def _update(
-        self, job: _Job, post_data: PostData, fields: dict[str, Any], rendered: Rendered
+        self,
+        job: _Job,
+        post_data: PostData,
+        fields: dict[str, Any],
+        rendered: Rendered,
+        images: PostImages | None = None,
     ) -> None:
         """A changed file of an imported post: updated, unchanged, or a conflict."""
         outcome, existing = job.outcome, job.existing
@@ -576,6 +625,7 @@ class Importer:
                 aliases=post_data.redirects,
                 report=outcome.notes,
             )
+            save_sources([(post.pk, images or PostImages())])
         self.tags.update((tag.name.lower(), tag) for tag in new_tags)
 
     def _tag_objects(self, names: list[str], new_tags: list[Tag]) -> list[Tag]:
@@ -711,6 +761,7 @@ def import_posts(
     on_file: Callable[[FileOutcome], None] | None = None,
     keep_outcomes: bool = True,
     on_wait: Callable[[str], None] | None = None,
+    static_dirs: Iterable[str | os.PathLike] = (),
 ) -> ImportResult:
     """Import every post file under ``paths`` (default: the project's ``fixtures/``).
 
@@ -718,7 +769,8 @@ def import_posts(
     ``on_file`` is called with each file's outcome, in file order, once it is final;
     ``keep_outcomes=False`` keeps only their counts in the result (see ImportResult).
     Another import into the same database is waited for, after ``on_wait`` is called with
-    a message saying so.
+    a message saying so. ``static_dirs``: the old site's static folders, where images
+    written as site paths (``/images/x.png``) are looked for.
     """
     importer = Importer(
         dry_run=dry_run,
@@ -727,5 +779,6 @@ def import_posts(
         on_file=on_file,
         keep_outcomes=keep_outcomes,
         on_wait=on_wait,
+        static_dirs=static_dirs,
     )
     return importer.run(list(paths) if paths else [default_root()])

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from blog.importing.export import ExportFiles, export_text
+from blog.media.imports import export_images
 from blog.models import Post
 
 
@@ -27,7 +28,8 @@ class Command(BaseCommand):
         target.mkdir(parents=True, exist_ok=True)
         files = ExportFiles(target)
         written = 0
-        posts = Post.objects.order_by("pk").prefetch_related("tags")
+        images: dict[str, int] = {}
+        posts = Post.objects.order_by("pk").prefetch_related("tags", "image_sources__image")
         for post in posts.iterator(chunk_size=200):
             tags = [tag.name for tag in post.tags.all()]
             path = files.write(post, export_text(post, tags))
@@ -35,6 +37,10 @@ class Command(BaseCommand):
                 self.stderr.write(files.failures[-1])
                 continue
             written += 1
+            # Imported images go back where the post's paths lead (blog.media.imports).
+            for failure in export_images(post, path, target, images):
+                files.failures.append(failure)
+                self.stderr.write(failure)
             if options["verbosity"] >= 2:
                 self.stdout.write(f"{post.slug} -> {path}")
         if options["verbosity"] >= 1:

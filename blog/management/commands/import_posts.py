@@ -50,6 +50,14 @@ class Command(BaseCommand):
             action="store_true",
             help="the file wins: overwrite posts edited since their last import",
         )
+        parser.add_argument(
+            "--static-dir",
+            action="append",
+            default=[],
+            metavar="DIR",
+            help="the old site's static folder, where images written as /images/x.png are "
+            "(Hugo's static/, Astro's public/, Jekyll's root); may be given more than once",
+        )
 
     def handle(self, *args, **options) -> None:
         paths = options["paths"] or [default_root()]
@@ -72,6 +80,7 @@ class Command(BaseCommand):
                 on_file=self.report,
                 keep_outcomes=False,  # each outcome is reported as it happens
                 on_wait=lambda message: self.stdout.write(self.style.WARNING(f"{message}…")),
+                static_dirs=options["static_dir"],
             )
         except KeyboardInterrupt:
             # The batch in progress was rolled back; committed posts are whole, and a rerun
@@ -114,6 +123,9 @@ class Command(BaseCommand):
                 line += f"\n          {outcome.path}: {note}"
         elif self.verbosity >= 1 and outcome.notes:
             line = "\n".join(f"{outcome.path}: {note}" for note in outcome.notes)
+        if outcome.warnings and self.verbosity >= 1:
+            warnings = "\n".join(self.style.WARNING(warning) for warning in outcome.warnings)
+            line = f"{line}\n{warnings}" if line else warnings
         if line:  # failures and conflicts always have one; the rest only from -v 1
             if self.bar:
                 self.stdout.write("\r\033[K", ending="")
