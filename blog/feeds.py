@@ -17,10 +17,11 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from taggit.models import Tag
 
 from blog.links import absolute
+from blog.media.markup import largest_fallback_url
 from blog.models import MAX_FILTER_TAGS, TAG_SEPARATOR, Post, attach_tag_lists
 from blog.rendering.sanitize import map_url_attributes
 from blog.rendering.text import strip_control_characters
@@ -121,7 +122,7 @@ class PostFeed(Feed):
         return Post.objects.published()
 
     def items(self, obj: Any = None):
-        posts = self.posts(obj).select_related("author")
+        posts = self.posts(obj).select_related("author", "cover_library_image")
         posts = list(posts.defer("body", "body_text", "toc_html", "search_vector")[:FEED_ITEMS])
         attach_tag_lists(posts)
         return posts
@@ -151,7 +152,19 @@ class PostFeed(Feed):
 
     def item_extra_kwargs(self, post: Post) -> dict[str, Any]:
         # Sanitized by blog.rendering.render when the post was saved.
-        return {"content_html": post.body_html}
+        return {"content_html": cover_html(post) + post.body_html}
+
+
+def cover_html(post: Post) -> str:
+    """The post's cover as an ``<img>`` leading its feed entry: readers show no page around
+    it. A library cover is its largest JPEG or PNG rendition, which every reader can show."""
+    if post.cover_library_image_id:
+        url = largest_fallback_url(post.cover_library_image)
+    elif post.cover_image:
+        url = post.cover_image  # validated: http(s) or a site path
+    else:
+        return ""
+    return format_html('<p><img src="{}" alt="{}"></p>', url, post.cover_image_alt)
 
 
 class RssFeed(PostFeed):
