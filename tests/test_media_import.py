@@ -266,3 +266,25 @@ def test_export_refuses_to_write_an_image_outside_its_folder(hugo, tmp_path):
         call_command("export_posts", str(tmp_path / "out"), verbosity=0)
     assert not (tmp_path / "escape.jpg").exists()
     assert (tmp_path / "out" / "posts" / "bundle" / "index.md").exists()
+
+
+def test_feeds_and_link_previews_use_an_absolute_url_of_the_cover_rendition(hugo, client):
+    """og:image and the feed entry name the library cover's largest fallback rendition by an
+    absolute URL; the body's pictures are absolute in the feed too."""
+    import_hugo(hugo)
+    post = Post.objects.get(slug="bundle")
+    cover = post.cover_library_image
+    largest = max((r for r in cover.renditions if r["format"] == "png"), key=lambda r: r["width"])
+    page = client.get(post.get_absolute_url()).content.decode()
+    site = settings_site_url()
+    assert f'<meta property="og:image" content="{site}/media/{largest["name"]}">' in page
+    for feed in ("/feed.rss", "/feed.atom"):
+        xml = client.get(feed).content.decode()
+        assert f'&lt;img src="{site}/media/{largest["name"]}"' in xml
+        assert 'srcset="/media/' not in xml and "srcset=&quot;/media/" not in xml
+
+
+def settings_site_url() -> str:
+    from django.conf import settings
+
+    return settings.SITE_URL.rstrip("/")
