@@ -231,3 +231,25 @@ def test_restore_refuses_a_backup_it_cannot_verify(
     assert result.returncode == 2
     assert "refusing" in result.stderr
     assert table_count(restore_database) == 0
+
+
+def test_media_is_backed_up_and_restored(source_database, restore_database, tmp_path, settings):
+    """The library's files (full size and renditions) go into the backup, listed in
+    SHA256SUMS, and a restore puts them into the target's media storage."""
+    from blog.media.images import store_upload
+    from tests.media_helpers import image_bytes, upload
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    image, _ = store_upload(upload(image_bytes(1000, 500), "photo.jpg"), alt_text="A photo")
+    names = image.stored_names()
+    backup_dir = tmp_path / "backup"
+    env = {"DATABASE_URL": source_database, "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
+    run_script("backup", str(backup_dir), env=env)
+    sums = (backup_dir / "SHA256SUMS").read_text()
+    for name in names:
+        assert f"./media/{name}" in sums
+
+    restored = tmp_path / "restored-media"
+    run_script("restore", str(backup_dir), restore_database, env={"MEDIA_ROOT": str(restored)})
+    for name in names:
+        assert (restored / name).read_bytes() == (settings.MEDIA_ROOT / name).read_bytes()
