@@ -15,7 +15,10 @@ and its rendering workers):
 
 "CPU s" is the importing process and its rendering workers; "db CPU s" the local PostgreSQL
 server's processes during the import (read from /proc; "-" when the server is elsewhere).
-``--rounds R`` repeats the whole sequence R times and adds the medians.
+``--rounds R`` repeats the whole sequence R times and adds the medians. ``--images K`` gives
+every post K photo-like JPEGs (1600x1000), named by site paths (``/images/…``) and read from
+a static folder, so the imports also store each image and its renditions in the library (a
+throwaway media folder); the render-only runs do not, so "vs render" shows their cost.
 
 A figure for people to read, never a test. Memory should not grow with N: files are streamed.
 """
@@ -27,6 +30,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -47,12 +51,32 @@ TAGS = [f"topic-{n}" for n in range(60)]
 CODE = "```python\ndef step(model, batch):\n    loss = model(batch).mean()\n    return loss\n```\n"
 
 
-def generate(folder: Path, count: int) -> None:
+def photo(seed: int, width: int = 1600, height: int = 1000) -> bytes:
+    """A JPEG with detail everywhere (noise over a gradient), as photographs have."""
+    import io
+
+    from PIL import Image, ImageChops
+
+    gradient = Image.linear_gradient("L").rotate(seed * 37).resize((width, height))
+    noise = Image.effect_noise((width, height), 40 + seed % 20)
+    channels = (gradient, ImageChops.add(gradient, noise, 2.0), noise)
+    out = io.BytesIO()
+    Image.merge("RGB", channels).save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def generate(folder: Path, count: int, images: int = 0) -> None:
     rng = random.Random(count)  # noqa: S311 (test data, not security)
     posts = folder / MARKER
     posts.mkdir(parents=True)
+    static = folder.parent / "static" / "images"
     for n in range(count):
         paragraphs = []
+        for k in range(images):
+            name = f"post-{n:06d}-{k}.jpg"
+            static.mkdir(parents=True, exist_ok=True)
+            (static / name).write_bytes(photo(n * images + k))
+            paragraphs.append(f"![Figure {k} of post {n}](/images/{name})")
         for p in range(12):
             words = " ".join(rng.choice(WORDS) for _ in range(80))
             paragraphs.append(f"{words.capitalize()}.")
@@ -119,7 +143,9 @@ def child(mode: str, folder: str) -> None:
         db_cpu = postgres_cpu_seconds() if mode == "postgres" else None
         cpu = cpu_seconds()
         started = time.perf_counter()
-        result = import_posts([folder], keep_outcomes=False)  # as the command does
+        static = [Path(folder).parent / "static"]
+        # As the command does; --static-dir where the benchmark made images.
+        result = import_posts([folder], keep_outcomes=False, static_dirs=static)
         seconds = time.perf_counter() - started
         cpu = cpu_seconds() - cpu
         if db_cpu is not None:
@@ -135,10 +161,14 @@ def child(mode: str, folder: str) -> None:
         if mode == "postgres":
             from taggit.models import Tag
 
+            from blog.media.models import Image
+
             ours = Post.objects.filter(source_path__startswith=f"{MARKER}/")
             while ids := list(ours.values_list("pk", flat=True)[:200]):
                 Post.objects.filter(pk__in=ids).delete()
             Tag.objects.filter(taggit_taggeditem_items=None, name__startswith="topic-").delete()
+            # The library remembers images by content: a next run must store them afresh.
+            Image.objects.filter(original_name__startswith="post-").delete()
         print(
             json.dumps(
                 {"posts": count, "seconds": seconds, "cpu": cpu, "db_cpu": db_cpu, "rss_mb": rss}
@@ -149,7 +179,8 @@ def child(mode: str, folder: str) -> None:
 
 
 def measure(mode: str, folder: Path, database_url: str) -> dict:
-    env = {**os.environ, "DATABASE_URL": database_url}
+    # Images go to a throwaway folder beside the posts, never the project's media/.
+    env = {**os.environ, "DATABASE_URL": database_url, "MEDIA_ROOT": str(folder.parent / "media")}
     done = subprocess.run(  # noqa: S603 (our own script)
         [sys.executable, "-m", "scripts.bench_import", "--child", mode, str(folder)],
         cwd=ROOT,
@@ -172,6 +203,7 @@ def main() -> None:
         default=1,
         help="measure everything this many times, alternating, and report the medians",
     )
+    parser.add_argument("--images", type=int, default=0, help="images per post (default 0)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -183,7 +215,7 @@ def main() -> None:
     for count in args.posts or [1000]:
         with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
             folder = Path(tmp, "posts")
-            generate(folder, count)
+            generate(folder, count, args.images)
             rounds = [measure_round(folder, Path(tmp), args.postgres) for _ in range(args.rounds)]
             for runs in rounds:
                 for name, run in runs.items():
@@ -211,8 +243,10 @@ def measure_round(folder: Path, tmp: Path, postgres: str | None) -> dict:
     each import is compared with the mean of the two renders around it ("floor")."""
     runs = {"render only": measure("render", folder, f"sqlite:///{tmp}/render.db")}
     (tmp / "bench.db").unlink(missing_ok=True)
+    shutil.rmtree(tmp / "media", ignore_errors=True)  # each import stores its images afresh
     runs["sqlite"] = measure("sqlite", folder, f"sqlite:///{tmp}/bench.db")
     if postgres:
+        shutil.rmtree(tmp / "media", ignore_errors=True)
         runs["postgresql"] = measure("postgres", folder, postgres)
     runs["render again"] = measure("render", folder, f"sqlite:///{tmp}/render.db")
     runs["floor"] = (runs["render only"]["seconds"] + runs["render again"]["seconds"]) / 2
