@@ -1,8 +1,10 @@
-"""Record Lighthouse scores for the home and a post page, served as in production.
+"""Record Lighthouse scores for the home, a post page and a post with images, as in production.
 
 Builds a throwaway SQLite site from fixtures/ (every seed post published, plus a page of short
-posts), collects static files, serves it with gunicorn (DEBUG off, whitenoise, hashed static
-names) on 127.0.0.1, runs Lighthouse 12 from node_modules (`npm ci` first) against Debian's
+posts, and a post imported with a cover and photos into the media library), collects static
+files, serves it with gunicorn (DEBUG off, whitenoise, hashed static
+names) on 127.0.0.1 and the media folder with a plain file server (nginx's part in
+production), runs Lighthouse 12 from node_modules (`npm ci` first) against Debian's
 Chromium, prints one line per page and writes the full reports to bench-results/.
 
 Usage: python -m scripts.lighthouse [--runs N]    (the median of N runs per page; default 3)
@@ -66,6 +68,40 @@ print(Post.objects.get(title__startswith="Starting journey").get_absolute_url())
 """
 
 
+# Runs inside `manage.py shell` with the import folder as its argument: a Hugo page bundle
+# (a cover and three photos made with Pillow) imported through import_posts.
+IMAGES_SEED = """
+import io, sys
+from pathlib import Path
+from PIL import Image, ImageChops
+from blog.importing.importer import import_posts
+from blog.models import Post
+
+folder = Path(FOLDER) / "photo-post"
+folder.mkdir(parents=True)
+def photo(seed, width=2400, height=1600):
+    gradient = Image.linear_gradient("L").rotate(seed * 37).resize((width, height))
+    noise = Image.effect_noise((width, height), 30)
+    out = io.BytesIO()
+    channels = (gradient, ImageChops.add(gradient, noise, 2.0), noise)
+    Image.merge("RGB", channels).save(out, "JPEG", quality=90)
+    return out.getvalue()
+text = "Words about the harbour and the boats in it, at dawn and at noon. " * 12
+body = []
+for n in range(3):
+    (folder / f"photo-{n}.jpg").write_bytes(photo(n + 1))
+    body += [text, f"![Photo {n} of the harbour](photo-{n}.jpg)"]
+(folder / "cover.jpg").write_bytes(photo(0))
+(folder / "index.md").write_text(
+    "---\\ntitle: A walk round the harbour\\ndescription: Photographs of the harbour.\\n"
+    "cover: cover.jpg\\ntags: [photos]\\n---\\n" + "\\n\\n".join(body) + "\\n"
+)
+result = import_posts([folder.parent], workers=1)
+assert result.ok and not any(o.warnings for o in result.outcomes), result.outcomes
+print(Post.objects.get(slug="photo-post").get_absolute_url())
+"""
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -124,7 +160,7 @@ def main() -> int:
     if not LIGHTHOUSE.exists():
         raise SystemExit("node_modules/.bin/lighthouse missing: run `npm ci` first")
     RESULTS.mkdir(exist_ok=True)
-    port = free_port()
+    port, media_port = free_port(), free_port()
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             **os.environ,
@@ -133,10 +169,20 @@ def main() -> int:
             "DJANGO_DEBUG": "",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "SITE_URL": f"http://127.0.0.1:{port}",
+            "MEDIA_ROOT": f"{tmp}/media",
+            "MEDIA_URL": f"http://127.0.0.1:{media_port}/media/",
         }
         manage(env, "migrate", "--noinput", "-v0")
         post_path = manage(env, "shell", "-c", SEED).strip().splitlines()[-1]
+        seed = IMAGES_SEED.replace("FOLDER", repr(f"{tmp}/import"))
+        images_path = manage(env, "shell", "-c", seed).strip().splitlines()[-1]
         manage(env, "collectstatic", "--noinput", "-v0")
+        media_server = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+            [str(PYTHON), "-m", "http.server", str(media_port), "--bind", "127.0.0.1"],
+            cwd=tmp,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         server = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
             [
                 str(PYTHON.parent / "gunicorn"),
@@ -154,7 +200,7 @@ def main() -> int:
         try:
             base = f"http://127.0.0.1:{port}"
             wait_until_up(base + "/")
-            pages = {"home": base + "/", "post": base + post_path}
+            pages = {"home": base + "/", "post": base + post_path, "images": base + images_path}
             failed = False
             for name, url in pages.items():
                 runs = [
@@ -164,11 +210,13 @@ def main() -> int:
                 median = {c: statistics.median(r[c] or 0 for r in runs) for c in CATEGORIES}
                 line = "  ".join(f"{c}={median[c]:.2f}" for c in CATEGORIES)
                 each = ", ".join(f"{r['performance'] or 0:.2f}" for r in runs)
-                print(f"{name:5} {line}  (median of {args.runs}; performance runs: {each}; {url})")
+                print(f"{name:6} {line}  (median of {args.runs}; performance runs: {each}; {url})")
                 failed |= any(median[c] < TARGETS[c] for c in CATEGORIES)
         finally:
             server.terminate()
             server.wait(timeout=10)
+            media_server.terminate()
+            media_server.wait(timeout=10)
     return 1 if failed else 0
 
 
