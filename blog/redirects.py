@@ -8,6 +8,7 @@ that exist never pay a query for them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
@@ -18,15 +19,21 @@ from taggit.models import Tag
 from blog.models import Post, Redirect, tagged_posts
 
 MAX_PATH_LENGTH = Redirect._meta.get_field("old_path").max_length
+# WordPress's address of a post or page by its id, kept with its query as an old path.
+_WORDPRESS_ID = re.compile(r"(?:p|page_id)=[0-9]{1,20}")
 
 
 def normalize_path(path: str) -> str:
     """A site path from whatever front matter holds: a full URL, a path, or a bare name.
 
     ``https://old.example.com/2019/hello/`` and ``2019/hello/`` both become ``/2019/hello/``;
-    the query string and fragment are dropped (a request's path never carries them).
+    the query string and fragment are dropped (a request's path never carries them), except
+    WordPress's ``/?p=123``, which names a post by its id.
     """
-    path = urlsplit(path.strip()).path
+    parts = urlsplit(path.strip())
+    if parts.path in ("", "/") and _WORDPRESS_ID.fullmatch(parts.query):
+        return f"/?{parts.query}"
+    path = parts.path
     return "/" + path.lstrip("/") if path else ""
 
 
@@ -117,13 +124,13 @@ def target_url(redirect: Redirect, old_path: str) -> str:
     return detail
 
 
-def find_redirect(request: HttpRequest) -> str | None:
-    """The address a 404 path should lead to, or None.
+def find_redirect(request: HttpRequest, old_path: str | None = None) -> str | None:
+    """The address a 404 path (or ``old_path``) should lead to, or None.
 
     A redirect to a post the requester may not see (a draft, a scheduled post), or to a tag
     that no such post carries, stays a 404, so old addresses never reveal a new slug.
     """
-    path = request.path
+    path = old_path or request.path
     if "\x00" in path:  # never stored (PostgreSQL refuses NUL in text)
         return None
     candidates = [path, path[:-1] if path.endswith("/") else path + "/"]
@@ -143,7 +150,7 @@ def find_redirect(request: HttpRequest) -> str | None:
     url = target_url(redirect, redirect.old_path)
     if url == path:
         return None
-    query = request.META.get("QUERY_STRING", "")
+    query = "" if old_path else request.META.get("QUERY_STRING", "")
     return f"{url}?{query}" if query else url
 
 
@@ -154,6 +161,11 @@ class RedirectFallbackMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        query = request.META.get("QUERY_STRING", "")
+        if request.path == "/" and request.method in ("GET", "HEAD") and query.startswith("p"):
+            # The home page would answer WordPress's /?p=123: an imported post's id wins.
+            if _WORDPRESS_ID.fullmatch(query) and (url := find_redirect(request, f"/?{query}")):
+                return HttpResponsePermanentRedirect(url)
         response = self.get_response(request)
         if response.status_code != 404 or request.method not in ("GET", "HEAD"):
             return response
