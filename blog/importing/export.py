@@ -17,11 +17,14 @@ from blog.importing.frontmatter import (
     UPDATED_KEYS,
 )
 from blog.importing.identity import post_fingerprint
+from blog.importing.platforms import PLATFORM_SOURCES
 from blog.models import Post
 
 
 def export_path(post: Post) -> str:
     """Where ``post`` goes in an export: its source path, else ``<slug>.md``."""
+    if post.source_path.startswith(PLATFORM_SOURCES):
+        return f"{post.slug}.md"  # a post of a WordPress or Ghost export: no file of its own
     path = PurePosixPath(post.source_path)
     if path.parts and not path.is_absolute() and ".." not in path.parts:
         if "\x00" not in post.source_path:

@@ -35,7 +35,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from taggit.models import Tag
 
-from blog.importing import frontmatter
+from blog.importing import frontmatter, platforms
+from blog.importing.authors import ExportAuthors
 from blog.importing.files import Refused, default_root, iter_files, read_file
 from blog.importing.frontmatter import (
     MARKDOWN_SUFFIXES,
@@ -158,6 +159,7 @@ class Prepared:
     failure: FrontMatterError | None = None
     post_data: PostData | None = None
     rendered: Rendered | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 def prepare(data: bytes, source_path: str, markdown: bool) -> Prepared:
@@ -185,6 +187,15 @@ def prepare(data: bytes, source_path: str, markdown: bool) -> Prepared:
     return Prepared(post_data=post_data, rendered=rendered)
 
 
+def prepare_item(item: platforms.Item) -> Prepared:
+    """Convert and render one post of a platform's export (``prepare`` for an item)."""
+    try:
+        post_data, notes = platforms.post_data(item)
+        return Prepared(post_data=post_data, rendered=render_post(post_data.body), notes=notes)
+    except Exception as error:  # noqa: BLE001 (one odd post must not stop an import)
+        return Prepared(failure=FrontMatterError(f"cannot import: {type(error).__name__}: {error}"))
+
+
 @dataclass
 class _Job:
     outcome: FileOutcome
@@ -195,6 +206,8 @@ class _Job:
     data: bytes = b""  # the file, until it is handed to a worker
     markdown: bool = False
     pending: Future | Prepared | None = None  # a worker's Future, or a Prepared made here
+    item: platforms.Item | None = None  # a post of a platform's export, not a file
+    author: tuple[str, str] = ("", "")  # an export's author (login, name)
 
 
 @dataclass
@@ -241,6 +254,7 @@ class Importer:
         self.seen_sources: dict[str, str] = {}
         # Tags known to exist, by lower-cased name: taggit looks each one up per post otherwise.
         self.tags: dict[str, Tag] = {}
+        self.authors = ExportAuthors(dry_run=dry_run)
         self.pool = None
         self.pool_refused = False
         self.to_render = 0
@@ -257,7 +271,7 @@ class Importer:
             return self._run(paths)
 
     def _run(self, paths: Iterable[str | os.PathLike]) -> ImportResult:
-        files = iter_files(paths)
+        files = chain.from_iterable(self._jobs(root, path) for root, path in iter_files(paths))
         window = self.window
         try:
             more = True
@@ -279,7 +293,7 @@ class Importer:
                 self.pool.shutdown(wait=True, cancel_futures=True)
         return self.result
 
-    def _batch(self, files: Iterator[tuple[Path, Path]], window: deque[_Job]) -> bool:
+    def _batch(self, files: Iterator[_Job], window: deque[_Job]) -> bool:
         """Finish up to BATCH_SIZE files; False once every file is done."""
         finished = 0
         started = time.monotonic()
@@ -310,10 +324,10 @@ class Importer:
             and not self.pool_refused
         )
 
-    def _next_job(self, files: Iterator[tuple[Path, Path]]) -> _Job | None:
+    def _next_job(self, files: Iterator[_Job]) -> _Job | None:
         """The next file, handed to a worker (or rendered here); None when there is none."""
         if not self.ahead:
-            jobs = [self._check(root, path) for root, path in islice(files, LOOKUP_CHUNK)]
+            jobs = list(islice(files, LOOKUP_CHUNK))
             wanted = [job.outcome.source_path for job in jobs if not job.outcome.outcome]
             if wanted:
                 # Rendered fields are left out: they are large, and a re-import replaces them.
@@ -327,6 +341,43 @@ class Importer:
         if not self.ahead:
             return None
         return self._start(self.ahead.popleft())
+
+    def _jobs(self, root: Path, path: Path) -> Iterator[_Job]:
+        """A file's job, or one for each post of a platform's export (WordPress, Ghost)."""
+        kind = None
+        if not path.name.lower().endswith(MARKDOWN_SUFFIXES):
+            try:
+                kind = platforms.sniff(platforms.read_head(root, path), path.name)
+            except Refused:
+                pass  # _check reports it
+        if kind is None:
+            yield self._check(root, path)
+            return
+        if kind == platforms.OTHER_XML:
+            reason = "an XML file that is not a WordPress export (WXR): not a post"
+            yield _Job(FileOutcome(str(path), path.name, SKIPPED, reason), path)
+            return
+        items = platforms.read_export(kind, root, path)
+        try:
+            for item in items:
+                yield self._item_job(path, item)
+        except (platforms.ExportError, Refused) as error:
+            outcome = FileOutcome(str(path), path.name, FAILED, error.reason)
+            outcome.line = getattr(error, "line", None)
+            yield _Job(outcome, path)
+
+    def _item_job(self, path: Path, item: platforms.Item | platforms.Skip) -> _Job:
+        if isinstance(item, platforms.Skip):
+            where = f"{path} [{item.label}]"
+            return _Job(FileOutcome(where, item.label, SKIPPED, item.reason), path)
+        outcome = FileOutcome(f"{path} [{item.label}]", item.source_path, "")
+        job = _Job(outcome, path, item=item, source_hash=item.digest())
+        job.author = (item.author, item.author_name)
+        if item.source_path in self.seen_sources:
+            outcome.outcome = SKIPPED
+            outcome.reason = f"the same post as {self.seen_sources[item.source_path]}"
+        self.seen_sources[item.source_path] = outcome.path
+        return job
 
     def _check(self, root: Path, path: Path) -> _Job:
         """What can be told of a file without the database; its outcome is left empty ("")
@@ -375,16 +426,18 @@ class Importer:
             outcome.post_id, outcome.slug = job.existing.pk, job.existing.slug
             return job
         self.to_render += 1
-        arguments = (job.data, outcome.source_path, job.markdown)
+        task, arguments = prepare, (job.data, outcome.source_path, job.markdown)
+        if job.item is not None:
+            task, arguments, job.item = prepare_item, (job.item,), None
         job.data = b""
         if self.pool is not None:
             try:
-                job.pending = self.pool.submit(prepare, *arguments)
+                job.pending = self.pool.submit(task, *arguments)
             except BrokenProcessPool:
                 # A worker died before this file was handed out.
                 raise WorkerDied(_worker_died(outcome)) from None
         else:
-            job.pending = prepare(*arguments)
+            job.pending = task(*arguments)
         return job
 
     def _start_pool(self) -> None:
@@ -412,6 +465,7 @@ class Importer:
                 outcome.outcome = FAILED
                 outcome.reason, outcome.line = prepared.failure.reason, prepared.failure.line
             else:
+                outcome.notes.extend(prepared.notes)
                 fields = self._fields(job, prepared.post_data)
                 images, rendered = self._images(job, prepared.post_data, prepared.rendered, fields)
                 if job.existing is None:
@@ -547,6 +601,13 @@ class Importer:
 
     def _fields(self, job: _Job, post_data: PostData) -> dict[str, Any]:
         """The post's columns as the file gives them (the slug is settled later)."""
+        fields = self._file_fields(job, post_data)
+        login, name = job.author
+        if login:
+            fields["author"] = self.authors.user(login, name, job.outcome.notes)
+        return fields
+
+    def _file_fields(self, job: _Job, post_data: PostData) -> dict[str, Any]:
         return {
             "title": post_data.title,
             "body": post_data.body,
@@ -653,7 +714,8 @@ class Importer:
 
         ``holder`` is the post that has ``wanted``, when the caller looked it up (new posts
         are, a group at a time). For a new file whose slug belongs to a post written in the
-        admin that says exactly what the file says, the outcome becomes UNCHANGED:
+        admin (or imported from a platform's export) that says exactly what the file says,
+        the outcome becomes UNCHANGED:
         ``export_posts`` writes such posts as ``<slug>.md``, and importing that folder back
         must not make a copy.
         """
@@ -666,7 +728,10 @@ class Importer:
         # and scanned every post for every file.
         if holder is _LookUp:
             holder = _first(others.filter(slug=wanted).only("pk", "source_path"))
-        if holder is not None and not holder.source_path and post_data is not None and fields:
+        adoptable = holder is not None and (
+            not holder.source_path or holder.source_path.startswith(platforms.PLATFORM_SOURCES)
+        )
+        if adoptable and post_data is not None and fields:
             post = Post.objects.get(pk=holder.pk)
             if fingerprint({**fields, "slug": wanted}, post_data.tags) == post_fingerprint(post):
                 outcome.outcome, outcome.post_id, outcome.slug = UNCHANGED, holder.pk, wanted
