@@ -358,3 +358,24 @@ def test_a_dry_run_creates_no_author(export, django_user_model):
     assert not django_user_model.objects.exists()
     notes = {note for item in result.outcomes for note in item.notes}
     assert "author 'alice' would be created as an inactive user" in notes
+
+
+def test_an_oversized_body_fails_its_post_only(export, settings):
+    """A post whose body is over the file limit fails by id and title; the others import."""
+    settings.IMPORT_MAX_FILE_BYTES = 600
+    result = wordpress(export)
+    [failed] = result.with_outcome(FAILED)
+    assert "wordpress post 11 'Hello Gutenberg'" in str(failed)
+    assert "IMPORT_MAX_FILE_BYTES" in failed.reason
+    assert result.counts[CREATED] == 5
+
+
+def test_a_ghost_post_with_only_lexical_is_reported(tmp_path):
+    """A post without html says why its body is empty."""
+    post = {"id": "1", "title": "Lexical only", "slug": "lex", "status": "published"}
+    post |= {"lexical": '{"root": {}}', "published_at": "2023-01-01T00:00:00Z"}
+    document = {"db": [{"meta": {"version": "5.0.0"}, "data": {"posts": [post]}}]}
+    (tmp_path / "ghost.json").write_text(json.dumps(document))
+    result = import_posts([tmp_path], workers=1)
+    [created] = result.with_outcome(CREATED)
+    assert "no html in the export" in created.notes[0]

@@ -98,6 +98,8 @@ def _item(
             notes.append(f"internal tag {name!r} not imported")
         elif name:
             names.setdefault(name.lower(), name)
+    if not post.get("html") and (post.get("lexical") or post.get("mobiledoc")):
+        notes.append("no html in the export (only the editor's document): the body is empty")
     for key in ("codeinjection_head", "codeinjection_foot"):
         if post.get(key):
             notes.append(f"{key} not imported (code is never injected into pages)")

@@ -369,7 +369,8 @@ class Importer:
     def _item_job(self, path: Path, item: platforms.Item | platforms.Skip) -> _Job:
         if isinstance(item, platforms.Skip):
             where = f"{path} [{item.label}]"
-            return _Job(FileOutcome(where, item.label, SKIPPED, item.reason), path)
+            outcome = FAILED if item.failed else SKIPPED
+            return _Job(FileOutcome(where, item.label, outcome, item.reason), path)
         outcome = FileOutcome(f"{path} [{item.label}]", item.source_path, "")
         job = _Job(outcome, path, item=item, source_hash=item.digest())
         job.author = (item.author, item.author_name)

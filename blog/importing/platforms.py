@@ -78,10 +78,12 @@ class Item:
 
 @dataclass
 class Skip:
-    """Something in an export that is not imported, and why."""
+    """Something in an export that is not imported, and why; ``failed`` when it was a post
+    that cannot be imported (the import then exits non-zero)."""
 
     label: str
     reason: str
+    failed: bool = False
 
 
 def sniff(head: bytes, name: str) -> str | None:

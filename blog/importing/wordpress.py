@@ -17,6 +17,7 @@ from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
+from django.conf import settings
 from django.utils import timezone
 
 from blog.importing.html_to_markdown import autop, expand_shortcodes, has_blocks, protect_pre
@@ -166,6 +167,9 @@ def _item(
     revised = _date(fields.get("wp:post_modified_gmt", ""), gmt=True)
     cover, cover_alt = attachments.get(meta.get("_thumbnail_id", "").strip(), ("", ""))
     body = fields.get("content:encoded", "")
+    if len(body) > settings.IMPORT_MAX_FILE_BYTES:
+        reason = f"a body of {len(body)} characters, more than IMPORT_MAX_FILE_BYTES allows"
+        return Skip(label, reason, failed=True)
 
     def attachment_url(attachment_id: str) -> str | None:
         return attachments.get(attachment_id, ("", ""))[0] or None

@@ -29,7 +29,8 @@ def _interrupt(signum, frame) -> None:
 class Command(BaseCommand):
     help = (
         "Import Markdown posts with front matter (Jekyll, Hugo, Zola, Astro, Eleventy, "
-        "Gatsby/Next.js, Pelican, plain Markdown) from files and folders; default: fixtures/."
+        "Gatsby/Next.js, Pelican, plain Markdown), WordPress (WXR) and Ghost (JSON) exports "
+        "from files and folders; default: fixtures/."
     )
 
     def add_arguments(self, parser) -> None:
@@ -131,7 +132,8 @@ class Command(BaseCommand):
                 self.stdout.write("\r\033[K", ending="")
             self.stdout.write(line)
         if self.bar:
-            filled = BAR_WIDTH * self.done // max(self.total, 1)
+            # An export is one file of many posts: the bar fills, the count goes on.
+            filled = min(BAR_WIDTH, BAR_WIDTH * self.done // max(self.total, 1))
             self.stdout.write(
                 f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {self.done}/{self.total}",
                 ending="",
