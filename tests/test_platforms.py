@@ -379,3 +379,40 @@ def test_a_ghost_post_with_only_lexical_is_reported(tmp_path):
     result = import_posts([tmp_path], workers=1)
     [created] = result.with_outcome(CREATED)
     assert "no html in the export" in created.notes[0]
+
+
+# --- images from the uploads folder -----------------------------------------------------
+
+
+def test_uploads_bring_the_cover_and_body_images_into_the_library(export, settings, tmp_path):
+    """--uploads: the featured image and body images are stored once and used by the post."""
+    from blog.media.models import Image
+    from tests.media_helpers import image_bytes
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    uploads = tmp_path / "wp-content" / "uploads"
+    (uploads / "2020" / "01").mkdir(parents=True)
+    (uploads / "2020" / "01" / "cat.jpg").write_bytes(image_bytes(400, 300))
+    result = import_posts([export("wordpress.xml")], workers=1, uploads=tmp_path)
+    image = Image.objects.get()
+    post = Post.objects.get(slug="hello-gutenberg")
+    assert post.cover_image == image.url
+    assert f"![A cat]({image.url})" in post.body
+    notes = {note for item in result.outcomes for note in item.notes}
+    assert any("image 2020/01/dog.jpg not found" in note for note in notes)
+    again = import_posts([export("wordpress.xml")], workers=1, uploads=tmp_path)
+    assert again.counts[UNCHANGED] == 6 and Image.objects.count() == 1
+
+
+def test_uploads_in_a_dry_run_store_nothing(export, settings, tmp_path):
+    """A dry run says which images it would add and adds none."""
+    from blog.media.models import Image
+    from tests.media_helpers import image_bytes
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    (tmp_path / "2020" / "01").mkdir(parents=True)
+    (tmp_path / "2020" / "01" / "cat.jpg").write_bytes(image_bytes(400, 300))
+    result = import_posts([export("wordpress.xml")], workers=1, uploads=tmp_path, dry_run=True)
+    notes = {note for item in result.outcomes for note in item.notes}
+    assert "image 2020/01/cat.jpg would be added to the media library" in notes
+    assert not Image.objects.exists()

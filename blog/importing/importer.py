@@ -56,6 +56,7 @@ from blog.importing.frontmatter import (
 )
 from blog.importing.identity import fingerprint, post_fingerprint
 from blog.importing.lock import import_lock
+from blog.importing.uploads import Uploads
 from blog.media.imports import IMAGE_SUFFIXES, ImageImporter, PostImages, save_sources
 from blog.media.markup import responsive_images
 from blog.models import Post
@@ -240,9 +241,11 @@ class Importer:
         keep_outcomes: bool = True,
         on_wait: Callable[[str], None] | None = None,
         static_dirs: Iterable[str | os.PathLike] = (),
+        uploads: str | os.PathLike | None = None,
     ) -> None:
         self.dry_run = dry_run
         self.images = ImageImporter(list(static_dirs), dry_run=dry_run)
+        self.uploads = Uploads(uploads, dry_run=dry_run) if uploads else None
         self.force = force
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
         self.on_file = on_file
@@ -372,7 +375,9 @@ class Importer:
             outcome = FAILED if item.failed else SKIPPED
             return _Job(FileOutcome(where, item.label, outcome, item.reason), path)
         outcome = FileOutcome(f"{path} [{item.label}]", item.source_path, "")
-        job = _Job(outcome, path, item=item, source_hash=item.digest())
+        if self.uploads is not None:
+            self.uploads.localize(item)
+        job = _Job(outcome, path, root=path.parent, item=item, source_hash=item.digest())
         job.author = (item.author, item.author_name)
         if item.source_path in self.seen_sources:
             outcome.outcome = SKIPPED
@@ -828,6 +833,7 @@ def import_posts(
     keep_outcomes: bool = True,
     on_wait: Callable[[str], None] | None = None,
     static_dirs: Iterable[str | os.PathLike] = (),
+    uploads: str | os.PathLike | None = None,
 ) -> ImportResult:
     """Import every post file under ``paths`` (default: the project's ``fixtures/``).
 
@@ -836,7 +842,9 @@ def import_posts(
     ``keep_outcomes=False`` keeps only their counts in the result (see ImportResult).
     Another import into the same database is waited for, after ``on_wait`` is called with
     a message saying so. ``static_dirs``: the old site's static folders, where images
-    written as site paths (``/images/x.png``) are looked for.
+    written as site paths (``/images/x.png``) are looked for. ``uploads``: a folder holding
+    a WordPress or Ghost export's images, which are added to the media library and used by
+    the imported posts.
     """
     importer = Importer(
         dry_run=dry_run,
@@ -846,5 +854,6 @@ def import_posts(
         keep_outcomes=keep_outcomes,
         on_wait=on_wait,
         static_dirs=static_dirs,
+        uploads=uploads,
     )
     return importer.run(list(paths) if paths else [default_root()])

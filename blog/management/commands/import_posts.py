@@ -47,6 +47,12 @@ class Command(BaseCommand):
             help="processes rendering in parallel (default: one per core; 1: none)",
         )
         parser.add_argument(
+            "--uploads",
+            metavar="DIR",
+            help="a WordPress or Ghost export's images (wp-content/uploads, content/images): "
+            "added to the media library and used by the imported posts",
+        )
+        parser.add_argument(
             "--force",
             action="store_true",
             help="the file wins: overwrite posts edited since their last import",
@@ -80,6 +86,7 @@ class Command(BaseCommand):
                 workers=options["workers"],
                 on_file=self.report,
                 keep_outcomes=False,  # each outcome is reported as it happens
+                uploads=options["uploads"],
                 on_wait=lambda message: self.stdout.write(self.style.WARNING(f"{message}…")),
                 static_dirs=options["static_dir"],
             )
