@@ -65,12 +65,16 @@ def test_other_json_and_xml_files_are_skipped_with_their_reason(tmp_path):
     (tmp_path / "package.json").write_text(json.dumps({"name": "x", "title": "Not a post"}))
     (tmp_path / "data.json").write_text(json.dumps({"db": [{"data": {}}]}))
     (tmp_path / "feed.xml").write_text("<?xml version='1.0'?><rss><channel/></rss>")
+    (tmp_path / "tsconfig.json").write_text('{\n  // comments\n  "strict": true\n}')
+    (tmp_path / "page.html").write_text("<!DOCTYPE html><p>hi</p>")
     result = import_posts([tmp_path], workers=1)
     assert Post.objects.count() == 0
-    assert result.counts == {**result.counts, SKIPPED: 3}
+    assert result.counts == {**result.counts, SKIPPED: 5}
     assert by_reason(result, SKIPPED) == {
         "a JSON file that is not a Ghost export: not a post",
+        "a JSON file that is not valid JSON: not a post",
         "an XML file that is not a WordPress export (WXR): not a post",
+        "not a Markdown file and no front matter",
     }
 
 

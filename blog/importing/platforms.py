@@ -96,7 +96,9 @@ def sniff(head: bytes, name: str) -> str | None:
     if text.startswith("<"):
         if "wordpress.org/export/" in text or "<wp:wxr_version>" in text:
             return WORDPRESS
-        return OTHER_XML
+        if text.startswith("<?xml") or name.lower().endswith(".xml"):
+            return OTHER_XML
+        return None  # HTML and the like: the importer's usual rules
     if name.lower().endswith(".json") or (text.startswith(("{", "[")) and '"db"' in text):
         return OTHER_JSON
     return None
@@ -139,6 +141,10 @@ def read_export(kind: str, root: Path, path: Path) -> Iterator[Item | Skip]:
     try:
         document = json.loads(data)
     except ValueError as error:
+        if b'"posts"' not in data[:HEAD_BYTES] and b'"db"' not in data[:HEAD_BYTES]:
+            # A site's tsconfig.json, with comments: not an export, and not an error.
+            yield Skip(path.name, "a JSON file that is not valid JSON: not a post")
+            return
         raise ExportError(f"not valid JSON: {error}", getattr(error, "lineno", None)) from None
     if not ghost.is_export(document):
         yield Skip(path.name, "a JSON file that is not a Ghost export: not a post")
