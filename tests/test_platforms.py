@@ -287,6 +287,11 @@ def test_ghost_posts_and_fields(export):
     notes = {note for item in result.outcomes for note in item.notes}
     assert "internal tag '#internal' not imported" in notes
     assert "codeinjection_head not imported (code is never injected into pages)" in notes
+    warnings = [warning for item in result.outcomes for warning in item.warnings]
+    assert any(
+        "[ghost post 64a000000000000000000001 'Ghost cards']" in warning and "cover.jpg" in warning
+        for warning in warnings
+    )
 
 
 def test_ghost_cards_become_markdown(export):

@@ -209,6 +209,7 @@ class _Job:
     pending: Future | Prepared | None = None  # a worker's Future, or a Prepared made here
     item: platforms.Item | None = None  # a post of a platform's export, not a file
     author: tuple[str, str] = ("", "")  # an export's author (login, name)
+    where: Path | None = None  # how an export's post is named in messages, if not by path
 
 
 @dataclass
@@ -378,6 +379,7 @@ class Importer:
         if self.uploads is not None:
             self.uploads.localize(item)
         job = _Job(outcome, path, root=path.parent, item=item, source_hash=item.digest())
+        job.where = Path(outcome.path)
         job.author = (item.author, item.author_name)
         if item.source_path in self.seen_sources:
             outcome.outcome = SKIPPED
@@ -499,7 +501,7 @@ class Importer:
             return None, rendered
         images = self.images.resolve(
             job.root,
-            job.path,
+            job.where or job.path,
             rendered.html,
             post_data.body,
             post_data.front_matter.raw,
