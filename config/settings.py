@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -277,9 +278,11 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
-# Under /admin/: Django's own scripts, and the author autocomplete's requests.
+# Under /admin/: Django's own scripts, and the author autocomplete's requests. The post
+# editor (CodeMirror) writes its styles into a <style> element that carries the request's nonce.
 CONTENT_SECURITY_POLICY_ADMIN = {
     "script-src": ["'self'"],
+    "style-src": ["'self'", NONCE],
     "connect-src": ["'self'"],
 }
 

@@ -57,7 +57,8 @@ def main() -> None:
             page.goto(server.url + "/admin/blog/post/")
             page.get_by_role("link", name=DRAFT_SEED).click()
             page.get_by_text("words").first.wait_for()  # the preview has rendered
-            clip = {"x": 0, "y": 0, "width": 1280, "height": 1420}
+            page.locator(".cm-editor").wait_for()  # the Markdown editor has mounted
+            clip = {"x": 0, "y": 0, "width": 1280, "height": 1000}
             page.screenshot(path=DOCS / "admin.png", full_page=True, clip=clip)
             browser.close()
     print(f"wrote {DOCS / 'site.png'} and {DOCS / 'admin.png'}")

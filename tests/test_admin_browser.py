@@ -51,7 +51,9 @@ def test_create_preview_schedule_and_publish(page: Page, live_server, author):
     page.get_by_label("Title:").fill("Hello from the browser")
     page.get_by_label("Title:").press("End")  # Django's prepopulate listens for key events
     expect(page.get_by_label("Slug:")).to_have_value("hello-from-the-browser")
-    page.get_by_label("Body:").fill("## A heading\n\nSome **bold** words and <script>x</script>")
+    page.get_by_role("textbox", name="Body").fill(
+        "## A heading\n\nSome **bold** words and <script>x</script>"
+    )
     page.get_by_role("button", name="Preview", exact=True).click()
     preview = page.locator(".preview-body")
     expect(preview.get_by_role("heading", name="A heading")).to_be_visible()
@@ -101,11 +103,11 @@ def test_two_editors_meet_a_conflict(browser: Browser, live_server, author):
         log_in(page, base)
         page.goto(url)
 
-    first.get_by_label("Body:").fill("The first editor's text.")
+    first.get_by_role("textbox", name="Body").fill("The first editor's text.")
     first.get_by_role("button", name="Save and continue editing").click()
     expect(first.locator(".messagelist")).to_contain_text("was changed successfully")
 
-    second.get_by_label("Body:").fill("The second editor's text.")
+    second.get_by_role("textbox", name="Body").fill("The second editor's text.")
     second.get_by_role("button", name="Save and continue editing").click()
     expect(second.locator(".errornote, .errorlist").first).to_be_visible()
     expect(second.get_by_text("Someone else saved this post")).to_be_visible()
@@ -132,7 +134,7 @@ def test_compare_and_restore_a_version(page: Page, live_server, author):
     log_in(page, base)
     page.goto(f"{base}/admin/blog/post/{post.pk}/change/")
     page.get_by_label("Title:").fill("Version two")
-    page.get_by_label("Body:").fill("Line one.\nLine 2, rewritten.\n<b>markup</b>")
+    page.get_by_role("textbox", name="Body").fill("Line one.\nLine 2, rewritten.\n<b>markup</b>")
     page.get_by_role("button", name="Save and continue editing").click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
 

@@ -20,7 +20,7 @@ from taggit.models import Tag
 from taggit.utils import edit_string_for_tags, parse_tags
 
 from blog import posts, revisions, sharing
-from blog.admin.images import ImageDropTextarea
+from blog.admin.editor import MarkdownEditor, PublishDateWidget
 from blog.importing.identity import post_fingerprint
 from blog.models import (
     MAX_DESCRIPTION_CHARS,
@@ -154,7 +154,11 @@ class PostAdminForm(forms.ModelForm):
             *["cover_image", "cover_library_image", "cover_image_alt"],
             *["revised_date", "extra_front_matter"],
         ]
-        widgets = {"tags": TagSuggestionsWidget, "body": ImageDropTextarea}
+        widgets = {
+            "tags": TagSuggestionsWidget,
+            "body": MarkdownEditor,
+            "publish_date": PublishDateWidget,
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

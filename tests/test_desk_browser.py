@@ -1,0 +1,168 @@
+"""The writing desk in headless Chromium: the Markdown editor, its toolbar and preview,
+autosave and restore, and publishing as authors mean it."""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from playwright.sync_api import Page, expect
+
+from blog.models import Post
+from tests.factories import make_post
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "desk"
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+PASSWORD = "a long test password"
+MOD = "Meta" if os.uname().sysname == "Darwin" else "Control"
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+@pytest.fixture
+def author(live_server):
+    return User.objects.create_superuser("author", "author@example.com", PASSWORD)
+
+
+@pytest.fixture
+def csp_violations(page: Page) -> list[str]:
+    """Console errors about the Content-Security-Policy, collected while the test runs."""
+    found: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            found.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    return found
+
+
+def log_in(page: Page, base: str) -> None:
+    page.goto(f"{base}/admin/login/")
+    page.get_by_label("Username").fill("author")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("link", name="Posts")).to_be_visible()
+
+
+def editor(page: Page):
+    return page.get_by_role("textbox", name="Body")
+
+
+def test_write_with_the_toolbar_and_see_the_preview(
+    page: Page, live_server, author, csp_violations
+):
+    """Toolbar buttons and shortcuts write Markdown; the preview shows it as the site will."""
+    base = live_server.url
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in(page, base)
+    page.goto(f"{base}/admin/blog/post/add/")
+    page.get_by_label("Title:").fill("Written in the editor")
+    body = editor(page)
+    body.click()
+    page.get_by_role("button", name="Heading").click()
+    page.keyboard.type("A heading")
+    page.keyboard.press("End")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Some ")
+    page.keyboard.press(f"{MOD}+b")
+    page.keyboard.type("strong")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.type(" words and ")
+    page.get_by_role("button", name="Italic").click()
+    page.keyboard.type("leaning")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.type(". ")
+    page.get_by_role("button", name="Table").click()
+    source = page.locator("#id_body")
+    expect(source).to_have_value(
+        "## A heading\n\nSome **strong** words and _leaning_. \n\n"
+        "| Column | Column |\n| ------ | ------ |\n| Cell   | Cell   |"
+    )
+    preview = page.locator("#desk-preview")
+    expect(preview.get_by_role("heading", name="A heading")).to_be_visible()
+    expect(preview.locator("strong")).to_have_text("strong")
+    expect(preview.locator("em")).to_have_text("leaning")
+    expect(preview.locator("table td").first).to_have_text("Cell")
+    expect(page.locator(".preview-stats")).to_contain_text("words · 1 min read")
+    # The preview uses the site's stylesheet: its table borders, not the admin's.
+    border = preview.locator("table td").first.evaluate("e => getComputedStyle(e).borderTopStyle")
+    assert border == "solid"
+    # Side by side at 1280 px, and nothing wider than the window.
+    editor_box, preview_box = body.bounding_box(), preview.bounding_box()
+    assert preview_box["x"] > editor_box["x"] + editor_box["width"] - 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    shot(page, "editor-1280")
+
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    # Browsers submit a textarea's line breaks as CRLF, with or without the editor.
+    saved = Post.objects.get().body.replace("\r\n", "\n")
+    assert saved.startswith("## A heading\n\nSome **strong** words")
+    assert csp_violations == []
+
+
+def test_the_editor_fits_a_phone(page: Page, live_server, author):
+    """At 390 px the editor and the preview stack, and the page never scrolls sideways."""
+    make_post(
+        title="Wide", body="| a | b | c | d |\n|---|---|---|---|\n| " + "x" * 200 + " | 2 | 3 | 4 |"
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/blog/post/{Post.objects.get().pk}/change/")
+    expect(editor(page)).to_be_visible()
+    expect(page.locator("#desk-preview table")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "editor-phone")
+
+
+def test_the_form_works_without_the_editor_script(page: Page, live_server, author):
+    """If the editor's script fails to load, the plain textarea still saves the post."""
+    page.route("**/blog/admin/editor.js", lambda route: route.abort())
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/blog/post/add/")
+    page.get_by_label("Title:").fill("No script")
+    page.get_by_label("Body:").fill("Plain *text*.")
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    assert Post.objects.get().body == "Plain *text*."
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_violations_on_the_change_form(browser, live_server, author, scheme):
+    """The change form with the editor passes axe's WCAG 2.2 AA and best-practice rules."""
+    if not AXE.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{AXE} missing: run `npm ci`")
+        pytest.skip(f"{AXE} missing: run `npm ci`")
+    post = make_post(title="Audited", body="## Heading\n\nText with `code`.\n\n> A quote.")
+    # axe is injected as a script: the Content-Security-Policy must not block it.
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.emulate_media(color_scheme=scheme)
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/blog/post/{post.pk}/change/")
+    expect(editor(page)).to_be_visible()
+    expect(page.locator("#desk-preview h2")).to_have_text("Heading")
+    page.add_script_tag(path=str(AXE))
+    # Django's own autocompletes (select2) are left out: their comboboxes have no name.
+    result = page.evaluate(
+        """async (tags) => await axe.run(
+            {exclude: [[".select2-container"]]},
+            {runOnly: {type: 'tag', values: tags}})""",
+        AXE_TAGS,
+    )
+    problems = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+    context.close()
+    assert problems == []
