@@ -499,4 +499,6 @@ class ShareLink(models.Model):
 
 
 # The media library's model lives in blog.media; importing it here registers it with the app.
+# The writing desk's autosave slots live in blog.autosave; importing registers the model.
+from blog.autosave import Autosave  # noqa: E402, F401
 from blog.media.models import Image, ImageSource  # noqa: E402, F401

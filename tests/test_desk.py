@@ -8,6 +8,9 @@ from django.conf import settings
 from django.test import TestCase
 from django.urls import reverse
 
+from blog import posts
+from blog.autosave import Autosave
+from blog.models import Post
 from tests.factories import make_post, make_staff
 
 STATIC = Path(settings.BASE_DIR) / "static"
@@ -58,3 +61,87 @@ class ChangeFormTests(TestCase):
         response = self.client.get(reverse("admin:blog_post_change", args=[self.post.pk]))
         self.assertContains(response, 'aria-label="Publish date: date"')
         self.assertContains(response, 'aria-label="Publish date: time"')
+
+
+class AutosaveTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.user = make_staff("writer")
+        cls.other = make_staff("other")
+        cls.post = make_post(title="Kept", body="Saved text.", draft=True)
+        cls.url = reverse("admin:blog_post_autosave")
+
+    def setUp(self):
+        self.client.force_login(self.user)
+
+    def autosave(self, body: str, **extra) -> None:
+        response = self.client.post(
+            self.url, {"post": self.post.pk, "title": "Kept", "body": body, **extra}
+        )
+        self.assertEqual(response.status_code, 200)
+
+    def pending(self, client=None) -> dict | None:
+        response = (client or self.client).get(self.url, {"post": self.post.pk})
+        self.assertIn("no-store", response["Cache-Control"])
+        return response.json()["autosave"]
+
+    def test_autosave_keeps_one_slot_and_never_touches_the_post(self):
+        """Each autosave replaces the author's slot; the post, its versions and status stay."""
+        before = Post.objects.get(pk=self.post.pk)
+        self.autosave("First words")
+        self.autosave("First words and more", version="v1")
+        self.assertEqual(Autosave.objects.count(), 1)
+        slot = self.pending()
+        self.assertEqual(slot["body"], "First words and more")
+        self.assertEqual(slot["version"], "v1")
+        after = Post.objects.get(pk=self.post.pk)
+        self.assertEqual(after.body, "Saved text.")
+        self.assertEqual(after.updated_at, before.updated_at)
+        self.assertTrue(after.draft)
+        self.assertEqual(after.revisions.count(), 0)
+
+    def test_each_author_has_their_own_slot(self):
+        """Another author's autosave neither replaces nor shows up in mine."""
+        self.autosave("Mine")
+        other = self.client_class()
+        other.force_login(self.other)
+        other.post(self.url, {"post": self.post.pk, "title": "Kept", "body": "Theirs"})
+        self.assertEqual(self.pending()["body"], "Mine")
+        self.assertEqual(self.pending(other)["body"], "Theirs")
+
+    def test_a_save_into_the_post_retires_the_slot(self):
+        """Once the post is saved after the autosave, reopening offers nothing."""
+        self.autosave("Typed, then saved")
+        post = Post.objects.get(pk=self.post.pk)
+        post.body = "Typed, then saved"
+        posts.save_post(post, user=self.user)
+        self.assertIsNone(self.pending())
+        self.assertEqual(Autosave.objects.count(), 0)
+
+    def test_text_equal_to_the_post_is_not_offered(self):
+        """An autosave of the text already saved (line endings aside) is not offered."""
+        self.autosave("Saved text.")
+        self.assertIsNone(self.pending())
+
+    def test_discard_empties_the_slot(self):
+        self.autosave("Unwanted")
+        self.client.post(self.url, {"post": self.post.pk, "discard": "1"})
+        self.assertIsNone(self.pending())
+
+    def test_csrf_is_required(self):
+        """The endpoint writes, so a cross-site form cannot post to it."""
+        client = self.client_class(enforce_csrf_checks=True)
+        client.force_login(self.user)
+        response = client.post(self.url, {"post": self.post.pk, "body": "x"})
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(Autosave.objects.count(), 0)
+
+    def test_only_authors_who_may_change_the_post(self):
+        """Without the change permission: refused; an unknown post: 404."""
+        reader = make_staff("reader", can_change_posts=False)
+        self.client.force_login(reader)
+        response = self.client.post(self.url, {"post": self.post.pk, "body": "x"})
+        self.assertEqual(response.status_code, 403)
+        self.client.force_login(self.user)
+        self.assertEqual(self.client.get(self.url, {"post": "nope"}).status_code, 404)
+        self.assertEqual(Autosave.objects.count(), 0)

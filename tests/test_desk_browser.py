@@ -166,3 +166,44 @@ def test_axe_finds_no_violations_on_the_change_form(browser, live_server, author
     problems = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
     context.close()
     assert problems == []
+
+
+def test_close_the_tab_mid_sentence_then_restore(browser, live_server, author):
+    """Text typed and never saved comes back after the tab closes; the post is untouched."""
+    post = make_post(title="Autosaved", body="The saved text.")
+    url = f"{live_server.url}/admin/blog/post/{post.pk}/change/"
+    context = browser.new_context()
+    page = context.new_page()
+    log_in(page, live_server.url)
+    page.goto(url)
+    body = editor(page)
+    body.click()
+    page.keyboard.press(f"{MOD}+End")
+    page.keyboard.type(" And then, halfway through a sent")
+    expect(page.locator(".desk-autosave-status")).to_contain_text("autosaved at")
+    # Leaving with unsaved changes asks first; the author leaves anyway.
+    page.on("dialog", lambda dialog: dialog.accept())
+    with page.expect_event("dialog") as asked:
+        page.close(run_before_unload=True)
+    assert asked.value.type == "beforeunload"
+    post.refresh_from_db()
+    assert post.body == "The saved text."
+
+    page = context.new_page()
+    page.goto(url)
+    offer = page.locator("#desk-autosave")
+    expect(offer).to_contain_text("never saved into this post")
+    expect(editor(page)).to_have_text("The saved text.")
+    page.get_by_role("button", name="Restore the autosaved text").click()
+    expect(editor(page)).to_have_text("The saved text. And then, halfway through a sent")
+    expect(page.locator("#desk-preview")).to_contain_text("halfway through a sent")
+    shot(page, "restored")
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    post.refresh_from_db()
+    assert post.body == "The saved text. And then, halfway through a sent"
+    # Once saved into the post, the autosave is not offered again.
+    page.reload()
+    expect(editor(page)).to_be_visible()
+    expect(page.locator("#desk-autosave")).to_be_hidden()
+    context.close()

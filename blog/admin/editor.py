@@ -4,14 +4,25 @@ The textarea stays the form field and is submitted as before; ``static/blog/admi
 (built by ``scripts/build_editor``) mounts the editor over it, copies every change back into
 it, and places the live preview beside it, styled by the site's own stylesheet
 (``static/blog/admin/preview.css``). Without JavaScript the textarea is the editor.
+
+``autosave_view`` is the editor's autosave endpoint (``blog.autosave``), driven by
+``static/blog/admin/autosave.js``.
 """
 
 from __future__ import annotations
 
-from django import forms
-from django.contrib.admin.widgets import AdminSplitDateTime
+from datetime import datetime
 
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AdminSplitDateTime
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, JsonResponse
+from django.utils import formats, timezone
+
+from blog import autosave
 from blog.admin.images import ImageDropTextarea
+from blog.models import Post
 
 
 class MarkdownEditor(ImageDropTextarea):
@@ -30,6 +41,7 @@ class MarkdownEditor(ImageDropTextarea):
             # The script is loaded by the change form's template, with the request's
             # Content-Security-Policy nonce for the editor's styles.
             css={"all": ["blog/admin/editor.css", "blog/admin/preview.css"]},
+            js=["blog/admin/autosave.js"],
         )
 
 
@@ -45,3 +57,58 @@ class PublishDateWidget(AdminSplitDateTime):
         date, time = self.widgets
         date.attrs["aria-label"] = "Publish date: date"
         time.attrs["aria-label"] = "Publish date: time"
+
+
+def autosave_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> JsonResponse:
+    """The editor's autosave slot for one post, as JSON (the admin's CSRF check applies).
+
+    GET ``?post=<id>``: the author's pending autosave, if any, for the form to offer back.
+    POST ``post``, ``title``, ``body``, ``version``: keep the text in the author's slot.
+    POST ``post``, ``discard``: empty the slot. The post itself is never written here.
+    """
+    if request.method not in ("GET", "POST"):
+        return JsonResponse({"error": "GET or POST only."}, status=405)
+    data = request.GET if request.method == "GET" else request.POST
+    try:
+        post = Post.objects.get(pk=int(data.get("post", "")))
+    except (ValueError, Post.DoesNotExist):
+        return _no_store(JsonResponse({"error": "No such post."}, status=404))
+    if not model_admin.has_change_permission(request, post):
+        raise PermissionDenied
+    if request.method == "GET":
+        slot = autosave.pending(post, request.user)
+        if slot is None:
+            return _no_store(JsonResponse({"autosave": None}))
+        return _no_store(
+            JsonResponse(
+                {
+                    "autosave": {
+                        "title": slot.title,
+                        "body": slot.body,
+                        "version": slot.base_version,
+                        "saved_at": slot.saved_at.isoformat(),
+                        "saved_at_display": _when(slot.saved_at),
+                    }
+                }
+            )
+        )
+    if "discard" in data:
+        autosave.discard(post, request.user)
+        return _no_store(JsonResponse({"discarded": True}))
+    slot = autosave.store(
+        post,
+        request.user,
+        title=data.get("title", ""),
+        body=data.get("body", ""),
+        base_version=data.get("version", ""),
+    )
+    return _no_store(JsonResponse({"saved_at_display": _when(slot.saved_at)}))
+
+
+def _when(moment: datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def _no_store(response: JsonResponse) -> JsonResponse:
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -20,6 +20,7 @@ from taggit.models import Tag
 from taggit.utils import edit_string_for_tags, parse_tags
 
 from blog import posts, revisions, sharing
+from blog.admin import editor
 from blog.admin.editor import MarkdownEditor, PublishDateWidget
 from blog.importing.identity import post_fingerprint
 from blog.models import (
@@ -431,6 +432,11 @@ class PostAdmin(admin.ModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("preview/", view(self.preview_view), name="blog_post_preview"),
+            path(
+                "autosave/",
+                view(lambda request: editor.autosave_view(self, request)),
+                name="blog_post_autosave",
+            ),
             path("<int:object_id>/versions/", view(self.versions_view), name="blog_post_versions"),
             path("<int:object_id>/versions/diff/", view(self.diff_view), name="blog_post_diff"),
             path("<int:object_id>/share/", view(self.share_view), name="blog_post_share"),
