@@ -32,6 +32,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
 from blog import revisions, search
@@ -208,12 +209,35 @@ def create_posts(new: list[NewPost]) -> None:
     invalidate_pages()
 
 
-def set_draft(queryset: QuerySet[Post], *, draft: bool, user: Any = None) -> int:
-    """Flip the draft flag on a selection, returning how many posts changed."""
+def date_going_live(
+    post: Post, *, was_draft: bool, date_chosen: bool, now: datetime | None = None
+) -> None:
+    """Date ``post`` now if it is leaving draft with a date in the past.
+
+    A draft's date is usually when it was started, so publishing it a week later would
+    show it a week old, below newer posts. A date the author ``date_chosen`` on purpose
+    (a back-dated post) is kept, and a future date schedules the post as before.
+    """
+    now = now or timezone.now()
+    if was_draft and not post.draft and not date_chosen and post.publish_date < now:
+        post.publish_date = now
+
+
+def set_draft(
+    queryset: QuerySet[Post], *, draft: bool, user: Any = None, redate: bool = False
+) -> int:
+    """Flip the draft flag on a selection, returning how many posts changed.
+
+    With ``redate``, drafts published with a date in the past are dated now
+    (``date_going_live``).
+    """
     changed = 0
+    now = timezone.now()
     with batch():
         for post in queryset.filter(draft=not draft):
             post.draft = draft
+            if redate:
+                date_going_live(post, was_draft=True, date_chosen=False, now=now)
             save_post(post, user=user)
             changed += 1
     return changed

@@ -146,7 +146,9 @@ def test_publish_and_unpublish_actions(admin_client):
     """Bulk actions move a selection between draft and published."""
     drafts = [make_post(draft=True) for _ in range(2)]
     ids = [str(p.pk) for p in drafts]
-    admin_client.post(CHANGELIST, {"action": "publish_posts", "_selected_action": ids})
+    admin_client.post(
+        CHANGELIST, {"action": "publish_posts", "post": "yes", "_selected_action": ids}
+    )
     assert Post.objects.published().count() == 2
     admin_client.post(CHANGELIST, {"action": "unpublish_posts", "_selected_action": ids})
     assert Post.objects.published().count() == 0
@@ -271,7 +273,9 @@ def test_a_stale_save_is_refused_and_the_text_kept(admin_client):
 def test_bulk_publish_in_between_also_conflicts(admin_client):
     post = make_post(draft=True)
     opened = form_data(post)
-    admin_client.post(CHANGELIST, {"action": "publish_posts", "_selected_action": [post.pk]})
+    admin_client.post(
+        CHANGELIST, {"action": "publish_posts", "post": "yes", "_selected_action": [post.pk]}
+    )
     response = admin_client.post(change_url(post), opened)
     assert response.status_code == 200
     assert "Someone else saved this post" in response.content.decode()
@@ -469,7 +473,9 @@ def test_an_author_in_the_group_can_write_and_publish(client):
     post = make_post(draft=True)
     assert client.get(post.get_absolute_url()).status_code == 200
     assert client.post(PREVIEW, {"body": "x"}).status_code == 200
-    client.post(CHANGELIST, {"action": "publish_posts", "_selected_action": [post.pk]})
+    client.post(
+        CHANGELIST, {"action": "publish_posts", "post": "yes", "_selected_action": [post.pk]}
+    )
     post.refresh_from_db()
     assert not post.draft
 
@@ -480,7 +486,9 @@ def test_editor_without_publish_permission_cannot_publish(client):
     post = make_post(draft=True)
     response = client.get(CHANGELIST)
     assert "publish_posts" not in response.content.decode()
-    response = client.post(CHANGELIST, {"action": "publish_posts", "_selected_action": [post.pk]})
+    response = client.post(
+        CHANGELIST, {"action": "publish_posts", "post": "yes", "_selected_action": [post.pk]}
+    )
     post.refresh_from_db()
     assert post.draft
     # The draft flag is read-only on the form, so posting "draft" off changes nothing.

@@ -2,16 +2,22 @@
 
 import hashlib
 import re
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from blog import posts
 from blog.autosave import Autosave
 from blog.models import Post
+from tests.admin_forms import change_url, form_data
 from tests.factories import make_post, make_staff
+
+CHANGELIST = reverse("admin:blog_post_changelist")
 
 STATIC = Path(settings.BASE_DIR) / "static"
 
@@ -145,3 +151,151 @@ class AutosaveTests(TestCase):
         self.client.force_login(self.user)
         self.assertEqual(self.client.get(self.url, {"post": "nope"}).status_code, 404)
         self.assertEqual(Autosave.objects.count(), 0)
+
+
+def opened_form(post: Post, **changes: str) -> dict[str, str]:
+    """The change form as the browser sends it, with the date as it was when opened."""
+    data = form_data(post)
+    data["initial-publish_date_0"] = data["publish_date_0"]
+    data["initial-publish_date_1"] = data["publish_date_1"]
+    data.update(changes)
+    return data
+
+
+class PublishingTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.publisher = make_staff("publisher")
+        cls.publisher.user_permissions.add(Permission.objects.get(codename="publish_post"))
+        cls.week_ago = timezone.now() - timedelta(days=7)
+
+    def setUp(self):
+        self.client.force_login(self.publisher)
+
+    def test_date_going_live_dates_a_past_draft_now(self):
+        """A draft leaving draft with a past date gets ``now``; a chosen or future date stays."""
+        now = timezone.now()
+        post = Post(draft=False, publish_date=self.week_ago)
+        posts.date_going_live(post, was_draft=True, date_chosen=False, now=now)
+        self.assertEqual(post.publish_date, now)
+        for kept in [
+            dict(was_draft=True, date_chosen=True),  # back-dated on purpose
+            dict(was_draft=False, date_chosen=False),  # already live
+        ]:
+            post = Post(draft=False, publish_date=self.week_ago)
+            posts.date_going_live(post, now=now, **kept)
+            self.assertEqual(post.publish_date, self.week_ago)
+        later = now + timedelta(days=2)
+        post = Post(draft=False, publish_date=later)
+        posts.date_going_live(post, was_draft=True, date_chosen=False, now=now)
+        self.assertEqual(post.publish_date, later)
+
+    def test_publish_button_dates_a_week_old_draft_now(self):
+        """Publishing a draft started a week ago shows it as new, not a week old."""
+        post = make_post(title="Week-old draft", draft=True, publish_date=self.week_ago)
+        before = timezone.now()
+        response = self.client.post(
+            change_url(post), opened_form(post, _publish="Publish"), follow=True
+        )
+        post.refresh_from_db()
+        self.assertFalse(post.draft)
+        self.assertGreaterEqual(post.publish_date, before.replace(microsecond=0))
+        self.assertContains(response, "Published “Week-old draft”, dated")
+
+    def test_a_date_changed_on_purpose_is_kept(self):
+        """An author who back-dates the post while publishing keeps that date."""
+        post = make_post(draft=True, publish_date=self.week_ago)
+        chosen = timezone.localtime(timezone.now() - timedelta(days=30))
+        data = opened_form(
+            post,
+            publish_date_0=chosen.strftime("%Y-%m-%d"),
+            publish_date_1=chosen.strftime("%H:%M:%S"),
+            _publish="Publish",
+        )
+        self.client.post(change_url(post), data)
+        post.refresh_from_db()
+        self.assertFalse(post.draft)
+        self.assertEqual(post.publish_date, chosen.replace(microsecond=0))
+
+    def test_unticking_draft_and_saving_is_publishing_too(self):
+        """The checkbox and the button mean the same: a week-old draft goes live dated now."""
+        post = make_post(draft=True, publish_date=self.week_ago)
+        data = opened_form(post)
+        del data["draft"]
+        self.client.post(change_url(post), data)
+        post.refresh_from_db()
+        self.assertEqual(post.status, Post.Status.PUBLISHED)
+        self.assertGreater(post.publish_date, self.week_ago + timedelta(days=6))
+
+    def test_a_future_date_schedules(self):
+        """Publish with a future date schedules the post and says when, zone named."""
+        later = timezone.localtime(timezone.now() + timedelta(days=2))
+        post = make_post(draft=True, publish_date=later)
+        response = self.client.post(
+            change_url(post), opened_form(post, _publish="Schedule"), follow=True
+        )
+        post.refresh_from_db()
+        self.assertEqual(post.status, Post.Status.SCHEDULED)
+        self.assertContains(response, f"({timezone.get_current_timezone_name()})")
+
+    def test_unpublish_is_one_click(self):
+        """The Unpublish button puts a live post back to draft, keeping its date."""
+        post = make_post(publish_date=self.week_ago)
+        page = self.client.get(change_url(post))
+        self.assertContains(page, 'name="_unpublish"')
+        self.assertNotContains(page, 'name="_publish"')
+        self.client.post(change_url(post), opened_form(post, _unpublish="Unpublish"))
+        post.refresh_from_db()
+        self.assertTrue(post.draft)
+        self.assertEqual(
+            post.publish_date.replace(microsecond=0), self.week_ago.replace(microsecond=0)
+        )
+
+    def test_saving_a_live_post_never_moves_its_date(self):
+        """An editor without the publish permission corrects a live post: its date stays."""
+        post = make_post(body="Teh typo.", publish_date=self.week_ago)
+        self.client.force_login(make_staff("editor"))
+        page = self.client.get(change_url(post))
+        self.assertNotContains(page, 'name="_publish"')
+        self.assertNotContains(page, 'name="_unpublish"')
+        data = opened_form(post, body="The typo.")
+        data.pop("draft", None)
+        self.client.post(change_url(post), data)
+        post.refresh_from_db()
+        self.assertEqual(post.body, "The typo.")
+        self.assertLess(post.publish_date, self.week_ago + timedelta(minutes=1))
+
+    def test_bulk_publish_asks_first_and_names_the_dates(self):
+        """The action shows each draft with the date it will get, and changes nothing yet."""
+        old = make_post(title="Old draft", draft=True, publish_date=self.week_ago)
+        later = make_post(
+            title="Future draft", draft=True, publish_date=timezone.now() + timedelta(days=3)
+        )
+        live = make_post(title="Already live")
+        data = {
+            "action": "publish_posts",
+            "_selected_action": [old.pk, later.pk, live.pk],
+            "index": "0",
+        }
+        response = self.client.post(CHANGELIST, data)
+        self.assertContains(response, "Publish these posts?")
+        self.assertContains(response, "Old draft")
+        self.assertContains(response, "(now)")
+        self.assertContains(response, "(scheduled)")
+        self.assertContains(response, "1 selected post is not a draft")
+        self.assertEqual(Post.objects.filter(draft=True).count(), 2)
+
+        self.client.post(CHANGELIST, {**data, "post": "yes", "dates": "now"})
+        old.refresh_from_db()
+        later.refresh_from_db()
+        self.assertEqual(old.status, Post.Status.PUBLISHED)
+        self.assertGreater(old.publish_date, self.week_ago + timedelta(days=6))
+        self.assertEqual(later.status, Post.Status.SCHEDULED)
+
+    def test_bulk_publish_may_keep_the_dates(self):
+        old = make_post(draft=True, publish_date=self.week_ago)
+        data = {"action": "publish_posts", "_selected_action": [old.pk], "index": "0"}
+        self.client.post(CHANGELIST, {**data, "post": "yes", "dates": "keep"})
+        old.refresh_from_db()
+        self.assertFalse(old.draft)
+        self.assertEqual(old.publish_date, self.week_ago)

@@ -2,11 +2,15 @@
 autosave and restore, and publishing as authors mean it."""
 
 import os
+import re
+from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from blog.models import Post
@@ -207,3 +211,76 @@ def test_close_the_tab_mid_sentence_then_restore(browser, live_server, author):
     expect(editor(page)).to_be_visible()
     expect(page.locator("#desk-autosave")).to_be_hidden()
     context.close()
+
+
+def test_publish_a_week_old_draft_and_see_todays_date(page: Page, live_server, author):
+    """Publish on a draft started a week ago dates it now, on the form and on the site."""
+    started = timezone.now() - timedelta(days=7)
+    post = make_post(title="Started last week", draft=True, publish_date=started)
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/blog/post/{post.pk}/change/")
+    zone = timezone.get_current_timezone_name()
+    expect(page.locator("#desk-when")).to_contain_text("Publishing dates it now")
+    expect(page.locator("#desk-when")).to_contain_text(zone)
+    page.get_by_role("button", name="Publish", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("Published “Started last week”, dated")
+    today = timezone.localdate().strftime("%Y-%m-%d")
+    page.locator("#result_list").get_by_role("link", name="Started last week").click()
+    expect(page.locator("#id_publish_date_0")).to_have_value(today)
+    expect(page.get_by_role("button", name="Unpublish")).to_be_visible()
+    expect(page.locator("#desk-when")).to_contain_text("Live since")
+    shot(page, "published")
+
+    page.goto(live_server.url + Post.objects.get().get_absolute_url())
+    expect(page.locator("time").first).to_have_attribute("datetime", re.compile(today))
+
+    # Unpublish is one click; the site shows the post only to its editors, as a draft.
+    page.goto(f"{live_server.url}/admin/blog/post/{post.pk}/change/")
+    page.get_by_role("button", name="Unpublish").click()
+    expect(page.locator(".messagelist")).to_contain_text("is a draft again")
+    assert Post.objects.get().draft
+    page.goto(live_server.url + Post.objects.get().get_absolute_url())
+    expect(page.locator(".preview-banner")).to_contain_text("Draft")
+
+
+def test_schedule_shows_the_authors_time_and_names_the_sites_zone(browser, live_server, author):
+    """An author in another zone sees the scheduled time in theirs, the site's zone named."""
+    context = browser.new_context(timezone_id="America/New_York")
+    page = context.new_page()
+    post = make_post(title="For later", draft=True)
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/blog/post/{post.pk}/change/")
+    later = timezone.localtime(timezone.now() + timedelta(days=3)).replace(hour=9, minute=0)
+    page.locator("#id_publish_date_0").fill(later.strftime("%Y-%m-%d"))
+    page.locator("#id_publish_date_1").fill("09:00:00")
+    when = page.locator("#desk-when")
+    expect(when).to_contain_text("Publishing schedules it for")
+    expect(when).to_contain_text("your time (America/New_York)")
+    expect(when).to_contain_text(f"site's time zone, {timezone.get_current_timezone_name()}")
+    in_new_york = later.astimezone(ZoneInfo("America/New_York"))
+    expect(when).to_contain_text(in_new_york.strftime("%-I:%M"))
+    schedule = page.get_by_role("button", name="Schedule")
+    expect(schedule).to_be_visible()
+    schedule.click()
+    expect(page.locator(".messagelist")).to_contain_text("Scheduled: readers will see")
+    assert Post.objects.get().status == Post.Status.SCHEDULED
+    context.close()
+
+
+def test_bulk_publish_confirms_the_dates(page: Page, live_server, author):
+    """Bulk publish shows the dates it will set, and publishes only when confirmed."""
+    make_post(title="Old draft", draft=True, publish_date=timezone.now() - timedelta(days=7))
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/blog/post/")
+    page.locator("#action-toggle").check()
+    page.locator("select[name=action]").select_option("publish_posts")
+    page.get_by_role("button", name="Go").click()
+    expect(page.get_by_role("heading", name="Publish these posts?")).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile("Old draft"))).to_contain_text("(now)")
+    assert Post.objects.get().draft
+    shot(page, "bulk-publish")
+    page.get_by_role("button", name=re.compile("Yes, publish 1 post")).click()
+    expect(page.locator(".messagelist")).to_contain_text("Published 1 post(s).")
+    post = Post.objects.get()
+    assert not post.draft
+    assert timezone.localdate(post.publish_date) == timezone.localdate()

@@ -67,7 +67,7 @@ def test_bulk_publish_keeps_the_previous_version(admin_client):
     post = make_post(draft=True)
     admin_client.post(
         reverse("admin:blog_post_changelist"),
-        {"action": "publish_posts", "_selected_action": [post.pk]},
+        {"action": "publish_posts", "post": "yes", "_selected_action": [post.pk]},
     )
     assert post.revisions.get().draft is True
 

@@ -41,7 +41,7 @@ class MarkdownEditor(ImageDropTextarea):
             # The script is loaded by the change form's template, with the request's
             # Content-Security-Policy nonce for the editor's styles.
             css={"all": ["blog/admin/editor.css", "blog/admin/preview.css"]},
-            js=["blog/admin/autosave.js"],
+            js=["blog/admin/autosave.js", "blog/admin/publishing.js"],
         )
 
 

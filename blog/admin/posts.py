@@ -20,7 +20,7 @@ from taggit.models import Tag
 from taggit.utils import edit_string_for_tags, parse_tags
 
 from blog import posts, revisions, sharing
-from blog.admin import editor
+from blog.admin import editor, publishing
 from blog.admin.editor import MarkdownEditor, PublishDateWidget
 from blog.importing.identity import post_fingerprint
 from blog.models import (
@@ -380,9 +380,11 @@ class PostAdmin(admin.ModelAdmin):
     # --- saving -------------------------------------------------------------------------------
 
     def save_model(self, request: HttpRequest, obj: Post, form: forms.ModelForm, change: bool):
+        publishing.apply_buttons(request, obj, form)
         posts.save_post(
             obj, user=request.user, tags=form.cleaned_data.get("tags"), rendered=form.rendered
         )
+        publishing.report_buttons(self, request, obj)
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         # The tags, the form's only many-to-many field, were saved with the post.
@@ -417,9 +419,9 @@ class PostAdmin(admin.ModelAdmin):
     # --- actions ------------------------------------------------------------------------------
 
     @admin.action(description="Publish selected posts", permissions=["publish"])
-    def publish_posts(self, request: HttpRequest, queryset: QuerySet[Post]) -> None:
-        count = posts.set_draft(queryset, draft=False, user=request.user)
-        self.message_user(request, f"Published {count} post(s).", messages.SUCCESS)
+    def publish_posts(self, request: HttpRequest, queryset: QuerySet[Post]):
+        # Asks first, showing the date each post will have.
+        return publishing.publish_action(self, request, queryset)
 
     @admin.action(description="Unpublish selected posts (back to draft)", permissions=["publish"])
     def unpublish_posts(self, request: HttpRequest, queryset: QuerySet[Post]) -> None:

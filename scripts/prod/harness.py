@@ -234,7 +234,13 @@ class AdminSession:
     def post_action(self, action: str, post_ids: list[int]) -> Response:
         """Runs an admin action (e.g. publish_posts) from the post changelist."""
         page = self.get("/admin/blog/post/")
-        data = {"action": action, "index": "0", "csrfmiddlewaretoken": csrf_token(page.body)}
+        # "post": "yes" confirms an action that asks first (publishing shows the dates).
+        data = {
+            "action": action,
+            "index": "0",
+            "post": "yes",
+            "csrfmiddlewaretoken": csrf_token(page.body),
+        }
         body = urllib.parse.urlencode(data) + "".join(f"&_selected_action={pk}" for pk in post_ids)
         request = urllib.request.Request(  # noqa: S310
             self.base_url + "/admin/blog/post/",
