@@ -14,8 +14,15 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# The quick start (scripts/serve) writes a local .env beside manage.py with a generated secret
+# key; variables set in the environment win over it. Tests never read it, so a laptop's .env
+# cannot change what they see; DJANGO_ENV_FILE names another file.
+if not os.environ.get("PYTEST_VERSION"):
+    load_dotenv(os.environ.get("DJANGO_ENV_FILE") or BASE_DIR / ".env", override=False)
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -35,8 +42,8 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off. "
-            "For local development, set DJANGO_DEBUG=1."
+            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off: run scripts/serve once "
+            "to write a local .env, or set DJANGO_DEBUG=1 for local development."
         )
     # Only reachable with DEBUG on: a throwaway key for a developer's laptop.
     SECRET_KEY = "django-insecure-development-only-key"  # noqa: S105

@@ -19,6 +19,7 @@ def load_settings(**env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
     clean["DJANGO_SETTINGS_MODULE"] = "config.settings"
     clean.pop("PYTEST_VERSION", None)
+    clean["DJANGO_ENV_FILE"] = os.devnull  # not a laptop's .env from the quick start
     return subprocess.run(
         [sys.executable, "-c", PROBE],
         cwd=ROOT,
