@@ -59,7 +59,7 @@ def test_an_author_uploads_images_and_a_post_shows_one_with_srcset(page: Page, s
     page.goto(f"{site}/admin/blog/post/add/")
     page.get_by_label("Title:").fill("Pictures from the coast")
     page.get_by_label("Title:").press("End")
-    page.get_by_label("Body:").fill(f"We went to the coast.\n\n{markdown}\n")
+    page.get_by_role("textbox", name="Body").fill(f"We went to the coast.\n\n{markdown}\n")
     page.get_by_role("button", name="Save and preview").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Pictures from the coast")
@@ -97,12 +97,13 @@ def test_an_image_dropped_into_the_body_is_uploaded_and_shown(page: Page, site):
     page.goto(f"{site}/admin/blog/post/add/")
     page.get_by_label("Title:").fill("Dropped picture")
     page.get_by_label("Title:").press("End")
-    body = page.get_by_label("Body:")
-    body.fill("Look at this:")
-    body.press("End")
+    editor = page.get_by_role("textbox", name="Body")  # the Markdown editor over the textarea
+    editor.fill("Look at this:")
+    editor.press("End")
     data = base64.b64encode(image_bytes(1800, 900)).decode()
-    page.evaluate(DROP, ["#id_body", data, "dropped.jpg"])
+    page.evaluate(DROP, [".cm-content", data, "dropped.jpg"])
     expect(page.locator(".media-drop-status")).to_contain_text("describe it between")
+    body = page.locator("#id_body")  # the form field the editor keeps in step
     expect(body).to_have_value(re.compile(r"!\[Describe this image\]\(/media/images/"))
     page.keyboard.type("Waves on a beach")  # replaces the selected placeholder
     expect(body).to_have_value(re.compile(r"!\[Waves on a beach\]\(/media/images/"))

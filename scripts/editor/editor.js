@@ -12,7 +12,9 @@
 //   library that handles it calls preventDefault() and later detail.insert("![alt](url)").
 //   Unhandled, a Markdown image template is inserted.
 // - "desk:image-files" (sent, cancelable, detail.files, detail.insert): images pasted or
-//   dropped into the editor; unhandled, the browser's default applies (nothing is inserted).
+//   dropped into the editor; the media library's media_drop.js uploads them and inserts
+//   their Markdown at the textarea's cursor, which follows the editor's. Unhandled, the
+//   browser's default applies (nothing is inserted).
 import { EditorSelection, EditorState } from "@codemirror/state";
 import {
   EditorView,
@@ -307,8 +309,14 @@ function mount(textarea) {
           lang: document.documentElement.lang || "en",
         }),
         EditorView.updateListener.of((update) => {
+          if (update.docChanged) textarea.value = update.state.doc.toString();
+          if (update.docChanged || update.selectionSet) {
+            // Scripts that edit the textarea at its cursor (the media library's image
+            // upload) find the editor's cursor there.
+            const { from, to } = update.state.selection.main;
+            textarea.setSelectionRange(from, to);
+          }
           if (!update.docChanged) return;
-          textarea.value = update.state.doc.toString();
           fromEditor.current = true;
           textarea.dispatchEvent(new Event("input", { bubbles: true }));
           fromEditor.current = false;
@@ -353,10 +361,17 @@ function mount(textarea) {
     if (view.state.doc.toString() === textarea.value) return;
     view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: textarea.value } });
   });
-  // A programmatic edit of the textarea (not one copied from here) is taken over too.
+  // A programmatic edit of the textarea (not one copied from here) is taken over too, with
+  // the cursor where that script left the textarea's.
   textarea.addEventListener("input", () => {
     if (fromEditor.current || view.state.doc.toString() === textarea.value) return;
-    view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: textarea.value } });
+    const { selectionStart, selectionEnd } = textarea;
+    view.dispatch({
+      changes: { from: 0, to: view.state.doc.length, insert: textarea.value },
+      selection: EditorSelection.range(selectionStart, selectionEnd),
+      scrollIntoView: true,
+    });
+    view.focus();
   });
   document.documentElement.classList.add("desk-ready");
   return view;
@@ -381,8 +396,10 @@ function start() {
   if (textarea && !textarea.classList.contains("desk-source")) mount(textarea);
 }
 
-if (document.readyState === "loading") {
-  document.addEventListener("DOMContentLoaded", start);
-} else {
+// After the other scripts' DOMContentLoaded set-up (this one is deferred), so what they add
+// beside the textarea ends up below the editor.
+if (document.readyState === "complete") {
   start();
+} else {
+  document.addEventListener("DOMContentLoaded", start);
 }

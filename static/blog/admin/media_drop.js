@@ -73,6 +73,11 @@
         event.preventDefault();
         upload(body, status, files);
       });
+      // Images dropped or pasted into the Markdown editor (editor.js) that covers the textarea.
+      body.addEventListener("desk:image-files", function (event) {
+        event.preventDefault();
+        upload(body, status, event.detail.files);
+      });
       body.addEventListener("paste", function (event) {
         const files = imagesOf(event.clipboardData);
         if (!files.length) return;
