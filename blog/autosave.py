@@ -52,15 +52,23 @@ def store(post: Any, user: Any, *, title: str, body: str, base_version: str) -> 
 
 
 def pending(post: Any, user: Any) -> Autosave | None:
-    """The author's slot for ``post`` if it holds text the post does not: saved after the
-    post's last save, with a different title or body. A stale slot is dropped."""
+    """The author's slot for ``post`` if it holds text the post does not. A slot is stale,
+    and dropped, when it matches the post or the author saved the post after it; a save by
+    someone else leaves it offered (restoring it then meets the edit-conflict check)."""
     slot = Autosave.objects.filter(post=post, user=user).first()
     if slot is None:
         return None
     same = slot.body.replace("\r\n", "\n") == post.body.replace("\r\n", "\n")
-    if slot.saved_at <= post.updated_at or (same and slot.title == post.title):
+    if same and slot.title == post.title:
         slot.delete()
         return None
+    if slot.saved_at <= post.updated_at:
+        # The newest revision holds the version replaced by the post's last save, and who
+        # saved over it.
+        latest = post.revisions.only("saved_by_id").first()
+        if latest is None or latest.saved_by_id == user.pk:
+            slot.delete()
+            return None
     return slot
 
 

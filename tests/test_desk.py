@@ -124,6 +124,22 @@ class AutosaveTests(TestCase):
         self.assertIsNone(self.pending())
         self.assertEqual(Autosave.objects.count(), 0)
 
+    def test_a_save_by_someone_else_leaves_the_slot_and_meets_the_conflict_check(self):
+        """A colleague's save after my autosave keeps my text on offer; restoring it carries
+        the version it was typed on, so saving it is refused as a conflict, theirs kept."""
+        opened = self.post.updated_at.isoformat()
+        self.autosave("My unsaved words", version=opened)
+        post = Post.objects.get(pk=self.post.pk)
+        post.body = "Their saved words"
+        posts.save_post(post, user=self.other)
+        slot = self.pending()
+        self.assertEqual(slot["body"], "My unsaved words")
+        data = form_data(post, body=slot["body"], version=slot["version"])
+        response = self.client.post(change_url(post), data)
+        self.assertContains(response, "Someone else saved this post")
+        post.refresh_from_db()
+        self.assertEqual(post.body, "Their saved words")
+
     def test_text_equal_to_the_post_is_not_offered(self):
         """An autosave of the text already saved (line endings aside) is not offered."""
         self.autosave("Saved text.")
