@@ -13,8 +13,10 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from blog.media.models import Image
 from blog.models import Post
 from tests.factories import make_post
+from tests.media_helpers import image_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -284,3 +286,25 @@ def test_bulk_publish_confirms_the_dates(page: Page, live_server, author):
     post = Post.objects.get()
     assert not post.draft
     assert timezone.localdate(post.publish_date) == timezone.localdate()
+
+
+def test_the_image_button_uploads_to_the_library(
+    page: Page, live_server, author, settings, tmp_path
+):
+    """The toolbar's Image button picks a file; it goes to the library, its Markdown in."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.ROOT_URLCONF = "tests.media_urls"
+    picture = tmp_path / "harbour.jpg"
+    picture.write_bytes(image_bytes(1200, 600))
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/blog/post/add/")
+    editor(page).fill("A harbour:")
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Image").click()
+    chooser.value.set_files(str(picture))
+    expect(page.locator("#id_body")).to_have_value(
+        re.compile(r"A harbour:\n\n!\[Describe this image\]\(/media/images/")
+    )
+    page.keyboard.type("Boats at dusk")  # the alt text placeholder is selected
+    expect(page.locator("#desk-preview img")).to_have_attribute("alt", "Boats at dusk")
+    assert Image.objects.get().original_name == "harbour.jpg"

@@ -190,20 +190,32 @@ function image(view, textarea) {
     cancelable: true,
     detail: { insert: (text) => insertAtCursor(view, text) },
   });
-  if (textarea.dispatchEvent(request)) {
-    // No media library answered: a template with the address selected.
-    const range = view.state.selection.main;
-    const alt = view.state.sliceDoc(range.from, range.to) || "Describe the image";
-    const insert = `![${alt}](https://)`;
-    const url = range.from + alt.length + 4;
-    view.dispatch({
-      changes: { from: range.from, to: range.to, insert },
-      selection: EditorSelection.range(url, url + "https://".length),
-      scrollIntoView: true,
-      userEvent: "input",
+  if (!textarea.dispatchEvent(request)) return true;
+  if (textarea.dataset.imageUploadUrl) {
+    // The media library takes uploads: choose a file, handed over as if dropped.
+    const picker = document.createElement("input");
+    picker.type = "file";
+    picker.accept = "image/*";
+    picker.multiple = true;
+    picker.addEventListener("change", () => {
+      const files = [...picker.files];
+      if (files.length) sendFiles(view, textarea, files);
     });
-    view.focus();
+    picker.click();
+    return true;
   }
+  // No media library answered: a template with the address selected.
+  const range = view.state.selection.main;
+  const alt = view.state.sliceDoc(range.from, range.to) || "Describe the image";
+  const insert = `![${alt}](https://)`;
+  const url = range.from + alt.length + 4;
+  view.dispatch({
+    changes: { from: range.from, to: range.to, insert },
+    selection: EditorSelection.range(url, url + "https://".length),
+    scrollIntoView: true,
+    userEvent: "input",
+  });
+  view.focus();
   return true;
 }
 
@@ -377,18 +389,20 @@ function mount(textarea) {
   return view;
 }
 
-function handleFiles(event, transfer, view, textarea) {
-  const files = transfer ? [...transfer.files].filter((f) => f.type.startsWith("image/")) : [];
-  if (!files.length) return false;
+/** Offer image files to whoever uploads them; true when someone took them. */
+function sendFiles(view, textarea, files) {
   const request = new CustomEvent("desk:image-files", {
     cancelable: true,
     detail: { files, insert: (text) => insertAtCursor(view, text) },
   });
-  if (!textarea.dispatchEvent(request)) {
-    event.preventDefault();
-    return true;
-  }
-  return false;
+  return !textarea.dispatchEvent(request);
+}
+
+function handleFiles(event, transfer, view, textarea) {
+  const files = transfer ? [...transfer.files].filter((f) => f.type.startsWith("image/")) : [];
+  if (!files.length || !sendFiles(view, textarea, files)) return false;
+  event.preventDefault();
+  return true;
 }
 
 function start() {
