@@ -3,15 +3,18 @@ not converted, the XSS corpus through each construct, and property tests of the 
 
 from __future__ import annotations
 
+import html as html_entities
+import re
 from pathlib import Path
 
 import pytest
-from django.test import SimpleTestCase
+from django.test import SimpleTestCase, TestCase
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blog.rendering.generators import callouts, fences
 from blog.rendering.render import render_post
+from tests.factories import make_post
 from tests.xss_corpus import VECTORS, assert_inert
 
 CORPUS = Path(__file__).parent / "fidelity"
@@ -86,6 +89,73 @@ class ReportTests(SimpleTestCase):
         self.assertEqual(render_post("Plain text.").unconverted, ())
 
 
+class TemplateReportTests(SimpleTestCase):
+    """Template syntax that cannot be converted is removed from the page and reported."""
+
+    def test_unconverted_constructs_are_listed_with_their_lines(self):
+        """Each one is listed by its line in the body as written, as written."""
+        rendered = render_post("Intro\n\n{% include toc.html %}\n\n```\nx\n```\n{{< chart 90 >}}")
+        self.assertEqual(
+            rendered.unconverted,
+            ((3, "unconverted {% include toc.html %}"), (8, "unconverted {{< chart 90 >}}")),
+        )
+        self.assertNotIn("include", rendered.html)
+        self.assertNotIn("chart", rendered.html)
+
+    def test_converted_constructs_are_counted_by_kind(self):
+        """Converted constructs count by generator and name."""
+        rendered = render_post(
+            "{{< youtube abc >}}\n\n{{< youtube def >}}\n\n{% raw %}x{% endraw %}"
+        )
+        self.assertEqual(rendered.converted, (("hugo youtube", 2), ("liquid raw", 1)))
+
+    def test_an_unclosed_paired_tag_is_reported_not_shown(self):
+        """{% highlight %} with no end tag is removed and reported; the code stays as text."""
+        rendered = render_post("{% highlight ruby %}\nputs 1")
+        self.assertEqual(rendered.unconverted, ((1, "unconverted {% highlight ruby %}"),))
+        self.assertHTMLEqual(rendered.html, "<p>puts 1</p>")
+
+    def test_excerpt_ends_at_the_break(self):
+        """<!--more--> ends the excerpt; the page shows the whole body."""
+        rendered = render_post("First words.\n\n<!--more-->\n\nLater words.")
+        self.assertEqual(rendered.excerpt, "First words.")
+        self.assertHTMLEqual(rendered.html, "<p>First words.</p><p>Later words.</p>")
+
+
+class StoredBodyTests(TestCase):
+    """The stored body keeps generator syntax exactly as written."""
+
+    def test_saving_keeps_the_body_byte_for_byte(self):
+        """Only the rendered HTML changes; the body is what the author wrote."""
+        body = (
+            "{% highlight ruby %}\nx\n{% endhighlight %}\n\n{{< youtube abc >}}\n> [!NOTE]\n> y\n"
+        )
+        post = make_post(body=body)
+        post.refresh_from_db()
+        self.assertEqual(post.body, body)
+        self.assertIn("embed-youtube", post.body_html)
+
+
+class PathologicalBodyTests(SimpleTestCase):
+    """Bodies full of unclosed or repeated constructs render, well inside the time limit."""
+
+    def test_unclosed_and_repeated_constructs(self):
+        """Each of these took from seconds to minutes when every tag searched to the end."""
+        bodies = [
+            "{{< a " * 30000,
+            '{% a "' * 30000,
+            "{{ a }}" * 25000,
+            "```" + "x `" * 40000,
+            "`a" * 60000,
+            "{% raw %}x{% endraw %}" * 8000,
+            ":::a\n" * 30000,
+            "> [!NOTE]\n" * 20000,
+        ]
+        for body in bodies:
+            with self.subTest(body[:12]):
+                self.assertIsInstance(render_post(body).html, str)
+
+
 HOSTILE_CONSTRUCTS = [
     '```js title="{v}"\nx\n```',
     "```{v}\nx\n```",
@@ -95,6 +165,17 @@ HOSTILE_CONSTRUCTS = [
     '!!! note "{v}"\n    body',
     "- [ ] {v}\n- [x] {v}",
     "~~{v}~~ https://example.com/{v}",
+    '{{< figure src="{v}" title="{v}" caption="{v}" alt="{v}" link="{v}" >}}',
+    '{{< youtube {v} >}} {{< vimeo {v} >}} {{< gist {v} {v} >}} {{< tweet user="{v}" id="1" >}}',
+    '{{% notice {v} "{v}" %}}{v}{{% /notice %}}',
+    '{{< details "{v}" >}}{v}{{< /details >}}',
+    "{% highlight {v} %}\n{v}\n{% endhighlight %}",
+    '[x]({% post_url {v} %}) [y]({{< ref "{v}" >}}) [z]({% link {v} %})',
+    '{{ "{v}" | relative_url }} {% raw %}{v}{% endraw %}',
+    '{{< unknown a="{v}" >}}{v}{{< /unknown >}} {% include {v} %}',
+    '<iframe src="{v}" title="{v}"></iframe>',
+    '<iframe src="https://www.youtube.com/embed/x" title="{v}"></iframe>',
+    '<script src="{v}"></script>{v}<style>{v}</style>',
 ]
 
 
@@ -137,3 +218,34 @@ def test_fence_info_is_always_safe_options(info):
 def test_bodies_of_constructs_render_inert(body):
     """Any mix of these constructs renders without error, and inert."""
     assert_inert(render_post(body).html, body)
+
+
+_TEMPLATE_FRAGMENTS = st.sampled_from(
+    ["{% highlight go %}", "{% endhighlight %}", "{% if x %}", "{% endif %}", "{{ site.url }}",
+     "{{ page.title }}", "{% post_url a-b %}", "{{< youtube abc >}}", "{{< figure src=x >}}",
+     "{{% notice tip %}}", "{{% /notice %}}", "{{< x >}}", "{{< /x >}}", "{{< tweet 1 >}}",
+     "{% capture c %}", "{% endcapture %}", "{# note #}", "<!--more-->", "{% include a %}",
+     "{{ youtube(id=\"a\") }}", "{{< ref \"a.md\" >}}", "\n", "\n\n", " ", "> ", "- "]
+)  # fmt: skip
+_TEMPLATE_BODIES = st.lists(
+    st.one_of(
+        _TEMPLATE_FRAGMENTS,
+        st.text(
+            alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="{}%`\x00"),
+            max_size=6,
+        ),
+    ),
+    max_size=30,
+).map("".join)
+_TEMPLATE_SYNTAX = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.DOTALL)
+_CODE = re.compile(r"<pre.*?</pre>|<code.*?</code>", re.DOTALL)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_TEMPLATE_BODIES)
+def test_no_template_syntax_reaches_the_reader(body):
+    """Liquid tags, output and shortcodes never show raw outside code, and the page is inert."""
+    rendered = render_post(body)
+    assert_inert(rendered.html, body)
+    text = html_entities.unescape(_CODE.sub("", rendered.html))
+    assert not _TEMPLATE_SYNTAX.search(text), (body, rendered.html)

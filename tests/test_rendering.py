@@ -33,19 +33,17 @@ class HostileInputTests(SimpleTestCase):
     def assertRenders(self, source: str, expected: str) -> None:
         self.assertHTMLEqual(render_post(source).html, expected)
 
-    def test_script_tag_is_escaped(self):
-        """A <script> block becomes visible text, never an element."""
-        self.assertRenders(
-            "<script>alert(1)</script>",
-            "&lt;script&gt;alert(1)&lt;/script&gt;",
-        )
+    def test_script_block_is_removed(self):
+        """A <script> block is neither an element nor text on the page."""
+        self.assertRenders("<script>alert(1)</script>", "")
 
     def test_inline_script_in_paragraph(self):
-        """Inline <script> inside a paragraph is escaped too."""
-        self.assertRenders(
-            "Hello <script>alert(1)</script> world",
-            "<p>Hello &lt;script&gt;alert(1)&lt;/script&gt; world</p>",
-        )
+        """Inline <script> inside a paragraph is removed too."""
+        self.assertRenders("Hello <script>alert(1)</script> world", "<p>Hello  world</p>")
+
+    def test_a_broken_script_tag_is_escaped(self):
+        """What is left of a tag cut in two shows as text, never an element."""
+        self.assertRenders("<scr<script>ipt>alert(1)</scr</script>ipt>", "&lt;script&gt;")
 
     def test_event_handler_attributes_are_removed(self):
         """on*= handlers on allowed tags are dropped; the tag itself stays."""
@@ -96,15 +94,14 @@ class HostileInputTests(SimpleTestCase):
         for attrs in attributes_of(html, "img"):
             self.assertFalse([name for name in attrs if name.startswith("on")], html)
 
-    def test_iframe_and_style_are_escaped(self):
-        """<iframe> and <style> never reach the page as elements."""
+    def test_iframe_and_style_never_reach_the_page(self):
+        """An <iframe> becomes a link to its page; a <style> block is removed."""
         self.assertRenders(
             '<iframe src="https://evil.example"></iframe>',
-            '&lt;iframe src="https://evil.example"&gt;&lt;/iframe&gt;',
+            '<div class="embed embed-page"><a href="https://evil.example">'
+            "Embedded page from evil.example</a></div>",
         )
-        self.assertRenders(
-            "<style>body{display:none}</style>", "&lt;style&gt;body{display:none}&lt;/style&gt;"
-        )
+        self.assertRenders("<style>body{display:none}</style>", "")
 
     def test_style_attribute_only_keeps_text_align(self):
         """Inline CSS is stripped except the table alignment the renderer writes."""

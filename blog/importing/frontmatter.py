@@ -724,3 +724,8 @@ def dump_yaml(data: dict[str, Any]) -> str:
     """``data`` as YAML front matter between ``---`` lines, keys in the given order."""
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=10_000)
     return f"---\n{text}---\n"
+
+
+def post_slug_from_path(source_path: str) -> str:
+    """The slug a post file's path gives ("" if none): what links between posts resolve to."""
+    return _name_slug(source_path)

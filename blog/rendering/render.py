@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from blog.links import url_for
 from blog.rendering import limits, process
+from blog.rendering.generators import post_links
+from blog.rendering.generators.templates import EXCERPT_BREAK
 from blog.rendering.limits import RenderLimitError, check_limits
 from blog.rendering.pipeline import TOC_MIN_HEADINGS
 from blog.rendering.sanitize import sanitize
@@ -41,10 +44,15 @@ class Rendered:
 def render_post(text: str) -> Rendered:
     """Render a post body once, at save time, with its excerpt, word count and contents."""
     html, toc_html, report = _convert(text)
+    # An excerpt break (<!--more-->) ends the excerpt where the author put it.
+    teaser, has_break, _ = html.partition(EXCERPT_BREAK)
+    html = html.replace(f"<p>{EXCERPT_BREAK}</p>", "").replace(EXCERPT_BREAK, "")
     texts = visible_texts(html)
     return Rendered(
         html=html,
-        excerpt=excerpt(texts.without_footnotes),
+        excerpt=excerpt(
+            visible_texts(teaser).without_footnotes if has_break else texts.without_footnotes
+        ),
         word_count=len(texts.everything.split()),
         # Footnote text is searchable; the reference numbers and ↩ links are noise.
         text=texts.without_marks,
@@ -82,4 +90,5 @@ def _convert(text: str) -> tuple[str, str, dict]:
     # The toc extension builds its links from the same ids it writes on the headings,
     # and heading text with markup is reduced to plain text; it is cleaned all the same.
     toc_html = sanitize(toc_html).strip() if headings >= TOC_MIN_HEADINGS else ""
+    html = post_links.resolve(html, lambda slug: url_for("blog:post_detail", slug=slug))
     return sanitize(html), toc_html, report

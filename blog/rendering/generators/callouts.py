@@ -32,50 +32,60 @@ def rewrite(lines: list[str], in_fence: set[int]) -> tuple[list[str], int]:
     (indexes) are code: never read as markers, only indented with the callout around them."""
     out = list(lines)
     count = 0
+    ends = _container_ends(out, in_fence)
+    closers = set(ends.values())
+    indents: list[tuple[int, str]] = []  # (closing line, indentation) of open containers
     index = 0
     while index < len(out):
+        while indents and indents[-1][0] < index:
+            indents.pop()
+        # Lines inside containers are indented by every container around them.
+        outer = "".join(indent for _, indent in indents)
+        line = out[index]
         if index in in_fence:
+            out[index] = _indented(outer, line)
             index += 1
             continue
-        line = out[index]
         alert = _ALERT.match(line)
         if alert:
             count += 1
             indent = alert["indent"]
-            out[index] = admonition_opening(indent, alert["kind"], alert["title"])
+            out[index] = _indented(outer, admonition_opening(indent, alert["kind"], alert["title"]))
             index += 1
             while index < len(out) and (quoted := _QUOTED.match(out[index])):
                 rest = quoted["rest"]
-                out[index] = f"{indent}{_INDENT}{rest}" if rest.strip() else ""
+                out[index] = _indented(outer, f"{indent}{_INDENT}{rest}" if rest.strip() else "")
                 index += 1
             continue
         container = _CONTAINER.match(line)
-        if container:
-            end = _container_end(out, index, len(container["colons"]), in_fence)
-            if end is not None:
-                count += 1
-                indent = container["indent"]
-                title = container["bracketed"] or container["title"] or ""
-                out[index] = admonition_opening(indent, container["kind"], title)
-                for inner in range(index + 1, end):
-                    if out[inner].strip():
-                        out[inner] = f"{indent}{_INDENT}{out[inner][len(indent) :]}"
-                out[end] = ""
-                # The body is read again: it may hold further callouts, one level deeper.
+        if container and index in ends:
+            count += 1
+            title = container["bracketed"] or container["title"] or ""
+            opening = admonition_opening(container["indent"], container["kind"], title)
+            out[index] = _indented(outer, opening)
+            out[ends[index]] = ""
+            indents.append((ends[index], _INDENT))
+        elif index not in closers:
+            out[index] = _indented(outer, line)
         index += 1
     return out, count
 
 
-def _container_end(lines: list[str], start: int, colons: int, in_fence: set[int]) -> int | None:
-    """The index of the line that closes the container opened at ``start``, if any."""
-    depth = 0
-    for index in range(start + 1, len(lines)):
+def _indented(indent: str, line: str) -> str:
+    return f"{indent}{line}" if indent and line.strip() else line
+
+
+def _container_ends(lines: list[str], in_fence: set[int]) -> dict[int, int]:
+    """The closing line of each ``:::`` container that has one, by its opening line: markers
+    pair up like brackets, in one pass."""
+    ends: dict[int, int] = {}
+    opened: list[int] = []
+    for index, line in enumerate(lines):
         if index in in_fence:
             continue
-        if _CONTAINER_END.match(lines[index]):
-            if depth == 0 and len(_CONTAINER_END.match(lines[index])["colons"]) >= colons:
-                return index
-            depth -= 1
-        elif _CONTAINER.match(lines[index]):
-            depth += 1
-    return None
+        if _CONTAINER_END.match(line):
+            if opened:
+                ends[opened.pop()] = index
+        elif _CONTAINER.match(line):
+            opened.append(index)
+    return ends

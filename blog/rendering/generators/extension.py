@@ -9,12 +9,9 @@ from markdown.extensions import Extension
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
-from blog.rendering.generators import callouts, fences
+from blog.rendering.generators import callouts, fences, templates
 from blog.rendering.generators.report import Report
 
-# Template markers that only escape template syntax: inside code they are dropped, and what
-# they escape shows as written. Jekyll: {% raw %}…{% endraw %}; Hugo: {{</* x */>}}.
-_CODE_ESCAPES = re.compile(r"\{%-?\s*(?:end)?raw\s*-?%\}|(?<=\{\{[<%])/\*|\s?\*/(?=[>%]\}\})")
 # A table's delimiter row, and a row: a table right after a paragraph line needs a blank line
 # before it for Python-Markdown, not for GitHub.
 _TABLE_DELIMITER = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*$")
@@ -37,7 +34,9 @@ class GeneratorSyntax(Preprocessor):
             if index in starts:
                 last = starts[index]
                 out.append(fences.normalize_opening(lines[index]))
-                out.extend(_CODE_ESCAPES.sub("", line) for line in lines[index + 1 : last + 1])
+                out.extend(
+                    templates.CODE_ESCAPES.sub("", line) for line in lines[index + 1 : last + 1]
+                )
                 index = last + 1
                 continue
             end = index
@@ -49,7 +48,8 @@ class GeneratorSyntax(Preprocessor):
 
     def convert_text(self, lines: list[str], first_line: int, report: Report) -> list[str]:
         """A run of lines outside code fences, converted; ``first_line`` is its number (1-)."""
-        return _separate_tables(lines)
+        text = templates.convert("\n".join(lines), first_line, self.md, report)
+        return _separate_tables(text.split("\n"))
 
 
 def _separate_tables(lines: list[str]) -> list[str]:

@@ -1,0 +1,221 @@
+"""One pass over the text outside code fences: template tags, shortcodes and raw HTML.
+
+Each construct is found by one regular expression (``_TOKEN``) and handed to its generator's
+module (``liquid``, ``hugo``), which returns the text Markdown reads in its place. Line numbers
+in the report come from the construct's place in the text as written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from markdown import Markdown
+
+from blog.rendering.generators.report import Report
+
+# Each unit of a tag's arguments is matched atomically ((?>…)): a quoted string is one unit,
+# and a quote that opens none is a character. Without it, the two readings of every quote
+# make the search exponential in the number of quotes when a tag is never closed. A tag
+# ends within its paragraph and MAX_TAG characters, so unclosed tags cost linear time.
+_UNIT = r"""(?>"[^"\n]*"|'[^'\n]*'|`[^`\n]*`|(?!\n[ \t]*\n).)"""
+MAX_TAG = 2000
+MAX_CODE_SPAN = 20_000
+# Script, style and math blocks are longer than tags: their own bound.
+MAX_BLOCK = 5000
+_TOKEN = re.compile(
+    rf"(?P<code>(?P<ticks>`+)(?:(?!\n[ \t]*\n).){{1,{MAX_CODE_SPAN}}}?(?<!`)(?P=ticks)(?!`))"
+    r"|(?P<hugo>\{\{(?P<delimiter>[<%])\s*(?P<closing>/)?\s*(?P<name>[\w./-]+)"
+    rf"(?P<args>{_UNIT}{{0,{MAX_TAG}}}?)\s*(?P<self>/)?\s*[>%]\}}\}})"
+    rf"|(?P<liquid>\{{%-?\s*(?P<tag>\w*)(?P<tag_args>{_UNIT}{{0,{MAX_TAG}}}?)\s*-?%\}})"
+    rf"|(?P<output>\{{\{{-?(?P<expression>{_UNIT}{{0,{MAX_TAG}}}?)-?\}}\}})"
+    r"|(?P<comment>\{#.*?#\})"
+    # Raw HTML that runs or frames something (raw_html.py).
+    rf"|(?P<iframe><iframe\b(?P<iframe_attrs>[^>]{{0,{MAX_TAG}}})>(?:\s*</iframe\s*>)?)"
+    rf"|(?P<script><script\b(?P<script_attrs>[^>]{{0,{MAX_TAG}}})>"
+    rf"(?:.{{0,{MAX_BLOCK}}}?</script\s*>)?)"
+    rf"|(?P<style><style\b[^>]{{0,{MAX_TAG}}}>(?:.{{0,{MAX_BLOCK}}}?</style\s*>)?)"
+    r"|(?P<more><!--\s*(?:more|end_?excerpt|excerpt|truncate)\s*-->)",
+    re.DOTALL | re.IGNORECASE,
+)
+_PROTECTED = re.compile("\x02fidelity:[0-9]+\x03")
+# Where a construct may start, and what must follow within MAX_TAG characters for it to be
+# one: a cheap test that keeps a body full of unclosed tags linear.
+_START = re.compile(r"`+|\{\{[<%]?|\{[%#]|<!--|<(?i:iframe|script|style)\b")
+_CLOSERS = {
+    "{{<": (">}}", "%}}"),
+    "{{%": (">}}", "%}}"),
+    "{{": ("}}",),
+    "{%": ("%}",),
+    "{#": ("#}",),
+}
+
+
+def _construct_at(text: str, start: re.Match) -> re.Match | None:
+    opening = start.group(0)
+    if opening[0] == "`":
+        # A code span closes with the same run of backticks (within its paragraph: _TOKEN).
+        if text.find(opening, start.end(), start.end() + MAX_CODE_SPAN) < 0:
+            return None
+    elif opening in _CLOSERS:
+        window = start.end() + max(MAX_TAG, MAX_BLOCK) + 8
+        if all(text.find(closer, start.end(), window) < 0 for closer in _CLOSERS[opening]):
+            return None
+    return _TOKEN.match(text, start.start())
+
+
+# Template markers in inline code that only escape template syntax (see extension.py).
+CODE_ESCAPES = re.compile(r"\{%-?\s*(?:end)?raw\s*-?%\}|(?<=\{\{[<%])/\*|\*/(?=[>%]\}\})")
+# Where the excerpt ends (<!--more-->): an empty element the sanitizer keeps, and render.py
+# cuts at and removes.
+EXCERPT_BREAK = '<span class="excerpt-break"></span>'
+
+
+@dataclass
+class Context:
+    """What a handler needs: the Markdown instance's stash, the report, and the text."""
+
+    md: Markdown
+    report: Report
+    text: str
+    first_line: int
+    protected: dict[str, str] = field(default_factory=dict)
+    # The next closing tag found for each pattern (None: there is none), see closing().
+    closings: dict[re.Pattern, re.Match | None] = field(default_factory=dict)
+    # Paired constructs open at this point of the text: (name, the text that ends each).
+    opened: list[tuple[str, str]] = field(default_factory=list)
+    _counted: tuple[int, int] = (0, 0)  # an offset and its line, where counting resumes
+
+    def __post_init__(self) -> None:
+        self._counted = (0, self.first_line)
+
+    def line(self, offset: int) -> int:
+        """The line number of ``offset``; offsets are asked for in increasing order."""
+        if offset < self._counted[0]:
+            self._counted = (0, self.first_line)
+        counted, line = self._counted
+        line += self.text.count("\n", counted, offset)
+        self._counted = (offset, line)
+        return line
+
+    def block(self, html: str) -> str:
+        """Markdown text that stands for ``html`` (already safe to sanitize) as a block."""
+        return f"\n\n{self.md.htmlStash.store(html)}\n\n"
+
+    def inline(self, html: str) -> str:
+        """Markdown text that stands for ``html`` inside a paragraph."""
+        return self.md.htmlStash.store(html)
+
+    def protect(self, text: str) -> str:
+        """Markdown text that stands for ``text``, which no later step here reads again."""
+        token = f"\x02fidelity:{len(self.protected)}\x03"
+        self.protected[token] = text
+        return token
+
+    def open(self, name: str, closing: str) -> None:
+        """A paired construct whose body is read on: ``closing`` ends it."""
+        self.opened.append((name, closing))
+
+    def close(self, name: str) -> str:
+        """The text that ends the innermost open ``name`` and any left open inside it."""
+        names = [opened for opened, _ in self.opened]
+        if name not in names:
+            return ""  # its opening was removed, or it has none
+        index = len(names) - 1 - names[::-1].index(name)
+        closings = [closing for _, closing in reversed(self.opened[index:])]
+        del self.opened[index:]
+        return "".join(closings)
+
+    def miss(self, offset: int, written: str) -> None:
+        """Report a construct that could not be converted, as written (shortened)."""
+        written = " ".join(written.split())
+        if len(written) > 80:
+            written = written[:77] + "..."
+        self.report.miss(self.line(offset), f"unconverted {written}")
+
+
+# A handler gets the match and the context, and returns the text Markdown reads in the place
+# of the construct and the offset where reading goes on (a paired construct ends later).
+Handler = Callable[[re.Match, Context], tuple[str, int]]
+
+
+def convert(text: str, first_line: int, md: Markdown, report: Report) -> str:
+    """``text`` (lines outside code fences, joined) with every construct converted."""
+    from blog.rendering.generators import hugo, liquid, raw_html
+
+    handlers: dict[str, Handler] = {
+        "code": _code,
+        "hugo": hugo.shortcode,
+        "liquid": liquid.tag,
+        "output": liquid.output,
+        "comment": _comment,
+        "more": _more,
+        "iframe": raw_html.iframe,
+        "script": raw_html.script,
+        "style": raw_html.style,
+    }
+    context = Context(md=md, report=report, text=text, first_line=first_line)
+    out: list[str] = []
+    position = 0
+    for start in _START.finditer(text):
+        if start.start() < position:
+            continue  # inside a construct already read
+        match = _construct_at(text, start)
+        if match is None:
+            continue
+        out.append(text[position : match.start()])
+        replacement, position = handlers[match.lastgroup](match, context)
+        out.append(replacement)
+    out.append(text[position:])
+    out.extend(closing for _, closing in reversed(context.opened))
+    # Protected text is always a piece of the body as written, so it holds no token itself.
+    return _PROTECTED.sub(lambda m: context.protected[m.group(0)], "".join(out))
+
+
+def _code(match: re.Match, context: Context) -> tuple[str, int]:
+    return context.protect(CODE_ESCAPES.sub("", match.group(0))), match.end()
+
+
+def _comment(match: re.Match, context: Context) -> tuple[str, int]:
+    context.report.count("template comment")
+    return "", match.end()
+
+
+def _more(match: re.Match, context: Context) -> tuple[str, int]:
+    context.report.count("excerpt break")
+    return context.inline(EXCERPT_BREAK), match.end()
+
+
+def parse_arguments(text: str) -> tuple[list[str], dict[str, str]]:
+    """Positional and named (``key=value``, ``key: value``) arguments of a tag or shortcode,
+    quotes removed."""
+    positional: list[str] = []
+    named: dict[str, str] = {}
+    for key, value in _ARGUMENT.findall(text):
+        value = _unquote(value)
+        if key:
+            named[key.lower()] = value
+        else:
+            positional.append(value)
+    return positional, named
+
+
+_ARGUMENT = re.compile(r"""(?:([\w-]+)\s*[=:]\s*)?("[^"]*"|'[^']*'|`[^`]*`|[^\s"'`=,]+)""")
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'`":
+        return value[1:-1]
+    return value
+
+
+def closing(context: Context, pattern: re.Pattern, start: int) -> re.Match | None:
+    """The first match of ``pattern`` (a closing tag) at or after ``start``, remembered per
+    pattern: a body with many unclosed tags is read once, not once per tag."""
+    if pattern in context.closings:
+        found = context.closings[pattern]
+        if found is None or found.start() >= start:
+            return found
+    found = context.closings[pattern] = pattern.search(context.text, start)
+    return found
