@@ -348,6 +348,17 @@ FORBIDDEN_ELEMENTS = frozenset(
         "title",
     }
 )  # fmt: skip
+# MathML that only lays out a formula (MathML Core's presentation elements): allowed, with
+# no attribute that names a URL or script. mglyph, malignmark, maction, semantics and
+# annotation-xml, the elements of MathML's mutation-XSS vectors, are not among them.
+MATHML = "{http://www.w3.org/1998/Math/MathML}"
+SAFE_MATHML_ELEMENTS = frozenset(
+    {
+        "math", "menclose", "mfrac", "mi", "mn", "mo", "mover", "mpadded", "mphantom", "mroot",
+        "mrow", "mspace", "msqrt", "mstyle", "msub", "msubsup", "msup", "mtable", "mtd",
+        "mtext", "mtr", "munder", "munderover",
+    }
+)  # fmt: skip
 URL_ATTRIBUTES = frozenset(
     {"href", "src", "srcset", "action", "formaction", "xlink:href", "background", "poster",
      "dynsrc", "lowsrc", "data", "codebase", "cite", "longdesc", "ping", "usemap"}
@@ -373,7 +384,8 @@ def problems(html: str) -> list[str]:
         if element is root or not isinstance(element.tag, str):
             continue  # the fragment itself, and comments
         tag = element.tag.rsplit("}", 1)[-1].lower()
-        if tag in FORBIDDEN_ELEMENTS or element.tag.startswith("{"):
+        safe_mathml = element.tag.startswith(MATHML) and tag in SAFE_MATHML_ELEMENTS
+        if not safe_mathml and (tag in FORBIDDEN_ELEMENTS or element.tag.startswith("{")):
             found.append(f"element <{element.tag}>")
         for raw_name, value in element.attrib.items():
             name = _attribute_name(raw_name)

@@ -23,6 +23,55 @@ from django.conf import settings
 
 from blog.rendering.text import strip_control_characters
 
+# MathML Core, as latex2mathml writes it for formulas (blog/rendering/generators/math.py);
+# presentational attributes only: no href, style, class or colours.
+MATHML_TAGS = frozenset(
+    {
+        "math", "menclose", "mfrac", "mi", "mn", "mo", "mover", "mpadded", "mphantom", "mroot",
+        "mrow", "mspace", "msqrt", "mstyle", "msub", "msubsup", "msup", "mtable", "mtd",
+        "mtext", "mtr", "munder", "munderover",
+    }
+)  # fmt: skip
+_MATH_VARIANT = ["mathvariant"]
+MATHML_ATTRIBUTES = {
+    "math": ["display"],
+    "mi": _MATH_VARIANT,
+    "mn": _MATH_VARIANT,
+    "mtext": _MATH_VARIANT,
+    "mo": [
+        "accent",
+        "fence",
+        "form",
+        "largeop",
+        "lspace",
+        "mathvariant",
+        "maxsize",
+        "minsize",
+        "movablelimits",
+        "rspace",
+        "separator",
+        "stretchy",
+    ],  # fmt: skip
+    "mstyle": ["displaystyle", "mathsize", "mathvariant", "scriptlevel"],
+    "mtable": [
+        "columnalign",
+        "columnlines",
+        "columnspacing",
+        "displaystyle",
+        "rowlines",
+        "rowspacing",
+    ],  # fmt: skip
+    "mtr": ["columnalign"],
+    "mtd": ["columnalign"],
+    "mfrac": ["linethickness"],
+    "mspace": ["depth", "height", "width"],
+    "mpadded": ["depth", "height", "lspace", "voffset", "width"],
+    "menclose": ["notation"],
+    "mover": ["accent"],
+    "munder": ["accentunder"],
+    "munderover": ["accent", "accentunder"],
+}
+
 ALLOWED_TAGS = frozenset(
     {
         "a", "abbr", "audio", "b", "blockquote", "br", "caption", "cite", "code", "col",
@@ -32,6 +81,7 @@ ALLOWED_TAGS = frozenset(
         "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time",
         "tr", "u", "ul", "var", "video",
     }
+    | MATHML_TAGS
 )  # fmt: skip
 
 _HEADING_ATTRS = ["id"]
@@ -76,6 +126,7 @@ ALLOWED_ATTRIBUTES = {
     "h4": _HEADING_ATTRS,
     "h5": _HEADING_ATTRS,
     "h6": _HEADING_ATTRS,
+    **MATHML_ATTRIBUTES,
 }
 # Only table alignment survives, exactly as the tables extension writes it; these are also the
 # only inline styles the Content-Security-Policy allows (by hash, config/settings.py).

@@ -1,4 +1,4 @@
-"""One pass over the text outside code fences: template tags, shortcodes and raw HTML.
+"""One pass over the text outside code fences: template tags, shortcodes and math, in order.
 
 Each construct is found by one regular expression (``_TOKEN``) and handed to its generator's
 module (``liquid``, ``hugo``), which returns the text Markdown reads in its place. Line numbers
@@ -36,19 +36,33 @@ _TOKEN = re.compile(
     rf"|(?P<script><script\b(?P<script_attrs>[^>]{{0,{MAX_TAG}}})>"
     rf"(?:.{{0,{MAX_BLOCK}}}?</script\s*>)?)"
     rf"|(?P<style><style\b[^>]{{0,{MAX_TAG}}}>(?:.{{0,{MAX_BLOCK}}}?</style\s*>)?)"
+    # Math: environments, $$…$$, \[…\], \(…\), and $…$ on one line that neither starts nor
+    # ends with a space and is not followed by a digit ($5 and $10 is prose).
+    rf"|(?P<environment>\\begin\{{(?P<env>(?:align|equation|gather|multline|eqnarray)\*?)\}}"
+    rf".{{0,{MAX_BLOCK}}}?\\end\{{(?P=env)\}})"
+    rf"|(?P<display_math>\$\$(?P<tex_dollars>.{{1,{MAX_BLOCK}}}?)\$\$)"
+    rf"|(?P<bracket_math>\\\[(?P<tex_brackets>.{{1,{MAX_BLOCK}}}?)\\\])"
+    rf"|(?P<paren_math>\\\((?P<tex_parens>.{{1,{MAX_BLOCK}}}?)\\\))"
+    rf"|(?P<inline_math>(?<![\\$\w])\$(?P<tex_dollar>[^\s$](?:[^$\n]{{0,{MAX_BLOCK}}}?(?<![\s\\]))?)"
+    r"\$(?![\w$]))"
     r"|(?P<more><!--\s*(?:more|end_?excerpt|excerpt|truncate)\s*-->)",
     re.DOTALL | re.IGNORECASE,
 )
 _PROTECTED = re.compile("\x02fidelity:[0-9]+\x03")
 # Where a construct may start, and what must follow within MAX_TAG characters for it to be
 # one: a cheap test that keeps a body full of unclosed tags linear.
-_START = re.compile(r"`+|\{\{[<%]?|\{[%#]|<!--|<(?i:iframe|script|style)\b")
+_START = re.compile(r"`+|\{\{[<%]?|\{[%#]|<!--|<(?i:iframe|script|style)\b|\$\$?|\\[\[(]|\\begin\{")
 _CLOSERS = {
     "{{<": (">}}", "%}}"),
     "{{%": (">}}", "%}}"),
     "{{": ("}}",),
     "{%": ("%}",),
     "{#": ("#}",),
+    "$$": ("$$",),
+    "$": ("$",),
+    "\\[": ("\\]",),
+    "\\(": ("\\)",),
+    "\\begin{": ("\\end{",),
 }
 
 
@@ -142,7 +156,7 @@ Handler = Callable[[re.Match, Context], tuple[str, int]]
 
 def convert(text: str, first_line: int, md: Markdown, report: Report) -> str:
     """``text`` (lines outside code fences, joined) with every construct converted."""
-    from blog.rendering.generators import hugo, liquid, raw_html
+    from blog.rendering.generators import hugo, liquid, math, raw_html
 
     handlers: dict[str, Handler] = {
         "code": _code,
@@ -154,6 +168,11 @@ def convert(text: str, first_line: int, md: Markdown, report: Report) -> str:
         "iframe": raw_html.iframe,
         "script": raw_html.script,
         "style": raw_html.style,
+        "environment": math.formula,
+        "display_math": math.formula,
+        "bracket_math": math.formula,
+        "paren_math": math.formula,
+        "inline_math": math.formula,
     }
     context = Context(md=md, report=report, text=text, first_line=first_line)
     out: list[str] = []
