@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import html as html_entities
 import re
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.test import SimpleTestCase, TestCase
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -252,3 +254,18 @@ def test_no_template_syntax_reaches_the_reader(body):
     assert_inert(rendered.html, body)
     text = html_entities.unescape(_CODE.sub("", rendered.html))
     assert not _TEMPLATE_SYNTAX.search(text), (body, rendered.html)
+
+
+def test_import_lists_unconverted_constructs_by_file_line(tmp_path, db):
+    """The import's summary counts converted constructs by kind and lists each unconverted
+    one as path:line, the line counted in the file, front matter included."""
+    post = tmp_path / "2020-01-01-hello.md"
+    post.write_text(
+        "---\ntitle: Hello\n---\nIntro {% raw %}{{ x }}{% endraw %}\n\n{% include toc.html %}\n",
+        encoding="utf-8",
+    )
+    out = StringIO()
+    call_command("import_posts", str(tmp_path), stdout=out, stderr=StringIO())
+    output = out.getvalue()
+    assert f"{post}:6: unconverted {{% include toc.html %}}" in output
+    assert "Converted 1 liquid raw; 1 construct(s) unconverted, listed above." in output

@@ -28,7 +28,7 @@ import re
 import signal
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -89,6 +89,10 @@ class FileOutcome:
     # Problems that do not fail the file, each a whole "path:line: what" message (an image
     # the post shows that was not found).
     warnings: list[str] = field(default_factory=list)
+    # Generator syntax in the body (blog.rendering.generators): converted constructs by kind,
+    # and (line in the file, what) for each one that could not be converted.
+    converted: dict[str, int] = field(default_factory=dict)
+    unconverted: list[tuple[int, str]] = field(default_factory=list)
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
@@ -106,9 +110,15 @@ class ImportResult:
     dry_run: bool = False
     keep_outcomes: bool = True
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
+    # Generator syntax over all files read: converted constructs by kind, and how many
+    # constructs could not be converted (each file's are listed on its outcome).
+    converted: Counter = field(default_factory=Counter)
+    unconverted: int = 0
 
     def add(self, outcome: FileOutcome) -> None:
         self.counts[outcome.outcome] += 1
+        self.converted.update(outcome.converted)
+        self.unconverted += len(outcome.unconverted)
         if self.keep_outcomes:
             self.outcomes.append(outcome)
 
@@ -145,6 +155,14 @@ GROUP_SIZE = 50
 LOOKUP_CHUNK = 32
 # How often a worker checks that the importing process is still there.
 PARENT_CHECK_SECONDS = 0.5
+
+
+def _note_generator_syntax(outcome: FileOutcome, prepared: Prepared) -> None:
+    """Copy the render's report of generator syntax to the file's outcome, with line numbers
+    counted in the file (the body starts after the front matter)."""
+    offset = prepared.post_data.front_matter.raw.count("\n")
+    outcome.converted = dict(prepared.rendered.converted)
+    outcome.unconverted = [(line + offset, what) for line, what in prepared.rendered.unconverted]
 
 
 class WorkerDied(Exception):
@@ -474,6 +492,7 @@ class Importer:
                 outcome.reason, outcome.line = prepared.failure.reason, prepared.failure.line
             else:
                 outcome.notes.extend(prepared.notes)
+                _note_generator_syntax(outcome, prepared)
                 fields = self._fields(job, prepared.post_data)
                 images, rendered = self._images(job, prepared.post_data, prepared.rendered, fields)
                 if job.existing is None:

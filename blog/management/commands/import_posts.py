@@ -15,6 +15,7 @@ from blog.importing.importer import (
     OUTCOMES,
     SKIPPED,
     FileOutcome,
+    ImportResult,
     WorkerDied,
     import_posts,
 )
@@ -110,6 +111,8 @@ class Command(BaseCommand):
             summary = ", ".join(f"{counts[name]} {name}" for name in OUTCOMES)
             prefix = "Dry run, nothing written: " if options["dry_run"] else ""
             self.stdout.write(f"{prefix}{summary} in {elapsed:.1f}s.")
+            if result.converted or result.unconverted:
+                self.stdout.write(generator_summary(result))
         if not result.ok:
             raise CommandError(f"{result.counts[FAILED]} file(s) failed to import.")
 
@@ -134,6 +137,9 @@ class Command(BaseCommand):
         if outcome.warnings and self.verbosity >= 1:
             warnings = "\n".join(self.style.WARNING(warning) for warning in outcome.warnings)
             line = f"{line}\n{warnings}" if line else warnings
+        if self.verbosity >= 1 and outcome.unconverted:
+            listed = "\n".join(f"{outcome.path}:{at}: {what}" for at, what in outcome.unconverted)
+            line = f"{line}\n{listed}" if line else listed
         if line:  # failures and conflicts always have one; the rest only from -v 1
             if self.bar:
                 self.stdout.write("\r\033[K", ending="")
@@ -146,3 +152,12 @@ class Command(BaseCommand):
                 ending="",
             )
             self.stdout.flush()
+
+
+def generator_summary(result: ImportResult) -> str:
+    """One line: the generator syntax converted, by kind, and how much was not."""
+    kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(result.converted.items()))
+    converted = f"Converted {kinds}" if kinds else "Converted no generator syntax"
+    if result.unconverted:
+        return f"{converted}; {result.unconverted} construct(s) unconverted, listed above."
+    return f"{converted}."
