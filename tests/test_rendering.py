@@ -456,6 +456,11 @@ class ControlCharacterTests(SimpleTestCase):
         self.assertNotIn("klzzwxh", rendered.html)
         self.assertIsNone(CONTROL.search(rendered.html))
 
+    def test_split_inline_placeholders_never_reach_the_output(self):
+        """Emphasis that runs over raw HTML leaves no half of a placeholder behind."""
+        rendered = render_post("*<img src=x>**<img src=x>*&#x6A;")
+        self.assertNotIn("klzzwxh", rendered.html)
+
 
 @override_settings(BLOG_SANITIZER="bleach")
 class ControlCharacterBleachTests(ControlCharacterTests):

@@ -114,9 +114,9 @@ _ESCAPED = re.compile(f"(?:{STX}|&#0*2;)((?:[0-9]|&#0*(?:4[89]|5[0-7]);){{1,7}})
 
 
 # An inline element Python-Markdown set aside, when a link's target swallowed its placeholder
-# ("[x](#" ... [ref][r]), whole or in part: the element is lost either way, and its
-# placeholder must not show (a lone ETX left behind goes with the control characters).
-_INLINE = re.compile(f"{STX}klzzwxh:[0-9]*{ETX}?")
+# ("[x](#" ... [ref][r]), or an emphasis run that split it ("*<img>**<img>*"), whole or in
+# part: the element is lost either way, and its placeholder must not show.
+_INLINE = re.compile(f"{STX}klzzwxh:[0-9]*{ETX}?|klzzwxh:[0-9]*{ETX}")
 
 
 def _unescape_placeholders(html: str) -> str:
