@@ -12,6 +12,7 @@ import hashlib
 import io
 import os
 import warnings
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -124,14 +125,23 @@ def make_files(decoded: Decoded, digest: str) -> tuple[str, bytes, list[dict], l
     Widths are ``RENDITION_WIDTHS`` below the image's own, plus its own width capped at the
     largest; never upscaled. Each width comes in ``modern_formats()`` and the fallback.
     """
+    original_name = stored_name(digest, decoded.fallback)
+    # Pillow's encoders release the GIL, so the files are encoded in threads, one per core;
+    # a pool per image, so no thread outlives it (the importer forks its workers between).
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        return _make_files(decoded, digest, original_name, pool)
+
+
+def _make_files(
+    decoded: Decoded, digest: str, original_name: str, pool: ThreadPoolExecutor
+) -> tuple[str, bytes, list[dict], list[bytes]]:
     image, fallback = decoded.image, decoded.fallback
-    original_name = stored_name(digest, fallback)
-    original = encode(image, fallback, decoded.icc_profile)
+    original = pool.submit(encode, image, fallback, decoded.icc_profile)
     widths = sorted(
         {w for w in RENDITION_WIDTHS if w < image.width} | {min(image.width, max(RENDITION_WIDTHS))}
     )
     renditions: list[dict] = []
-    blobs: list[bytes] = []
+    blobs: list[Future | bytes] = []
     current = image
     for width in reversed(widths):  # largest first, each resized from the one before
         height = max(1, round(image.height * width / image.width))
@@ -153,10 +163,11 @@ def make_files(decoded: Decoded, digest: str) -> tuple[str, bytes, list[dict], l
                     "name": stored_name(digest, fmt, width),
                 }
             )
-            blobs.append(encode(current, fmt, decoded.icc_profile))
+            blobs.append(pool.submit(encode, current, fmt, decoded.icc_profile))
     renditions.reverse()
     blobs.reverse()
-    return original_name, original, renditions, blobs
+    files = [blob.result() if isinstance(blob, Future) else blob for blob in blobs]
+    return original_name, original.result(), renditions, files
 
 
 def megabytes(size: int) -> str:
