@@ -425,3 +425,32 @@ def test_uploads_in_a_dry_run_store_nothing(export, settings, tmp_path):
     notes = {note for item in result.outcomes for note in item.notes}
     assert "image 2020/01/cat.jpg would be added to the media library" in notes
     assert not Image.objects.exists()
+
+
+# --- conversion -------------------------------------------------------------------------
+
+
+def test_html_to_markdown_round_trip_keeps_structure():
+    """Headings, lists, links, images, code with its language, tables and quotes survive
+    HTML -> Markdown -> rendered HTML."""
+    from blog.importing.html_to_markdown import to_markdown
+    from blog.rendering.render import render_post
+
+    source = (
+        "<h2>Title</h2><p>A <a href='https://example.org/'>link</a> and "
+        "<img src='https://example.org/a.png' alt='pic'></p><ol><li>one</li><li>two</li></ol>"
+        "<pre><code class='language-python'>x = 1</code></pre>"
+        "<table><thead><tr><th>k</th><th>v</th></tr></thead>"
+        "<tbody><tr><td>a</td><td>1</td></tr></tbody></table>"
+        "<blockquote><p>quoted</p></blockquote>"
+    )
+    markdown = to_markdown(source).markdown
+    assert "```python\nx = 1\n```" in markdown  # the language, for the highlighter
+    html = render_post(markdown).html
+    assert "<h2" in html and ">Title</h2>" in html
+    assert '<a href="https://example.org/">link</a>' in html
+    assert 'src="https://example.org/a.png"' in html and 'alt="pic"' in html
+    assert "<ol>" in html and "<li>two</li>" in html
+    assert '<span class="n">x</span>' in html  # highlighted as Python
+    assert "<table>" in html and "<td>a</td>" in html
+    assert "<blockquote>" in html and "quoted" in html
