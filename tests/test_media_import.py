@@ -186,12 +186,15 @@ def test_images_are_read_only_inside_the_folders_given(tmp_path):
     a link to a file outside them."""
     outside = write(tmp_path / "secret.png", image_bytes(100, 100, "PNG"))
     site = tmp_path / "site"
-    write(site / "posts" / "a.md", "---\ntitle: A\n---\n![x](../../secret.png)\n![y](link.png)\n")
+    body = "![x](../../secret.png)\n![y](link.png)\n![z](/../../secret.png)\n"
+    write(site / "posts" / "a.md", "---\ntitle: A\n---\n" + body)
     os.symlink(outside, site / "posts" / "link.png")
-    result = import_posts([site / "posts"], workers=1)
+    (site / "static").mkdir()
+    result = import_posts([site / "posts"], static_dirs=[site / "static"], workers=1)
     (outcome,) = result.with_outcome("created")
     assert outcome.warnings[0].endswith(":4: image not found: ../../secret.png")
     assert "link.png" in outcome.warnings[1] and "outside" in outcome.warnings[1]
+    assert outcome.warnings[2].endswith(":6: image not found: /../../secret.png")
     assert Image.objects.count() == 0
 
 

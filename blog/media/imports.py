@@ -116,14 +116,13 @@ class ImageImporter:
         if relative.startswith("/"):
             candidates = [(folder, folder / relative.lstrip("/")) for folder in self.static_dirs]
         else:
-            file = Path(os.path.normpath(path.parent / relative))
-            candidates = [
-                (folder, file)
-                for folder in (root, *self.static_dirs)
-                if os.path.abspath(file).startswith(os.path.abspath(folder).rstrip(os.sep) + os.sep)
-            ]
+            file = path.parent / relative
+            candidates = [(folder, file) for folder in (root, *self.static_dirs)]
         for folder, file in candidates:
-            if os.path.lexists(file):
+            # "/../../etc/x.png" or "../../x.png" leading out of the folder is not there.
+            file = Path(os.path.normpath(file))
+            inside = os.path.abspath(folder).rstrip(os.sep) + os.sep
+            if os.path.abspath(file).startswith(inside) and os.path.lexists(file):
                 return folder, file
         return None
 
