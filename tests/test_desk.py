@@ -254,6 +254,15 @@ class PublishingTests(TestCase):
         self.assertEqual(post.status, Post.Status.SCHEDULED)
         self.assertContains(response, f"({timezone.get_current_timezone_name()})")
 
+    def test_the_scheduled_status_names_the_sites_zone(self):
+        """The list and the form say which time zone a scheduled time is in."""
+        make_post(title="Later", publish_date=timezone.now() + timedelta(days=2))
+        zone = timezone.get_current_timezone_name()
+        self.assertRegex(
+            self.client.get(CHANGELIST).content.decode(),
+            rf"Scheduled for \d{{4}}-\d\d-\d\d \d\d:\d\d \({re.escape(zone)}\)",
+        )
+
     def test_unpublish_is_one_click(self):
         """The Unpublish button puts a live post back to draft, keeping its date."""
         post = make_post(publish_date=self.week_ago)

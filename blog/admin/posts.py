@@ -347,7 +347,8 @@ class PostAdmin(admin.ModelAdmin):
         css = f"post-status post-status-{post.status}"
         if post.status == Post.Status.SCHEDULED:
             when = timezone.localtime(post.publish_date).strftime("%Y-%m-%d %H:%M")
-            return format_html('<span class="{}">Scheduled for {}</span>', css, when)
+            zone = timezone.get_current_timezone_name()
+            return format_html('<span class="{}">Scheduled for {} ({})</span>', css, when, zone)
         return format_html('<span class="{}">{}</span>', css, post.status_label)
 
     @admin.display(description="Tags")
