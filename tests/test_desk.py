@@ -67,6 +67,7 @@ class ChangeFormTests(TestCase):
         response = self.client.get(reverse("admin:blog_post_change", args=[self.post.pk]))
         self.assertContains(response, 'aria-label="Publish date: date"')
         self.assertContains(response, 'aria-label="Publish date: time"')
+        self.assertContains(response, 'aria-label="Revised date: date"')
 
 
 class AutosaveTests(TestCase):

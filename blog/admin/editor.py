@@ -45,18 +45,28 @@ class MarkdownEditor(ImageDropTextarea):
         )
 
 
-class PublishDateWidget(AdminSplitDateTime):
+class LabelledSplitDateTime(AdminSplitDateTime):
     """The admin's date and time inputs, each with an accessible name.
 
     Django's template writes "Date:" and "Time:" as bare text beside the inputs, which screen
     readers do not announce as their labels.
     """
 
+    label = "Date"
+
     def __init__(self, attrs: dict | None = None) -> None:
         super().__init__(attrs)
         date, time = self.widgets
-        date.attrs["aria-label"] = "Publish date: date"
-        time.attrs["aria-label"] = "Publish date: time"
+        date.attrs["aria-label"] = f"{self.label}: date"
+        time.attrs["aria-label"] = f"{self.label}: time"
+
+
+class PublishDateWidget(LabelledSplitDateTime):
+    label = "Publish date"
+
+
+class RevisedDateWidget(LabelledSplitDateTime):
+    label = "Revised date"
 
 
 def autosave_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> JsonResponse:

@@ -21,7 +21,7 @@ from taggit.utils import edit_string_for_tags, parse_tags
 
 from blog import posts, revisions, sharing
 from blog.admin import editor, publishing
-from blog.admin.editor import MarkdownEditor, PublishDateWidget
+from blog.admin.editor import MarkdownEditor, PublishDateWidget, RevisedDateWidget
 from blog.importing.identity import post_fingerprint
 from blog.models import (
     MAX_DESCRIPTION_CHARS,
@@ -159,6 +159,7 @@ class PostAdminForm(forms.ModelForm):
             "tags": TagSuggestionsWidget,
             "body": MarkdownEditor,
             "publish_date": PublishDateWidget,
+            "revised_date": RevisedDateWidget,
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
