@@ -1,8 +1,9 @@
 """Autosave: the text an author is typing, kept on the server between saves.
 
-One slot per author and post, overwritten as the author types; it never touches the post
-itself, so it never publishes and never replaces anyone's saved edit. Reopening the post
-offers the slot back when it is newer than the post's last save and differs from it.
+One slot per author and post, and one for the new post an author is writing, overwritten as
+the author types; it never touches the post itself, so it never publishes and never replaces
+anyone's saved edit. Reopening the post (or the add form) offers the slot back when it holds
+text the post does not.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ MAX_BODY_CHARS = 500_000
 class Autosave(models.Model):
     """The unsaved title and body of one author's edit of one post."""
 
-    post = models.ForeignKey("blog.Post", on_delete=models.CASCADE, related_name="autosaves")
+    # None: a new post, not saved yet (one such slot per author).
+    post = models.ForeignKey(
+        "blog.Post", on_delete=models.CASCADE, null=True, related_name="autosaves"
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     title = models.CharField(max_length=300, blank=True)
     body = models.TextField(blank=True)
@@ -30,7 +34,10 @@ class Autosave(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["post", "user"], name="one_autosave_per_author_post")
+            models.UniqueConstraint(fields=["post", "user"], name="one_autosave_per_author_post"),
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(post=None), name="one_new_post_autosave"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -49,6 +56,11 @@ def store(post: Any, user: Any, *, title: str, body: str, base_version: str) -> 
         },
     )
     return slot
+
+
+def pending_new(user: Any) -> Autosave | None:
+    """The author's slot for a new post they have not saved yet, if it holds any text."""
+    return Autosave.objects.filter(post=None, user=user).exclude(title="", body="").first()
 
 
 def pending(post: Any, user: Any) -> Autosave | None:
@@ -73,4 +85,5 @@ def pending(post: Any, user: Any) -> Autosave | None:
 
 
 def discard(post: Any, user: Any) -> None:
+    """Empty the author's slot for ``post`` (None: for a new post)."""
     Autosave.objects.filter(post=post, user=user).delete()

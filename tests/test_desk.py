@@ -325,3 +325,39 @@ class PublishingTests(TestCase):
         old.refresh_from_db()
         self.assertFalse(old.draft)
         self.assertEqual(old.publish_date, self.week_ago)
+
+
+class NewPostAutosaveTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.user = make_staff("writer")
+        cls.user.user_permissions.add(Permission.objects.get(codename="add_post"))
+        cls.url = reverse("admin:blog_post_autosave")
+
+    def setUp(self):
+        self.client.force_login(self.user)
+
+    def test_a_new_post_has_one_slot_until_it_is_saved(self):
+        """The add form autosaves to one slot per author; saving the post retires it."""
+        for body in ("Start", "Start of a new post"):
+            self.client.post(self.url, {"post": "", "title": "New one", "body": body})
+        self.assertEqual(Autosave.objects.filter(post=None).count(), 1)
+        slot = self.client.get(self.url, {"post": ""}).json()["autosave"]
+        self.assertEqual(slot["body"], "Start of a new post")
+        self.assertEqual(Post.objects.count(), 0)  # nothing was published or created
+
+        data = {
+            **{k: v for k, v in form_data(make_post()).items() if k != "version"},
+            "title": "New one",
+            "slug": "new-one",
+            "body": "Start of a new post",
+        }
+        response = self.client.post(reverse("admin:blog_post_add"), data)
+        self.assertEqual(response.status_code, 302)
+        self.assertIsNone(self.client.get(self.url, {"post": ""}).json()["autosave"])
+
+    def test_without_the_add_permission_no_new_slot(self):
+        self.client.force_login(make_staff("reader", can_change_posts=False))
+        response = self.client.post(self.url, {"post": "", "body": "x"})
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(Autosave.objects.count(), 0)

@@ -310,3 +310,31 @@ def test_the_image_button_uploads_to_the_library(
     page.keyboard.type("Boats at dusk")  # the alt text placeholder is selected
     expect(page.locator("#desk-preview img")).to_have_attribute("alt", "Boats at dusk")
     assert Image.objects.get().original_name == "harbour.jpg"
+
+
+def test_a_new_post_closed_mid_sentence_is_offered_back(browser, live_server, author):
+    """Text typed into the add form survives the tab closing, and is saved as the post."""
+    context = browser.new_context()
+    page = context.new_page()
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/blog/post/add/")
+    page.get_by_label("Title:").fill("Never saved")
+    editor(page).click()
+    page.keyboard.type("The first lines of a post that was nev")
+    expect(page.locator(".desk-autosave-status")).to_contain_text("autosaved at")
+    page.close()
+    assert Post.objects.count() == 0
+
+    page = context.new_page()
+    page.goto(f"{live_server.url}/admin/blog/post/add/")
+    expect(page.locator("#desk-autosave")).to_contain_text("never saved as a post")
+    page.get_by_role("button", name="Restore the autosaved text").click()
+    expect(editor(page)).to_have_text("The first lines of a post that was nev")
+    expect(page.get_by_label("Title:")).to_have_value("Never saved")
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    assert Post.objects.get().body == "The first lines of a post that was nev"
+    page.goto(f"{live_server.url}/admin/blog/post/add/")
+    expect(editor(page)).to_be_visible()
+    expect(page.locator("#desk-autosave")).to_be_hidden()
+    context.close()

@@ -75,18 +75,26 @@ def autosave_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> JsonRe
     GET ``?post=<id>``: the author's pending autosave, if any, for the form to offer back.
     POST ``post``, ``title``, ``body``, ``version``: keep the text in the author's slot.
     POST ``post``, ``discard``: empty the slot. The post itself is never written here.
+    An empty ``post`` is the new post the author is writing in the add form.
     """
     if request.method not in ("GET", "POST"):
         return JsonResponse({"error": "GET or POST only."}, status=405)
     data = request.GET if request.method == "GET" else request.POST
-    try:
-        post = Post.objects.get(pk=int(data.get("post", "")))
-    except (ValueError, Post.DoesNotExist):
-        return _no_store(JsonResponse({"error": "No such post."}, status=404))
-    if not model_admin.has_change_permission(request, post):
+    post = None
+    if data.get("post", ""):
+        try:
+            post = Post.objects.get(pk=int(data["post"]))
+        except (ValueError, Post.DoesNotExist):
+            return _no_store(JsonResponse({"error": "No such post."}, status=404))
+        if not model_admin.has_change_permission(request, post):
+            raise PermissionDenied
+    elif not model_admin.has_add_permission(request):
         raise PermissionDenied
     if request.method == "GET":
-        slot = autosave.pending(post, request.user)
+        if post is None:
+            slot = autosave.pending_new(request.user)
+        else:
+            slot = autosave.pending(post, request.user)
         if slot is None:
             return _no_store(JsonResponse({"autosave": None}))
         return _no_store(
@@ -113,6 +121,12 @@ def autosave_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> JsonRe
         base_version=data.get("version", ""),
     )
     return _no_store(JsonResponse({"saved_at_display": _when(slot.saved_at)}))
+
+
+def after_save(request: HttpRequest, post: Post, change: bool) -> None:
+    """A new post saved from the add form retires the author's new-post autosave."""
+    if not change:
+        autosave.discard(None, request.user)
 
 
 def _when(moment: datetime) -> str:

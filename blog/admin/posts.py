@@ -387,6 +387,7 @@ class PostAdmin(admin.ModelAdmin):
             obj, user=request.user, tags=form.cleaned_data.get("tags"), rendered=form.rendered
         )
         publishing.report_buttons(self, request, obj)
+        editor.after_save(request, obj, change)
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         # The tags, the form's only many-to-many field, were saved with the post.

@@ -75,7 +75,7 @@
       const text = document.createElement("p");
       text.textContent =
         `You have text autosaved at ${slot.saved_at_display} that was never saved ` +
-        "into this post.";
+        (post ? "into this post." : "as a post.");
       const restore = document.createElement("button");
       restore.type = "button";
       restore.className = "button desk-restore";
@@ -105,7 +105,9 @@
     fetch(`${url}?post=${encodeURIComponent(post)}`, { credentials: "same-origin" })
       .then((response) => (response.ok ? response.json() : { autosave: null }))
       .then((result) => {
-        if (result.autosave) offer(result.autosave);
+        const slot = result.autosave;
+        // A refused save shows the typed text again: nothing to offer then.
+        if (slot && changed({ title: slot.title, body: slot.body }, current())) offer(slot);
       })
       .catch(() => {});
 
