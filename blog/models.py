@@ -211,6 +211,9 @@ class Post(models.Model):
     # highlighted snippets. Filled by blog.posts.render(), like body_html.
     body_text = models.TextField(blank=True, editable=False)
     toc_html = models.TextField(blank=True, editable=False)
+    # Generator syntax the render could not convert, as [line, what] pairs: the admin's
+    # "needs attention" worklist (blog.rendering.generators).
+    unconverted = models.JSONField(default=list, blank=True, editable=False)
     # PostgreSQL only (NULL elsewhere): title, tags, description and body_text, weighted, for
     # ranked full-text search. Kept in sync by the write path (blog.posts); its GIN index is made in
     # migration 0002 on PostgreSQL only, since SQLite cannot build one.

@@ -69,6 +69,7 @@ def render(post: Any, rendered: Rendered | None = None) -> None:
     post.word_count = rendered.word_count
     post.body_text = rendered.text
     post.toc_html = rendered.toc_html
+    post.unconverted = [list(item) for item in rendered.unconverted]
 
 
 @contextmanager

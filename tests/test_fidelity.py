@@ -269,3 +269,25 @@ def test_import_lists_unconverted_constructs_by_file_line(tmp_path, db):
     output = out.getvalue()
     assert f"{post}:6: unconverted {{% include toc.html %}}" in output
     assert "Converted 1 liquid raw; 1 construct(s) unconverted, listed above." in output
+
+
+def test_posts_with_unconverted_syntax_are_a_worklist_in_the_admin(client, db):
+    """A saved post keeps its unconverted constructs; the admin filters on them and shows them
+    on the post's form."""
+    from django.contrib.auth.models import User
+    from django.urls import reverse
+
+    flagged = make_post(title="Flagged", body="Text\n\n{% include toc.html %}")
+    make_post(title="Clean", body="Nothing odd here.")
+    flagged.refresh_from_db()
+    assert flagged.unconverted == [[3, "unconverted {% include toc.html %}"]]
+
+    client.force_login(User.objects.create_superuser("admin", "a@example.com", "pw-unused-1"))
+    changelist = reverse("admin:blog_post_changelist")
+    listed = client.get(changelist, {"attention": "yes"}).content.decode()
+    assert "Flagged" in listed and "Clean" not in listed
+    listed = client.get(changelist, {"attention": "no"}).content.decode()
+    assert "Clean" in listed and "Flagged" not in listed
+    form = client.get(reverse("admin:blog_post_change", args=[flagged.pk])).content.decode()
+    assert "Needs attention" in form
+    assert "Line 3: unconverted {% include toc.html %}" in form

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from taggit.forms import TagWidget
@@ -79,6 +79,23 @@ class StatusFilter(admin.SimpleListFilter):
                 return queryset.filter(draft=False, publish_date__gt=now)
             case Post.Status.PUBLISHED:
                 return queryset.published(now)
+        return queryset
+
+
+class AttentionFilter(admin.SimpleListFilter):
+    """Posts whose body holds generator syntax the render could not convert: a worklist."""
+
+    title = "needs attention"
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Unconverted syntax"), ("no", "Nothing to check")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(unconverted=[])
+        if self.value() == "no":
+            return queryset.filter(unconverted=[])
         return queryset
 
 
@@ -277,7 +294,7 @@ class ShareLinkForm(forms.Form):
 class PostAdmin(admin.ModelAdmin):
     form = PostAdminForm
     list_display = ["title", "status_label", "publish_date", "tag_list", "author"]
-    list_filter = [StatusFilter, "draft", "publish_date", ProvenanceFilter, "tags"]
+    list_filter = [StatusFilter, "draft", "publish_date", ProvenanceFilter, AttentionFilter, "tags"]
     search_fields = ["title", "description", "body", "tags__name"]
     date_hierarchy = "publish_date"
     prepopulated_fields = {"slug": ["title"]}
@@ -290,6 +307,7 @@ class PostAdmin(admin.ModelAdmin):
         "source_path",
         "imported_at",
         "divergence_label",
+        "unconverted_label",
     ]
     actions = ["publish_posts", "unpublish_posts"]
     list_per_page = 50
@@ -337,6 +355,13 @@ class PostAdmin(admin.ModelAdmin):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None or not obj.source_path:
             fieldsets = [fs for fs in fieldsets if fs[0] != "Import"]
+        if obj is not None and obj.unconverted:
+            attention = {
+                "fields": ["unconverted_label"],
+                "description": "Template syntax in the body that the page does not show. "
+                "Rewrite it in Markdown, or remove it.",
+            }
+            fieldsets = [("Needs attention", attention), *fieldsets]
         return fieldsets
 
     # --- list and form columns -------------------------------------------------------------
@@ -359,6 +384,13 @@ class PostAdmin(admin.ModelAdmin):
     @admin.display(description="Edited since the import?")
     def divergence_label(self, post: Post) -> str:
         return divergence(post)
+
+    @admin.display(description="Not converted")
+    def unconverted_label(self, post: Post) -> str:
+        items = format_html_join(
+            "", "<li>Line {}: {}</li>", ((line, what) for line, what in post.unconverted)
+        )
+        return format_html("<ul>{}</ul>", items)
 
     @admin.display(description="Rendered body")
     def rendered_preview(self, post: Post) -> str:
