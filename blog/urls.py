@@ -1,5 +1,6 @@
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, register_converter
+from django.views.generic import RedirectView
 
 from blog import feeds, sitemaps, views
 from blog.sitemaps import SITEMAPS
@@ -46,6 +47,15 @@ register_converter(MonthConverter, "month")
 
 app_name = "blog"
 
+OLD_FEEDS = (
+    ("feed.xml", "feed_atom"),  # Jekyll (jekyll-feed), WordPress
+    ("atom.xml", "feed_atom"),  # Zola, Hexo, Octopress
+    ("index.xml", "feed_rss"),  # Hugo
+    ("rss.xml", "feed_rss"),  # Zola, Gatsby, Astro
+    ("feed/", "feed_rss"),  # WordPress
+    ("rss/", "feed_rss"),  # Ghost
+)
+
 urlpatterns = [
     path("", views.PostListView.as_view(), name="post_list"),
     path("posts/<segment:slug>/", views.PostDetailView.as_view(), name="post_detail"),
@@ -64,6 +74,12 @@ urlpatterns = [
     path("search/", views.SearchView.as_view(), name="search"),
     path("feed.atom", feeds.AtomFeed(), name="feed_atom"),
     path("feed.rss", feeds.RssFeed(), name="feed_rss"),
+    # Where static-site generators and other blogs put their feeds: readers' subscriptions
+    # keep working after a move.
+    *(
+        path(old, RedirectView.as_view(pattern_name=f"blog:{feed}", permanent=True))
+        for old, feed in OLD_FEEDS
+    ),
     path(
         "sitemap.xml",
         sitemaps.index,

@@ -47,6 +47,7 @@ from taggit.models import Tag
 
 from blog.importing import frontmatter, platforms
 from blog.importing.authors import ExportAuthors
+from blog.importing.addresses import old_address
 from blog.importing.files import Refused, default_root, iter_files, read_file
 from blog.importing.frontmatter import (
     MARKDOWN_SUFFIXES,
@@ -261,10 +262,12 @@ class Importer:
         on_wait: Callable[[str], None] | None = None,
         static_dirs: Iterable[str | os.PathLike] = (),
         uploads: str | os.PathLike | None = None,
+        permalink: str | None = None,
     ) -> None:
         self.dry_run = dry_run
         self.images = ImageImporter(list(static_dirs), dry_run=dry_run)
         self.uploads = Uploads(uploads, dry_run=dry_run) if uploads else None
+        self.permalink = permalink
         self.force = force
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
         self.on_file = on_file
@@ -635,13 +638,22 @@ class Importer:
         return fields
 
     def _file_fields(self, job: _Job, post_data: PostData) -> dict[str, Any]:
+        """The columns the file itself gives.
+
+        The address the post had on its old site joins its aliases: it answers 301 to it.
+        """
+        publish_date = self._publish_date(post_data, job)
+        if job.item is None:
+            address = old_address(post_data, job.path, publish_date, self.permalink)
+            if address and address not in post_data.redirects:
+                post_data.redirects.append(address)
         return {
             "title": post_data.title,
             "body": post_data.body,
             "description": post_data.description,
             "cover_image": post_data.cover_image,
             "cover_image_alt": post_data.cover_image_alt,
-            "publish_date": self._publish_date(post_data, job),
+            "publish_date": publish_date,
             "revised_date": post_data.revised_date,
             "draft": post_data.draft,
             "extra_front_matter": post_data.extra,
@@ -855,6 +867,7 @@ def import_posts(
     on_wait: Callable[[str], None] | None = None,
     static_dirs: Iterable[str | os.PathLike] = (),
     uploads: str | os.PathLike | None = None,
+    permalink: str | None = None,
 ) -> ImportResult:
     """Import every post file under ``paths`` (default: the project's ``fixtures/``).
 
@@ -865,7 +878,9 @@ def import_posts(
     a message saying so. ``static_dirs``: the old site's static folders, where images
     written as site paths (``/images/x.png``) are looked for. ``uploads``: a folder holding
     a WordPress or Ghost export's images, which are added to the media library and used by
-    the imported posts.
+    the imported posts. ``permalink``: the old site's address pattern, with
+    Jekyll's placeholders (``/:year/:month/:day/:title.html``), for files that do not give
+    their own (``blog.importing.addresses``).
     """
     importer = Importer(
         dry_run=dry_run,
@@ -876,5 +891,6 @@ def import_posts(
         on_wait=on_wait,
         static_dirs=static_dirs,
         uploads=uploads,
+        permalink=permalink,
     )
     return importer.run(list(paths) if paths else [default_root()])

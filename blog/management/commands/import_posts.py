@@ -66,6 +66,15 @@ class Command(BaseCommand):
             help="the old site's static folder, where images written as /images/x.png are "
             "(Hugo's static/, Astro's public/, Jekyll's root); may be given more than once",
         )
+        parser.add_argument(
+            "--permalink",
+            default=None,
+            help=(
+                "the old site's address pattern, for files that give none, with Jekyll's "
+                "placeholders (e.g. '/:year/:month/:day/:title.html') or a Jekyll style "
+                "(date, pretty, ordinal, none); old addresses answer 301 to the posts"
+            ),
+        )
 
     def handle(self, *args, **options) -> None:
         paths = options["paths"] or [default_root()]
@@ -85,6 +94,7 @@ class Command(BaseCommand):
                 dry_run=options["dry_run"],
                 force=options["force"],
                 workers=options["workers"],
+                permalink=options["permalink"],
                 on_file=self.report,
                 keep_outcomes=False,  # each outcome is reported as it happens
                 uploads=options["uploads"],
