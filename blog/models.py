@@ -145,7 +145,15 @@ def attach_tag_lists(posts: Iterable[Post]) -> None:
 
 class PostQuerySet(models.QuerySet):
     def published(self, now: datetime | None = None) -> PostQuerySet:
-        """The one definition of public: not a draft and its publish date has come.
+        """The one definition of public: reachable (``reachable()``) and not unlisted.
+
+        Every list, tag page, feed, sitemap and search shows these posts only.
+        """
+        return self.reachable(now).filter(unlisted=False)
+
+    def reachable(self, now: datetime | None = None) -> PostQuerySet:
+        """Posts readers may open at their address: not a draft and the publish date has
+        come. Unlisted posts are among them, though no list shows them.
 
         A scheduled post goes live by itself because the cut-off is "now" at query time.
         """
@@ -182,10 +190,11 @@ class PostQuerySet(models.QuerySet):
         return posts
 
     def visible_to(self, user) -> PostQuerySet:
-        """Published posts, plus drafts and scheduled posts for staff who may edit them."""
+        """Posts ``user`` may open: reachable ones (unlisted included), plus drafts and
+        scheduled posts for staff who may edit them."""
         if user.is_authenticated and user.is_staff and user.has_perm("blog.change_post"):
             return self.all()
-        return self.published()
+        return self.reachable()
 
 
 class Post(models.Model):
@@ -251,6 +260,11 @@ class Post(models.Model):
     )
     draft = models.BooleanField(
         default=True, help_text="Drafts are never shown to readers, whatever the date."
+    )
+    unlisted = models.BooleanField(
+        default=False,
+        help_text="Readers with the link can open it; no list, tag page, feed, sitemap or "
+        "search shows it.",
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -22,10 +22,12 @@ on each post (it needs only a ``body`` and the rendered fields) and saves ``REND
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from html import unescape
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -33,6 +35,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.html import strip_tags
 from taggit.models import Tag, TaggedItem
 
 from blog import revisions, search
@@ -64,12 +67,33 @@ def render(post: Any, rendered: Rendered | None = None) -> None:
         rendered = render_post(post.body)
     # An imported post's images are found by the paths its body writes (blog.media).
     post_id = post.pk if isinstance(post, Post) else None
-    post.body_html = responsive_images(rendered.html, post_id=post_id)
+    html = responsive_images(rendered.html, post_id=post_id)
+    post.body_html = without_title_heading(html, post.title)
     post.excerpt = rendered.excerpt
     post.word_count = rendered.word_count
     post.body_text = rendered.text
     post.toc_html = rendered.toc_html
     post.unconverted = [list(item) for item in rendered.unconverted]
+
+
+# The rendered body's first element, when it is a heading (with whatever attributes and inner
+# markup the renderer gave it).
+_LEADING_HEADING = re.compile(r"\A\s*<h([12])\b[^>]*>(.*?)</h\1>\s*", re.DOTALL)
+
+
+def without_title_heading(html: str, title: str) -> str:
+    """``html`` without its opening heading when that says the title again: imported
+    posts often begin with ``# Title``, and the page already shows the title above the
+    body. The stored body keeps the heading."""
+    match = _LEADING_HEADING.match(html)
+    if match is None or _plain(match.group(2)) != _plain(title):
+        return html
+    return html[match.end() :]
+
+
+def _plain(text: str) -> str:
+    text = unescape(strip_tags(text)) if "<" in text or "&" in text else text
+    return " ".join(text.split()).casefold()
 
 
 @contextmanager
@@ -154,7 +178,9 @@ def save_post(
     before = status_of(stored["draft"], stored["publish_date"]) if stored else Post.Status.DRAFT
     check_publish_permission(user, before, post.status)
     check_text(post, None if tags is None else _names(tags))
-    if rendered is not None or stored is None or stored["body"] != post.body:
+    # The title counts too: a heading repeating the old title is shown under a new one.
+    changed = stored is None or stored["body"] != post.body or stored["title"] != post.title
+    if rendered is not None or changed:
         render(post, rendered)
     if stored is not None:
         new = revisions.version_of(post, tags=_names(tags) if tags is not None else stored["tags"])

@@ -78,7 +78,7 @@ class StatusFilter(admin.SimpleListFilter):
             case Post.Status.SCHEDULED:
                 return queryset.filter(draft=False, publish_date__gt=now)
             case Post.Status.PUBLISHED:
-                return queryset.published(now)
+                return queryset.reachable(now)
         return queryset
 
 
@@ -168,7 +168,8 @@ class PostAdminForm(forms.ModelForm):
     class Meta:
         model = Post
         fields = [
-            *["title", "slug", "body", "description", "tags", "draft", "publish_date", "author"],
+            *["title", "slug", "body", "description", "tags", "draft", "unlisted"],
+            *["publish_date", "author"],
             *["cover_image", "cover_library_image", "cover_image_alt"],
             *["revised_date", "extra_front_matter"],
         ]
@@ -314,7 +315,10 @@ class PostAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "body", "description", "tags", "version"]}),
         ("Preview", {"fields": ["rendered_preview"]}),
-        ("Publication", {"fields": ["status_label", "draft", "publish_date", "author"]}),
+        (
+            "Publication",
+            {"fields": ["status_label", "draft", "unlisted", "publish_date", "author"]},
+        ),
         ("Cover image", {"fields": ["cover_image", "cover_library_image", "cover_image_alt"]}),
         (
             "Details",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path, PurePosixPath
@@ -57,6 +58,10 @@ class ExportFiles:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(text.encode("utf-8"))
+                # The post's date as the file's: a file that carries no date of its own is
+                # dated by its modification time when imported again.
+                stamp = post.publish_date.timestamp()
+                os.utime(path, (stamp, stamp))
             except (OSError, ValueError) as failure:
                 error = failure
                 continue
@@ -105,6 +110,8 @@ def export_text(post: Post, tags: list[str]) -> str:
     if post.revised_date:
         meta["updated"] = post.revised_date.astimezone(UTC).isoformat()
     meta["draft"] = post.draft
+    if post.unlisted:
+        meta["hidden"] = True  # Jekyll's word, which the importer reads back
     if post.description:
         meta["description"] = post.description
     if post.cover_image:
@@ -112,7 +119,7 @@ def export_text(post: Post, tags: list[str]) -> str:
         meta["image"] = {"src": post.cover_image, "alt": alt} if alt else post.cover_image
     meta["tags"] = sorted(tags, key=str.lower)
     mapped = {*TITLE_KEYS, *DATE_KEYS, *UPDATED_KEYS, *DESCRIPTION_KEYS, *COVER_KEYS}
-    mapped |= {*TAG_KEYS, "slug", "draft", "status"}
+    mapped |= {*TAG_KEYS, "slug", "draft", "status", "publish", "hidden"}
     for key, value in (post.extra_front_matter or {}).items():
         # A key the importer would read into a column would change the post on re-import.
         if key.lower() not in mapped:

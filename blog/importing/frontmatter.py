@@ -16,6 +16,7 @@ Errors carry the 1-based line number in the file.
 from __future__ import annotations
 
 import email.utils
+import html
 import json
 import math
 import re
@@ -331,6 +332,7 @@ _H1 = re.compile(r"^#[ \t]+([^ \t\n].*)$", re.MULTILINE)
 # A file name that is an id rather than a name (000_536dfcec70e32c73.txt): only digits and
 # separators, or a long hexadecimal run with digits in it. Such names give no slug.
 _MACHINE_NAME = re.compile(r"[\d\s_.-]*")
+_ASCII_SPACE = re.compile(r"[ \t\n\r\f\v]+")
 
 
 @dataclass
@@ -350,6 +352,7 @@ class PostData:
     extra: dict[str, Any]
     front_matter: FrontMatter
     redirects: list[str]
+    unlisted: bool = False
 
 
 # --- mapping onto Post columns -----------------------------------------------------------
@@ -465,9 +468,14 @@ class _Keys:
 
 
 def _text(value: Any) -> str:
+    """A front-matter string as readers should see it: HTML entities (``&bdquo;``, which
+    some generators' files carry) as their characters, runs of ASCII whitespace as one
+    space; non-breaking spaces are the author's and stay."""
     if isinstance(value, list):
         value = " ".join(str(item) for item in value if item is not None)
-    return "" if value is None else " ".join(str(value).split())
+    if value is None:
+        return ""
+    return " ".join(_ASCII_SPACE.split(html.unescape(str(value)))).strip()
 
 
 def _tags(keys: _Keys) -> list[str]:
@@ -488,7 +496,7 @@ def _tags(keys: _Keys) -> list[str]:
         for item in items:
             if item is None or isinstance(item, dict | list):
                 continue
-            for part in str(item).split(","):
+            for part in html.unescape(str(item)).split(","):
                 tag = " ".join(part.split())
                 if tag:
                     names.setdefault(tag.lower(), tag)
@@ -529,11 +537,35 @@ def _draft(keys: _Keys, in_drafts_folder: bool) -> bool:
     if isinstance(value, bool):  # `published` may also be a date
         draft = draft or not value
         keys.use(key)
+    key, value = keys.get("publish")  # Obsidian Publish, some Hugo themes
+    if _boolean(value) is not None:
+        draft = draft or not _boolean(value)
+        keys.use(key)
     key, value = keys.get("status")
     if isinstance(value, str) and value.strip().lower() in ("draft", "published", "publish"):
         draft = draft or value.strip().lower() == "draft"
         keys.use(key)
     return draft
+
+
+def _boolean(value: Any) -> bool | None:
+    """A front-matter flag: a boolean, or its spelling in string-only headers (Pelican)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", "yes", "no"):
+        return value.strip().lower() in ("true", "yes")
+    return None
+
+
+def _unlisted(keys: _Keys) -> bool:
+    """Jekyll's ``hidden: true`` (and ``unlisted: true``): reachable, but in no list."""
+    unlisted = False
+    for name in ("hidden", "unlisted"):
+        key, value = keys.get(name)
+        if _boolean(value) is not None:
+            unlisted = unlisted or bool(_boolean(value))
+            keys.use(key)
+    return unlisted
 
 
 def _name_slug(source_path: str) -> str:
@@ -660,6 +692,7 @@ def map_front_matter(parsed: FrontMatter, source_path: str) -> PostData:
             ) from None
 
     draft = _draft(keys, "_drafts" in PurePosixPath(source_path).parts)
+    unlisted = _unlisted(keys)
     tags = _tags(keys)
     tags_line = next((line for name in TAG_KEYS if (line := parsed.line_of(name))), None)
     if len(tags) > MAX_TAGS:
@@ -703,6 +736,7 @@ def map_front_matter(parsed: FrontMatter, source_path: str) -> PostData:
         extra=json_safe(keys.rest()),
         front_matter=parsed,
         redirects=redirects,
+        unlisted=unlisted,
     )
 
 

@@ -36,6 +36,9 @@ def fingerprint(fields: dict[str, Any], tags: Iterable[str]) -> str:
         "tags": sorted({tag.lower() for tag in tags}),
         "extra": fields["extra_front_matter"],
     }
+    # Only when set, so that the digests of posts imported before the field existed hold.
+    if fields.get("unlisted"):
+        payload["unlisted"] = True
     encoded = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(encoded.encode()).hexdigest()
 
@@ -50,6 +53,7 @@ FINGERPRINT_FIELDS = (
     "publish_date",
     "revised_date",
     "draft",
+    "unlisted",
     "extra_front_matter",
 )
 

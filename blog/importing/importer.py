@@ -26,6 +26,7 @@ import multiprocessing
 import os
 import re
 import signal
+import subprocess
 import threading
 import time
 from collections import Counter, deque
@@ -34,7 +35,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any
@@ -46,8 +47,8 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from blog.importing import frontmatter, platforms
-from blog.importing.authors import ExportAuthors
 from blog.importing.addresses import old_address
+from blog.importing.authors import ExportAuthors
 from blog.importing.files import Refused, default_root, iter_files, read_file
 from blog.importing.frontmatter import (
     MARKDOWN_SUFFIXES,
@@ -115,6 +116,8 @@ class ImportResult:
     # constructs could not be converted (each file's are listed on its outcome).
     converted: Counter = field(default_factory=Counter)
     unconverted: int = 0
+    # Zones that would show dates on the day written, with how many posts' dates need one.
+    time_zones: Counter[str] = field(default_factory=Counter)
 
     def add(self, outcome: FileOutcome) -> None:
         self.counts[outcome.outcome] += 1
@@ -618,16 +621,37 @@ class Importer:
 
     def _publish_date(self, post_data: PostData, job: _Job) -> datetime:
         if post_data.publish_date is not None:
+            self._check_day(post_data.publish_date, job.outcome)
             return post_data.publish_date
         if job.existing is not None:
             job.outcome.notes.append("no date in the file: kept the post's publish date")
             return job.existing.publish_date
+        added = git_added_date(job.path) if job.item is None else None
+        if added is not None:
+            job.outcome.notes.append(
+                f"no date in the file: used the date git added it, {added.isoformat()}"
+            )
+            return added
         stamp = job.path.stat().st_mtime
         modified = datetime.fromtimestamp(stamp, tz=UTC).replace(microsecond=0)
         job.outcome.notes.append(
             f"no date in the file: used its modification time {modified.isoformat()}"
         )
         return modified
+
+    def _check_day(self, written: datetime, outcome: FileOutcome) -> None:
+        """Note a date whose day, as written with its offset, is not the day the site shows
+        in its TIME_ZONE (``2021-03-14T00:30:00+08:00`` is 13 March in UTC), and count the
+        zone that would show it as written (``ImportResult.time_zones``)."""
+        shown = timezone.localtime(written)
+        if shown.date() == written.date():
+            return
+        zone = zone_for_offset(written.utcoffset())
+        outcome.notes.append(
+            f"date {written.isoformat()} shows as {shown.date().isoformat()} in TIME_ZONE "
+            f"{timezone.get_current_timezone_name()}; TIME_ZONE={zone} shows the day written"
+        )
+        self.result.time_zones[zone] += 1
 
     def _fields(self, job: _Job, post_data: PostData) -> dict[str, Any]:
         """The post's columns as the file gives them (the slug is settled later)."""
@@ -656,6 +680,7 @@ class Importer:
             "publish_date": publish_date,
             "revised_date": post_data.revised_date,
             "draft": post_data.draft,
+            "unlisted": post_data.unlisted,
             "extra_front_matter": post_data.extra,
             "front_matter_format": post_data.front_matter.format,
             "front_matter_raw": post_data.front_matter.raw,
@@ -783,6 +808,55 @@ class Importer:
         if slug != wanted:
             outcome.notes.append(f"slug {wanted!r} is taken: used {slug!r}")
         return slug
+
+
+def zone_for_offset(offset: timedelta | None) -> str:
+    """A TIME_ZONE value at ``offset`` all year: ``Etc/GMT-8`` for +08:00 (the Etc names'
+    signs are inverted), or the offset itself when no such zone exists (+05:30)."""
+    minutes = int((offset or timedelta()).total_seconds() // 60)
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return "UTC" if hours == 0 else f"Etc/GMT{-hours:+d}"
+    sign = "+" if minutes >= 0 else "-"
+    return f"a zone at UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+# Enough for `git log` on one file of a large history; a slower answer is not waited for.
+GIT_TIMEOUT_SECONDS = 10
+
+
+def git_added_date(path: Path) -> datetime | None:
+    """When the commit that added ``path`` was written, if its folder is a git checkout.
+
+    Runs ``git log`` with the repository's own configuration kept from running commands
+    (no fsmonitor, hooks or pager), no prompt and a time limit; any failure is None.
+    """
+    command = [
+        *("git", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null"),
+        *("--no-pager", "log", "--diff-filter=A", "--follow", "--format=%aI", "--"),
+        path.name,
+    ]
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+    try:
+        done = subprocess.run(  # noqa: S603 (fixed arguments, no shell)
+            command,
+            cwd=path.parent,
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            timeout=GIT_TIMEOUT_SECONDS,
+            env=env,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    lines = done.stdout.decode("utf-8", errors="replace").split()
+    if done.returncode != 0 or not lines:
+        return None
+    try:
+        # --follow lists the adds of earlier names too: the oldest, last, is the first add.
+        return datetime.fromisoformat(lines[-1])
+    except ValueError:
+        return None
 
 
 def _worker_died(outcome: FileOutcome) -> str:

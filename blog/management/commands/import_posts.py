@@ -123,6 +123,14 @@ class Command(BaseCommand):
             self.stdout.write(f"{prefix}{summary} in {elapsed:.1f}s.")
             if result.converted or result.unconverted:
                 self.stdout.write(generator_summary(result))
+        for zone, count in result.time_zones.most_common():
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{count} post(s) were dated at another UTC offset and show on another "
+                    f"day than written: set TIME_ZONE={zone} (or your own zone at that "
+                    "offset) to show the day written."
+                )
+            )
         if not result.ok:
             raise CommandError(f"{result.counts[FAILED]} file(s) failed to import.")
 
