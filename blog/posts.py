@@ -50,7 +50,7 @@ from blog.models import (
     validate_plain_text,
 )
 from blog.pagecache import batched_invalidation, invalidate_pages
-from blog.redirects import add_aliases, slug_changed, tag_moved
+from blog.redirects import add_aliases, link_post_files, slug_changed, tag_moved
 from blog.rendering.render import Rendered, render_post
 
 # What render() fills from the body.
@@ -68,7 +68,8 @@ def render(post: Any, rendered: Rendered | None = None) -> None:
     # An imported post's images are found by the paths its body writes (blog.media).
     post_id = post.pk if isinstance(post, Post) else None
     html = responsive_images(rendered.html, post_id=post_id)
-    post.body_html = without_title_heading(html, post.title)
+    html = without_title_heading(html, post.title)
+    post.body_html = link_post_files(html, getattr(post, "source_path", ""))
     post.excerpt = rendered.excerpt
     post.word_count = rendered.word_count
     post.body_text = rendered.text

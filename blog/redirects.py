@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from urllib.parse import urlsplit
+from pathlib import PurePosixPath
+from urllib.parse import quote, unquote, urlsplit
 
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import Resolver404, resolve, reverse
@@ -124,6 +125,58 @@ def target_url(redirect: Redirect, old_path: str) -> str:
     return detail
 
 
+# A link to a post file, as imported blogs link their posts (``../2019/other.md#part``):
+# relative, no scheme, a Markdown file name, then an optional query or fragment.
+SOURCE_SUFFIXES = (".md", ".markdown", ".mdx")
+_SOURCE_LINK = re.compile(
+    r'(<a\b[^>]*?\bhref=")(?![/#])([^":?#]+\.(?:md|markdown|mdx))([?#][^"]*)?"', re.IGNORECASE
+)
+
+
+def source_address(href: str, source_path: str) -> str | None:
+    """The site path standing for the post file ``href`` links to from the file at
+    ``source_path`` (both relative to the import's folder): ``/2019/other.md``. None when
+    the link leads out of that folder."""
+    parts = list(PurePosixPath(source_path).parent.parts)
+    for segment in unquote(href).split("/"):
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if not parts:
+                return None
+            parts.pop()
+        else:
+            parts.append(segment)
+    return "/" + quote("/".join(parts)) if parts else None
+
+
+def link_post_files(html: str, source_path: str) -> str:
+    """Links between imported post files (``../2019/other.md#part``) pointed at the site
+    path of the file they name, which answers 301 to its post (``find_redirect``) as soon
+    as that file is imported, in this run or a later one."""
+    if not source_path or ".m" not in html:
+        return html
+
+    def point(match: re.Match) -> str:
+        address = source_address(match.group(2), source_path)
+        if address is None:
+            return match.group(0)
+        return f'{match.group(1)}{address}{match.group(3) or ""}"'
+
+    return _SOURCE_LINK.sub(point, html)
+
+
+def _post_file(request: HttpRequest, path: str) -> str | None:
+    """The address of the post imported from the file ``path`` names, if readers may see it."""
+    post = (
+        Post.objects.visible_to(request.user)
+        .filter(source_path=path.lstrip("/"))
+        .only("slug")
+        .first()
+    )
+    return post.get_absolute_url() if post is not None else None
+
+
 def find_redirect(request: HttpRequest, old_path: str | None = None) -> str | None:
     """The address a 404 path (or ``old_path``) should lead to, or None.
 
@@ -136,6 +189,10 @@ def find_redirect(request: HttpRequest, old_path: str | None = None) -> str | No
     candidates = [path, path[:-1] if path.endswith("/") else path + "/"]
     found = Redirect.objects.filter(old_path__in=candidates).select_related("post", "tag")
     if not found:
+        if path.lower().endswith(SOURCE_SUFFIXES):
+            url = _post_file(request, path)
+            query = "" if old_path else request.META.get("QUERY_STRING", "")
+            return f"{url}?{query}" if url and query else url
         return None
     # The exact path before its slash variant.
     redirect = min(found, key=lambda r: r.old_path != path)

@@ -39,6 +39,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connections, transaction
@@ -671,6 +672,7 @@ class Importer:
             address = old_address(post_data, job.path, publish_date, self.permalink)
             if address and address not in post_data.redirects:
                 post_data.redirects.append(address)
+        job.outcome.notes += missing_post_files(post_data.body, job.path)
         return {
             "title": post_data.title,
             "body": post_data.body,
@@ -808,6 +810,29 @@ class Importer:
         if slug != wanted:
             outcome.notes.append(f"slug {wanted!r} is taken: used {slug!r}")
         return slug
+
+
+# Markdown links and link definitions to another post file: [text](../2019/other.md#part),
+# [id]: ./other/index.md
+_FILE_LINK = re.compile(
+    r"\]\(\s*<?([^()\s<>:?#]+\.(?:md|markdown|mdx))[?#>)\s]"
+    r"|^[ ]{0,3}\[[^\]]+\]:[ \t]*<?([^\s<>:?#]+\.(?:md|markdown|mdx))(?:[?#>\s]|$)",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def missing_post_files(body: str, path: Path) -> list[str]:
+    """A note for each link in ``body`` to a post file that is not beside ``path``: the link
+    stays as written, and leads nowhere once imported."""
+    notes = []
+    for match in _FILE_LINK.finditer(body):
+        href = match.group(1) or match.group(2)
+        if href.startswith("/"):
+            continue
+        if not (path.parent / unquote(href)).is_file():
+            line = body.count("\n", 0, match.start()) + 1
+            notes.append(f"body line {line}: link to {href}: no such post file in the blog")
+    return notes
 
 
 def zone_for_offset(offset: timedelta | None) -> str:
