@@ -122,7 +122,7 @@ def default_address(post_data: PostData, path: Path, publish_date: datetime) -> 
     if "content" in folders:
         at = len(folders) - 1 - folders[::-1].index("content")
         site = Path(*parts[:at])
-        zola = (site / "zola.toml").is_file() or _mentions(site / "config.toml", "base_url")
+        zola = _is_zola(site)
         inside = list(parts[at + 1 :])
         data = {str(key).lower(): value for key, value in post_data.front_matter.data.items()}
         slug = data.get("slug") if isinstance(data.get("slug"), str) else None
@@ -201,8 +201,13 @@ def _holds(folder: Path, names: tuple[str, ...]) -> bool:
     return any((folder / name).is_file() for name in names)
 
 
-def _mentions(path: Path, word: str) -> bool:
+@lru_cache(maxsize=64)
+def _is_zola(site: Path) -> bool:
+    """Zola's configuration says ``base_url`` (Hugo's says ``baseURL``)."""
+    if (site / "zola.toml").is_file():
+        return True
     try:
-        return word in path.read_text(encoding="utf-8", errors="replace")[:65536]
+        with (site / "config.toml").open(encoding="utf-8", errors="replace") as config:
+            return "base_url" in config.read(65536)
     except OSError:
         return False
