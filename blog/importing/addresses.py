@@ -102,7 +102,7 @@ def expand(pattern: str, post_data: PostData, path: Path, publish_date: datetime
 
 def default_address(post_data: PostData, path: Path, publish_date: datetime) -> str:
     """The address the generator that wrote ``path`` gives a post by default, or ""."""
-    path = path.resolve()
+    path = _resolved(path.parent) / path.name
     parts = path.parts
     folders = parts[:-1]
     if "_posts" in folders:
@@ -189,16 +189,22 @@ def _categories(data: dict[str, Any], path: Path) -> list[str]:
 
 def _above(path: Path, names: tuple[str, ...]) -> Path | None:
     """The nearest folder above ``path`` holding one of ``names``."""
-    for folder in path.parents:
-        if _holds(folder, names):
-            return folder
+    return _nearest(path.parent, names)
+
+
+# Cached by folder: every file of a folder asks the same questions, and an import writes
+# its posts in one process.
+@lru_cache(maxsize=1024)
+def _nearest(folder: Path, names: tuple[str, ...]) -> Path | None:
+    for candidate in (folder, *folder.parents):
+        if any((candidate / name).is_file() for name in names):
+            return candidate
     return None
 
 
 @lru_cache(maxsize=1024)
-def _holds(folder: Path, names: tuple[str, ...]) -> bool:
-    # Cached: every file of a folder asks the same question of the same folders.
-    return any((folder / name).is_file() for name in names)
+def _resolved(folder: Path) -> Path:
+    return folder.resolve()
 
 
 @lru_cache(maxsize=64)
