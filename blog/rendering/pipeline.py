@@ -11,7 +11,9 @@ from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import ETX, STX
+from pymdownx.superfences import highlight_validator
 
+from blog.rendering.generators import fences
 from blog.rendering.generators.extension import GeneratorSyntaxExtension
 from blog.rendering.highlight import PYGMENTS_CSS_CLASS
 
@@ -63,6 +65,15 @@ MARKDOWN_EXTENSION_CONFIGS = {
     "pymdownx.superfences": {
         # A fence whose info string SuperFences does not read is still code, not text.
         "relaxed_headers": True,
+        # Every fence highlighted by one function that reuses its formatters.
+        "custom_fences": [
+            {
+                "name": "*",
+                "class": PYGMENTS_CSS_CLASS,
+                "format": fences.format_fence,
+                "validator": highlight_validator,
+            }
+        ],
     },
     "pymdownx.highlight": {
         "css_class": PYGMENTS_CSS_CLASS,

@@ -23,10 +23,14 @@ class GeneratorSyntax(Preprocessor):
     def run(self, lines: list[str]) -> list[str]:
         report = Report()
         self.md.generator_report = report
-        fenced = list(fences.fence_lines(lines))
+        text = "\n".join(lines)
+        # Substring tests first: most bodies hold no callout, and many no fence or table.
+        fenced = list(fences.fence_lines(lines)) if "```" in text or "~~~" in text else []
         in_fence = {index for first, last in fenced for index in range(first, last + 1)}
-        lines, count = callouts.rewrite(lines, in_fence)
-        report.converted.update({"callout": count} if count else {})
+        if ":::" in text or "[!" in text:
+            lines, count = callouts.rewrite(lines, in_fence)
+            report.converted.update({"callout": count} if count else {})
+        tables = "|" in text
         out: list[str] = []
         starts = {first: last for first, last in fenced}
         index = 0
@@ -42,14 +46,16 @@ class GeneratorSyntax(Preprocessor):
             end = index
             while end < len(lines) and end not in starts:
                 end += 1
-            out.extend(self.convert_text(lines[index:end], index + 1, report))
+            out.extend(self.convert_text(lines[index:end], index + 1, report, tables))
             index = end
         return out
 
-    def convert_text(self, lines: list[str], first_line: int, report: Report) -> list[str]:
+    def convert_text(
+        self, lines: list[str], first_line: int, report: Report, tables: bool
+    ) -> list[str]:
         """A run of lines outside code fences, converted; ``first_line`` is its number (1-)."""
         text = templates.convert("\n".join(lines), first_line, self.md, report)
-        return _separate_tables(text.split("\n"))
+        return _separate_tables(text.split("\n")) if tables else text.split("\n")
 
 
 def _separate_tables(lines: list[str]) -> list[str]:
