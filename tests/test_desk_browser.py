@@ -290,6 +290,34 @@ def test_bulk_publish_confirms_the_dates(page: Page, live_server, author):
     assert timezone.localdate(post.publish_date) == timezone.localdate()
 
 
+def test_the_image_button_picks_from_the_library(
+    page: Page, live_server, author, settings, tmp_path
+):
+    """The toolbar's Image button lists the library, searchable; picking one inserts it."""
+    from blog.media.images import store_upload
+    from tests.media_helpers import upload
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.ROOT_URLCONF = "tests.media_urls"
+    store_upload(upload(image_bytes(800, 600), "lake.jpg"), alt_text="A lake at noon")
+    store_upload(upload(image_bytes(640, 480), "hill.jpg"), alt_text="A green hill")
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/blog/post/add/")
+    editor(page).fill("Look:")
+    page.get_by_role("button", name="Image").click()
+    dialog = page.get_by_role("dialog", name="Insert an image")
+    expect(dialog.get_by_role("button", name=re.compile("A green hill"))).to_be_visible()
+    shot(page, "library-chooser")
+    dialog.get_by_role("searchbox", name="Search the library").fill("lake")
+    expect(dialog.get_by_role("button", name=re.compile("A green hill"))).to_have_count(0)
+    dialog.get_by_role("button", name=re.compile("A lake at noon")).click()
+    expect(dialog).to_have_count(0)
+    expect(page.locator("#id_body")).to_have_value(
+        re.compile(r"Look:!\[A lake at noon\]\(/media/images/")
+    )
+    expect(page.locator("#desk-preview img")).to_have_attribute("alt", "A lake at noon")
+
+
 def test_the_image_button_uploads_to_the_library(
     page: Page, live_server, author, settings, tmp_path
 ):
@@ -301,8 +329,9 @@ def test_the_image_button_uploads_to_the_library(
     log_in(page, live_server.url)
     page.goto(f"{live_server.url}/admin/blog/post/add/")
     editor(page).fill("A harbour:")
+    page.get_by_role("button", name="Image").click()
     with page.expect_file_chooser() as chooser:
-        page.get_by_role("button", name="Image").click()
+        page.get_by_role("button", name="Upload a new image…").click()
     chooser.value.set_files(str(picture))
     expect(page.locator("#id_body")).to_have_value(
         re.compile(r"A harbour:\n\n!\[Describe this image\]\(/media/images/")

@@ -463,3 +463,26 @@ def test_the_post_body_takes_dropped_images(client, librarian):
     assert f'data-image-upload-url="{reverse("admin:blog_image_upload")}"' in html
     assert "blog/admin/media_drop.js" in html
     assert 'class="vLargeTextField"' in html
+
+
+def test_the_editor_lists_the_library_newest_first_and_searchable(client, librarian):
+    """The Image button's chooser: each image's thumbnail, name and Markdown; ``q`` searches
+    as the library's own search box does."""
+    client.force_login(librarian)
+    older, _ = store_upload(upload(image_bytes(500, 300), "a.jpg"), alt_text="A quiet lake")
+    newer, _ = store_upload(upload(image_bytes(400, 300), "b.jpg"))
+    url = reverse("admin:blog_image_choose")
+    listed = client.get(url).json()["images"]
+    assert [item["id"] for item in listed] == [newer.pk, older.pk]
+    assert listed[1]["markdown"] == f"![A quiet lake]({older.url})"
+    assert listed[0]["alt"] == "" and listed[0]["label"] == "b.jpg"
+    assert "<picture" in listed[1]["thumbnail"]
+    assert [item["id"] for item in client.get(url, {"q": "lake"}).json()["images"]] == [older.pk]
+
+
+def test_the_library_chooser_needs_the_view_permission(client):
+    store_upload(upload(image_bytes(300, 200)), alt_text="Private")
+    client.force_login(make_staff("writer"))
+    response = client.get(reverse("admin:blog_image_choose"))
+    assert response.status_code == 403
+    assert "Private" not in response.content.decode()

@@ -59,16 +59,28 @@ class UploadForm(forms.Form):
     credit = forms.CharField(max_length=300, required=False, help_text="Who made it; licence.")
 
 
+# How many images the editor's library chooser lists at once (newest first; search for more).
+CHOOSER_IMAGES = 24
+
+
 class ImageDropTextarea(AdminTextareaWidget):
     """A Markdown textarea that takes dropped and pasted images (``media_drop.js``): each is
     uploaded to the library and its Markdown inserted at the cursor."""
 
     class Media:
-        js = ["blog/admin/media_drop.js"]
+        css = {"all": ["blog/admin/media.css"]}
+        js = ["blog/admin/media_drop.js", "blog/admin/media_picker.js"]
 
     def __init__(self, attrs: dict | None = None) -> None:
         upload_url = reverse_lazy("admin:blog_image_upload")
-        super().__init__({"data-image-upload-url": upload_url, **(attrs or {})})
+        choose_url = reverse_lazy("admin:blog_image_choose")
+        super().__init__(
+            {
+                "data-image-upload-url": upload_url,
+                "data-image-choose-url": choose_url,
+                **(attrs or {}),
+            }
+        )
 
 
 class AltTextFilter(admin.SimpleListFilter):
@@ -197,6 +209,7 @@ class ImageAdmin(admin.ModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("upload/", view(self.upload_json_view), name="blog_image_upload"),
+            path("choose/", view(self.choose_json_view), name="blog_image_choose"),
             *super().get_urls(),
         ]
 
@@ -219,6 +232,25 @@ class ImageAdmin(admin.ModelAdmin):
             {"id": image.pk, "url": image.url, "alt": image.alt_text, "created": created},
             status=201 if created else 200,
         )
+
+    def choose_json_view(self, request: HttpRequest) -> JsonResponse:
+        """The library for the editor's Image button: the newest images matching ``q``, each
+        with a thumbnail and the Markdown that shows it."""
+        if not self.has_view_permission(request):
+            return JsonResponse({"error": "You are not allowed to see the library."}, status=403)
+        queryset = self.get_queryset(request)
+        queryset, _ = self.get_search_results(request, queryset, request.GET.get("q", ""))
+        images = [
+            {
+                "id": image.pk,
+                "thumbnail": picture(image, sizes=THUMBNAIL_SIZES, css_class="media-thumb"),
+                "label": self.label(image),
+                "alt": image.alt_text,
+                "markdown": image.markdown,
+            }
+            for image in queryset[:CHOOSER_IMAGES]
+        ]
+        return JsonResponse({"images": images})
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None):
         """Upload one or many images instead of the model form (the file is not a field)."""
