@@ -316,7 +316,7 @@ class Post(models.Model):
             # count and tag pages on SQLite and PostgreSQL alike.
             models.Index(
                 fields=["-publish_date", "-id"],
-                condition=models.Q(draft=False),
+                condition=models.Q(draft=False, unlisted=False),
                 name="post_public_by_date",
             ),
             # The importer looks every file up by its source path. SQLite uses the partial
@@ -330,7 +330,7 @@ class Post(models.Model):
             # Its partner on taggit's table is migration 0009's (tag, content type, object).
             models.Index(
                 fields=["id", "publish_date"],
-                condition=models.Q(draft=False),
+                condition=models.Q(draft=False, unlisted=False),
                 name="post_public_by_id",
             ),
         ]
