@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from itertools import count
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import Permission, User
@@ -66,3 +67,11 @@ def make_zebra_posts(*, secret: str = "", future_in: timedelta = timedelta(days=
             **hidden,
         ),
     }
+
+
+def write_file(root: Path, relative: str, text: str) -> Path:
+    """``text`` written to ``root/relative``, its folders made: a file of an import corpus."""
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

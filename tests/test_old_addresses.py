@@ -1,21 +1,13 @@
 """An imported post's address on its old site, and the old site's feeds, answer 301."""
 
-from pathlib import Path
-
 import pytest
 from django.core.management import call_command
 
 from blog.importing.importer import import_posts
 from blog.models import Post
+from tests.factories import write_file as write
 
 pytestmark = pytest.mark.django_db
-
-
-def write(root: Path, relative: str, text: str) -> Path:
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def imported(paths, **options) -> Post:

@@ -7,15 +7,9 @@ import pytest
 from blog.importing.importer import import_posts
 from blog.models import Post
 from tests.factories import make_staff
+from tests.factories import write_file as write
 
 pytestmark = pytest.mark.django_db
-
-
-def write(root: Path, relative: str, text: str) -> Path:
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def run(*paths: Path):
