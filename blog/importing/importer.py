@@ -62,6 +62,7 @@ from blog.importing.lock import import_lock
 from blog.importing.uploads import Uploads
 from blog.media.imports import IMAGE_SUFFIXES, ImageImporter, PostImages, save_sources
 from blog.media.markup import responsive_images
+from blog.media.remote import RemoteImages
 from blog.models import Post
 from blog.posts import RENDERED_FIELDS, NewPost, batch, create_posts, save_post
 from blog.rendering.render import Rendered, render_post
@@ -267,10 +268,15 @@ class Importer:
         static_dirs: Iterable[str | os.PathLike] = (),
         uploads: str | os.PathLike | None = None,
         permalink: str | None = None,
+        fetch_images: RemoteImages | None = None,
     ) -> None:
         self.dry_run = dry_run
-        self.images = ImageImporter(list(static_dirs), dry_run=dry_run)
-        self.uploads = Uploads(uploads, dry_run=dry_run) if uploads else None
+        self.images = ImageImporter(list(static_dirs), dry_run=dry_run, remote=fetch_images)
+        self.uploads = (
+            Uploads(uploads, dry_run=dry_run, remote=fetch_images)
+            if uploads or fetch_images
+            else None
+        )
         self.permalink = permalink
         self.force = force
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
@@ -970,6 +976,7 @@ def import_posts(
     static_dirs: Iterable[str | os.PathLike] = (),
     uploads: str | os.PathLike | None = None,
     permalink: str | None = None,
+    fetch_images: RemoteImages | None = None,
 ) -> ImportResult:
     """Import every post file under ``paths`` (default: the project's ``fixtures/``).
 
@@ -982,7 +989,8 @@ def import_posts(
     a WordPress or Ghost export's images, which are added to the media library and used by
     the imported posts. ``permalink``: the old site's address pattern, with
     Jekyll's placeholders (``/:year/:month/:day/:title.html``), for files that do not give
-    their own (``blog.importing.addresses``).
+    their own (``blog.importing.addresses``). ``fetch_images``: fetches images given by
+    http(s) URLs (covers and bodies) into the media library.
     """
     importer = Importer(
         dry_run=dry_run,
@@ -994,5 +1002,6 @@ def import_posts(
         static_dirs=static_dirs,
         uploads=uploads,
         permalink=permalink,
+        fetch_images=fetch_images,
     )
     return importer.run(list(paths) if paths else [default_root()])

@@ -7,6 +7,10 @@ root, Hugo's ``static/``, Astro's and Next's ``public/``). Each file is read lik
 (a regular file inside the folders given, links resolved) and goes through the library's
 upload checks, so it is stored once, re-encoded without metadata. The post keeps the path as
 written; ``ImageSource`` rows tell rendering which library image each path is.
+
+With ``remote`` (``import_posts --fetch-images``) images given by http(s) URLs are fetched
+into the library the same way (``blog.media.remote``), so the blog stops depending on its old
+host; a URL an earlier import fetched is not fetched again.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -25,6 +29,7 @@ from blog.importing.files import Refused, read_file
 from blog.media.images import ImageRejected, store_upload
 from blog.media.markup import ATTRIBUTE, IMG_TAG, is_path, library_hash
 from blog.media.models import Image, ImageSource
+from blog.media.remote import FetchFailed, RemoteImages, is_remote
 
 # Files with these endings are images to the importer: never posts, read only when a post
 # shows them.
@@ -40,15 +45,20 @@ class PostImages:
     problems: list[str] = field(default_factory=list)  # "path:line: image not found: …"
 
 
-def image_paths(html: str) -> list[tuple[str, str]]:
-    """(src, alt) of the ``<img>`` in rendered ``html`` that name a file path, in order."""
+def image_paths(html: str, *, remote: bool = False) -> list[tuple[str, str]]:
+    """(src, alt) of the ``<img>`` in rendered ``html`` that name a file path (and, with
+    ``remote``, an http(s) URL), in order."""
     found = []
     for match in IMG_TAG.finditer(html):
         attributes = dict(ATTRIBUTE.findall(" " + match.group(1)))
         src = html_entities.unescape(attributes.get("src", ""))
-        if is_path(src) and not library_hash(src):
+        if _wanted(src, remote):
             found.append((src, html_entities.unescape(attributes.get("alt", ""))))
     return found
+
+
+def _wanted(src: str, remote: bool) -> bool:
+    return not library_hash(src) and (is_path(src) or (remote and is_remote(src)))
 
 
 class ImageImporter:
@@ -58,10 +68,18 @@ class ImageImporter:
     library's content hash makes a re-import find the image it already has.
     """
 
-    def __init__(self, static_dirs: Sequence[str | os.PathLike] = (), *, dry_run: bool = False):
+    def __init__(
+        self,
+        static_dirs: Sequence[str | os.PathLike] = (),
+        *,
+        dry_run: bool = False,
+        remote: RemoteImages | None = None,
+    ):
         self.static_dirs = [Path(folder) for folder in static_dirs]
         self.dry_run = dry_run
-        self.known: dict[str, Image | str] = {}  # real path -> image, or why it was not read
+        self.remote = remote
+        # Real path or URL -> image, or why it was not read.
+        self.known: dict[str, Image | str] = {}
 
     def resolve(
         self,
@@ -77,8 +95,12 @@ class ImageImporter:
         ``html`` and its ``cover``. ``body`` and ``front_matter`` (as written) give lines."""
         result = PostImages()
         body_start = front_matter.count("\n")
-        wanted = [(src, alt, _line(body, src, body_start)) for src, alt in image_paths(html)]
-        if cover and is_path(cover) and not library_hash(cover):
+        remote = self.remote is not None
+        wanted = [
+            (src, alt, _line(body, src, body_start))
+            for src, alt in image_paths(html, remote=remote)
+        ]
+        if cover and _wanted(cover, remote):
             wanted.append((cover, cover_alt, _line(front_matter, cover, 0)))
         for src, alt, line in wanted:
             if src in result.sources:
@@ -94,6 +116,8 @@ class ImageImporter:
         self, root: Path, path: Path, src: str, alt: str, line: int | None, problems: list[str]
     ) -> Image | None:
         where = f"{path}:{line}" if line else str(path)
+        if is_remote(src):
+            return self._fetched(src, alt, where, problems)
         found = self._find(root, path, src)
         if found is None:
             problems.append(f"{where}: image not found: {src}")
@@ -107,6 +131,35 @@ class ImageImporter:
             problems.append(f"{where}: image not imported: {src}: {known}")
             return None
         return known
+
+    def _fetched(self, url: str, alt: str, where: str, problems: list[str]) -> Image | None:
+        """The library copy of the image at ``url``, fetched unless an import already did."""
+        if url not in self.known:
+            self.known[url] = self._fetch(url, alt)
+        known = self.known[url]
+        if isinstance(known, str):
+            problems.append(f"{where}: image not fetched: {url}: {known}")
+            return None
+        return known
+
+    def _fetch(self, url: str, alt: str) -> Image | str:
+        earlier = ImageSource.objects.filter(src=url).select_related("image").first()
+        if earlier is not None:
+            return earlier.image
+        if self.dry_run:
+            # A dry run fetches nothing: an Image that is never saved stands for the URL.
+            return Image(content_hash="", width=0, height=0)
+        assert self.remote is not None
+        try:
+            fetched = self.remote.fetch(url)
+        except FetchFailed as failed:
+            return str(failed)
+        name = os.path.basename(unquote(urlsplit(fetched.url).path)) or "image"
+        try:
+            image, _ = store_upload(ContentFile(fetched.data, name=name), alt_text=alt)
+        except ImageRejected as rejected:
+            return str(rejected).removeprefix(f"{name}: ")
+        return image
 
     def _find(self, root: Path, path: Path, src: str) -> tuple[Path, Path] | None:
         """(the folder it must be inside, the file) for ``src``, or None if there is none."""
@@ -178,6 +231,8 @@ def export_images(post, post_file: Path, target: Path, written: dict[str, int]) 
     failures = []
     base = os.path.abspath(target)
     for source in post.image_sources.all():
+        if is_remote(source.src):
+            continue  # the body keeps the URL; an import with --fetch-images fetches it again
         relative = unquote(source.src.split("#", 1)[0].split("?", 1)[0])
         if relative.startswith("/"):
             file = os.path.join(base, EXPORT_STATIC, relative.lstrip("/"))

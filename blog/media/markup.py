@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from blog.media.models import Image, ImageSource
+from blog.media.remote import is_remote
 
 MIME_TYPES = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg", "png": "image/png"}
 # Post bodies and covers are at most the reading column wide (46rem in static/css/site.css,
@@ -116,11 +117,12 @@ def responsive_images(
 ) -> str:
     """``html`` (sanitizer output) with each library image's ``<img>`` made a ``<picture>``.
 
-    A library image is one whose URL is a library URL, or whose ``src`` is a path an imported
-    post writes (``sources``: path -> image; when None, the post ``post_id``'s
-    ``ImageSource`` rows). ``<img>`` already inside a ``<picture>`` are left alone, so the
-    function can run twice. One query for the whole body, none when it shows no library
-    image. The Markdown's alt text wins; an image written without one gets the library's.
+    A library image is one whose URL is a library URL, or whose ``src`` is a path (or a URL
+    fetched with ``import_posts --fetch-images``) an imported post writes (``sources``:
+    path -> image; when None, the post ``post_id``'s ``ImageSource`` rows). ``<img>`` already
+    inside a ``<picture>`` are left alone, so the function can run twice. One query for the
+    whole body, none when it shows no library image. The Markdown's alt text wins; an image
+    written without one gets the library's.
     """
     pictures = [(m.start(), m.end()) for m in _PICTURE.finditer(html)]
     found = []
@@ -135,7 +137,9 @@ def responsive_images(
         if digest:
             wanted.add(digest)
     if sources is None:
-        unresolved = {src for _, _, digest, src in found if not digest and is_path(src)}
+        unresolved = {
+            src for _, _, digest, src in found if not digest and (is_path(src) or is_remote(src))
+        }
         sources = {}
         if unresolved and post_id is not None:
             rows = ImageSource.objects.filter(post_id=post_id, src__in=unresolved)

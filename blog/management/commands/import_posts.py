@@ -19,6 +19,7 @@ from blog.importing.importer import (
     WorkerDied,
     import_posts,
 )
+from blog.media.remote import DEFAULT_TIMEOUT, RemoteImages
 
 BAR_WIDTH = 30
 
@@ -76,7 +77,30 @@ class Command(BaseCommand):
             ),
         )
 
+        parser.add_argument(
+            "--fetch-images",
+            action="store_true",
+            help="fetch images given by http(s) URLs (covers and bodies) into the media "
+            "library, so the blog stops depending on its old host; what cannot be fetched "
+            "is reported and keeps its URL",
+        )
+        parser.add_argument(
+            "--fetch-timeout",
+            type=float,
+            default=DEFAULT_TIMEOUT,
+            metavar="SECONDS",
+            help=f"time allowed for each fetched image (default {DEFAULT_TIMEOUT:g})",
+        )
+        parser.add_argument(
+            "--fetch-images-from-private-hosts",
+            action="store_true",
+            help="also fetch from hosts on private or local networks (refused by default: "
+            "the addresses come from the imported files)",
+        )
+
     def handle(self, *args, **options) -> None:
+        if options["fetch_timeout"] <= 0:
+            raise CommandError("--fetch-timeout must be a number of seconds above 0.")
         paths = options["paths"] or [default_root()]
         verbosity = options["verbosity"]
         self.bar = verbosity >= 1 and self.stdout.isatty()
@@ -100,6 +124,12 @@ class Command(BaseCommand):
                 uploads=options["uploads"],
                 on_wait=lambda message: self.stdout.write(self.style.WARNING(f"{message}…")),
                 static_dirs=options["static_dir"],
+                fetch_images=RemoteImages(
+                    timeout=options["fetch_timeout"],
+                    allow_private=options["fetch_images_from_private_hosts"],
+                )
+                if options["fetch_images"]
+                else None,
             )
         except KeyboardInterrupt:
             # The batch in progress was rolled back; committed posts are whole, and a rerun
