@@ -379,15 +379,15 @@ def test_an_oversized_body_fails_its_post_only(export, settings):
     assert result.counts[CREATED] == 5
 
 
-def test_a_ghost_post_with_only_lexical_is_reported(tmp_path):
-    """A post without html says why its body is empty."""
+def test_a_ghost_post_with_an_empty_document_and_no_html_is_reported(tmp_path):
+    """A post without html and with an empty editor document says why its body is empty."""
     post = {"id": "1", "title": "Lexical only", "slug": "lex", "status": "published"}
     post |= {"lexical": '{"root": {}}', "published_at": "2023-01-01T00:00:00Z"}
     document = {"db": [{"meta": {"version": "5.0.0"}, "data": {"posts": [post]}}]}
     (tmp_path / "ghost.json").write_text(json.dumps(document))
     result = import_posts([tmp_path], workers=1)
     [created] = result.with_outcome(CREATED)
-    assert "no html in the export" in created.notes[0]
+    assert "the export has no html: no body" in created.notes[0]
 
 
 # --- images from the uploads folder -----------------------------------------------------

@@ -1,8 +1,9 @@
 """Ghost exports (Ghost 4 to 6, Settings → Labs → Export): posts as ``platforms.Item``.
 
-The body is read from the export's ``html``, which Ghost renders from its editor's
-``lexical`` or ``mobiledoc`` document, cards included; the cards Markdown has no syntax for
-(bookmarks, embeds, callouts, toggles, buttons) are rewritten into plain HTML first.
+The body is read from the editor's ``lexical`` or ``mobiledoc`` document when the export
+has one (``ghost_documents``), else from the ``html`` Ghost rendered from it; either way the
+cards Markdown has no syntax for (bookmarks, embeds, callouts, toggles, buttons) become plain
+HTML first.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from bs4 import BeautifulSoup
 
+from blog.importing import ghost_documents
 from blog.importing.frontmatter import parse_date
 from blog.importing.platforms import Item, Skip
 
@@ -98,8 +100,7 @@ def _item(
             notes.append(f"internal tag {name!r} not imported")
         elif name:
             names.setdefault(name.lower(), name)
-    if not post.get("html") and (post.get("lexical") or post.get("mobiledoc")):
-        notes.append("no html in the export (only the editor's document): the body is empty")
+    body = _body(post, notes)
     for key in ("codeinjection_head", "codeinjection_foot"):
         if post.get(key):
             notes.append(f"{key} not imported (code is never injected into pages)")
@@ -125,7 +126,7 @@ def _item(
         id=post_id,
         title=title,
         source_path=f"{GHOST}:{post.get('uuid') or post_id}",
-        html=cards(str(post.get("html") or "")),
+        html=body,
         slug=slug,
         description=str(description),
         cover_image=_url(post.get("feature_image")),
@@ -142,6 +143,21 @@ def _item(
         author_name=str(author.get("name") or ""),
         notes=notes,
     )
+
+
+def _body(post: dict, notes: list[str]) -> str:
+    """The post's body as HTML: from its editor document, else the export's ``html``."""
+    try:
+        document = ghost_documents.read(post)
+    except ghost_documents.DocumentError as error:
+        notes.append(f"the editor's document could not be read ({error}): used the html")
+        document = None
+    if document is not None:
+        notes.extend(document.notes)
+        return cards(document.html)
+    if not post.get("html") and (post.get("lexical") or post.get("mobiledoc")):
+        notes.append("the editor's document is empty and the export has no html: no body")
+    return cards(str(post.get("html") or ""))
 
 
 def _text(html: str) -> str:

@@ -128,10 +128,20 @@ def autop(text: str) -> str:
     return "\n\n".join(out)
 
 
+# Text that Markdown would read as a tag or an entity ("use <div> here", "&copy;" typed as
+# such): escaped, so the page shows what the author's page showed.
+_TAG_LIKE = re.compile(r"<(?=[A-Za-z/!?])")
+_ENTITY_LIKE = re.compile(r"&(?=#?\w+;)")
+
+
 class _Converter(MarkdownConverter):
     def __init__(self, notes: list[str], **options) -> None:
         super().__init__(**options)
         self.notes = notes
+
+    def escape(self, text: str, parent_tags) -> str:  # noqa: ANN001 (markdownify's signature)
+        text = _ENTITY_LIKE.sub("&amp;", text)
+        return super().escape(_TAG_LIKE.sub("&lt;", text), parent_tags)
 
     def _keep(self, el, text, parent_tags) -> str:  # noqa: ANN001 (markdownify's signature)
         # Markdown has no syntax for it: kept as HTML for the sanitizer to judge.
