@@ -6,6 +6,8 @@ import json
 
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from blog.importing import ghost_documents
 from blog.importing.importer import CREATED, import_posts
@@ -227,3 +229,46 @@ def test_text_that_looks_like_markup_stays_text(tmp_path):
     document = {"root": {"type": "root", "children": [paragraph(text("Use <div> and &copy;."))]}}
     post, _ = imported(tmp_path, lexical=json.dumps(document))
     assert "Use &lt;div&gt; and &amp;copy;." in post.body_html
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "type",
+                    "children",
+                    "text",
+                    "format",
+                    "url",
+                    "tag",
+                    "src",
+                    "html",
+                    "root",
+                    "sections",
+                    "markups",
+                    "atoms",
+                    "cards",
+                    "listType",
+                    "start",
+                    "caption",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(document=json_values, key=st.sampled_from(["lexical", "mobiledoc"]))
+def test_any_document_is_read_or_refused_never_crashes(document, key):
+    """Whatever JSON an export holds, reading it gives HTML or a DocumentError."""
+    try:
+        ghost_documents.read({key: document})
+    except ghost_documents.DocumentError:
+        pass
