@@ -3,7 +3,8 @@
 ``save_post()`` saves one post (the admin form, a version restore, a re-imported file),
 ``create_posts()`` writes new posts in bulk (the importer), ``set_draft()`` publishes and
 unpublishes (the admin's bulk actions), ``delete_posts()`` deletes, and ``save_tag()``,
-``delete_tags()`` and ``merge_tags()`` change tags. Each runs the same steps, in this order:
+``delete_tags()`` and ``merge_tags()`` change tags, and ``render_again()`` renders stored
+bodies again after the renderer changed. Each runs the same steps, in this order:
 
 1. render: the Markdown body becomes the stored HTML, excerpt, word count and text
    (``render()``; once per body: an unchanged body is not rendered again);
@@ -23,7 +24,7 @@ on each post (it needs only a ``body`` and the rendered fields) and saves ``REND
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -353,3 +354,50 @@ def merge_tags(survivor: Tag, others: Iterable[Tag]) -> int:
     # update() sends no signals.
     invalidate_pages()
     return len(touched)
+
+
+# Posts rendered again per transaction by render_again(): a crash or Ctrl-C loses at most one
+# batch's work, and a rerun finds the rest already current.
+RENDER_BATCH = 200
+
+
+def render_again(
+    queryset: QuerySet[Post],
+    *,
+    dry_run: bool = False,
+    on_batch: Callable[[int, int], None] | None = None,
+) -> tuple[int, list[Post]]:
+    """Render the bodies of ``queryset`` again with the current renderer and sanitizer and
+    store the results that differ; returns (posts looked at, posts whose HTML changed).
+
+    For after an upgrade that renders more (a generator construct, a library image) or a
+    change of ``BLOG_SANITIZER``. Bodies are not changed, so no version is recorded and
+    ``updated_at`` stays. ``on_batch(done, changed)`` is called after each batch.
+    """
+    fields = (*RENDERED_FIELDS, "unconverted")
+    seen = 0
+    changed: list[Post] = []
+    last_pk = 0
+    queryset = queryset.order_by("pk")
+    while True:
+        posts = list(queryset.filter(pk__gt=last_pk)[:RENDER_BATCH])
+        if not posts:
+            break
+        last_pk = posts[-1].pk
+        differ = []
+        for post in posts:
+            before = [getattr(post, name) for name in fields]
+            render(post)
+            if [getattr(post, name) for name in fields] != before:
+                differ.append(post)
+        if differ and not dry_run:
+            with transaction.atomic():
+                Post.objects.bulk_update(differ, fields)
+                search.update_search_vectors(Post.objects.filter(pk__in=[p.pk for p in differ]))
+        seen += len(posts)
+        changed.extend(differ)
+        if on_batch:
+            on_batch(seen, len(changed))
+    if changed and not dry_run:
+        invalidate_pages()
+    return seen, changed
