@@ -25,7 +25,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.contrib.sites.shortcuts import get_current_site
 from django.db.models import Max
 from django.db.models.functions import Coalesce, Greatest
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
 
@@ -57,8 +57,28 @@ def index(request: HttpRequest, **kwargs: Any) -> TemplateResponse:
     response = sitemap_views.index(request, **kwargs)
     request_base = f"{urlsplit(settings.SITE_URL).scheme}://{get_current_site(request).domain}"
     for item in response.context_data["sitemaps"]:
-        item.location = absolute(item.location.removeprefix(request_base))
+        path, _, query = item.location.removeprefix(request_base).partition("?p=")
+        item.location = absolute(section_page_path(path, int(query or 1)))
     return response
+
+
+def section_page_path(path: str, number: int) -> str:
+    """``/sitemap-posts.xml`` for page 1, ``/sitemap-posts-2.xml`` for page 2: pages at path
+    addresses, which a static copy of the site (blog.staticsite) can hold as files."""
+    return path if number == 1 else path.removesuffix(".xml") + f"-{number}.xml"
+
+
+def section(request: HttpRequest, section: str, page: int = 1, **kwargs: Any) -> HttpResponse:
+    """One section's sitemap, page ``page``; ``?p=N`` answers 301 to the page's address."""
+    if "p" in request.GET:
+        number = request.GET["p"]
+        if not number.isdigit() or not 0 < int(number) < 2**31:
+            raise Http404("No such page.")
+        path = url_for("blog:sitemap_section", section=section)
+        return HttpResponsePermanentRedirect(section_page_path(path, int(number)))
+    # Django's view reads the page from the query string only.
+    request.GET = QueryDict(f"p={page}") if page > 1 else QueryDict()
+    return sitemap_views.sitemap(request, section=section, **kwargs)
 
 
 class PageSitemap(SiteSitemap):

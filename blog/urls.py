@@ -1,4 +1,3 @@
-from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, register_converter
 from django.views.generic import RedirectView
 
@@ -41,7 +40,20 @@ class SegmentConverter:
         return value
 
 
+class PageConverter:
+    """A listing's page past the first: no sign, no leading zero, no offset SQL refuses."""
+
+    regex = "[1-9][0-9]{0,17}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
 register_converter(SegmentConverter, "segment")
+register_converter(PageConverter, "page")
 register_converter(YearConverter, "year")
 register_converter(MonthConverter, "month")
 
@@ -58,18 +70,34 @@ OLD_FEEDS = (
 
 urlpatterns = [
     path("", views.PostListView.as_view(), name="post_list"),
+    path("page/<page:page>/", views.PostListView.as_view(), name="post_list_page"),
     path("posts/<segment:slug>/", views.PostDetailView.as_view(), name="post_detail"),
     path("share/<segment:signed>/", views.SharedPostView.as_view(), name="shared_post"),
     path("tags/", views.TagListView.as_view(), name="tag_list"),
     path("tags/<segment:slug>/", views.TagDetailView.as_view(), name="tag_detail"),
+    path(
+        "tags/<segment:slug>/page/<page:page>/",
+        views.TagDetailView.as_view(),
+        name="tag_detail_page",
+    ),
     path("tags/<segment:slug>/feed.atom", feeds.TagAtomFeed(), name="tag_feed_atom"),
     path("tags/<segment:slug>/feed.rss", feeds.TagRssFeed(), name="tag_feed_rss"),
     path("archive/", views.ArchiveIndexView.as_view(), name="archive_index"),
     path("archive/<year:year>/", views.ArchiveYearView.as_view(), name="archive_year"),
     path(
+        "archive/<year:year>/page/<page:page>/",
+        views.ArchiveYearView.as_view(),
+        name="archive_year_page",
+    ),
+    path(
         "archive/<year:year>/<month:month>/",
         views.ArchiveMonthView.as_view(),
         name="archive_month",
+    ),
+    path(
+        "archive/<year:year>/<month:month>/page/<page:page>/",
+        views.ArchiveMonthView.as_view(),
+        name="archive_month_page",
     ),
     path("search/", views.SearchView.as_view(), name="search"),
     path("feed.atom", feeds.AtomFeed(), name="feed_atom"),
@@ -87,8 +115,14 @@ urlpatterns = [
         name="sitemap",
     ),
     path(
+        "sitemap-<slug:section>-<page:page>.xml",
+        sitemaps.section,
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section_page",
+    ),
+    path(
         "sitemap-<slug:section>.xml",
-        sitemap_views.sitemap,
+        sitemaps.section,
         {"sitemaps": SITEMAPS},
         name="sitemap_section",
     ),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
+    HttpResponsePermanentRedirect,
     HttpResponseRedirect,
     JsonResponse,
 )
@@ -88,7 +90,13 @@ class UncountedPage(Page):
 
 
 class PublishedPostsMixin:
-    """The queryset and pagination every public listing shares."""
+    """The queryset and pagination every public listing shares.
+
+    Listings with ``url_name`` set have their pages at path addresses (``/page/2/``,
+    ``/tags/x/page/2/``): a static copy of the site (blog.staticsite) can only hold pages a
+    file name tells apart. ``?page=N`` answers 301 to that address, and ``/page/1/`` to the
+    listing itself. Search (no ``url_name``) keeps ``?q=...&page=N``.
+    """
 
     paginate_by = settings.POSTS_PER_PAGE
     paginator_class = PostPaginator
@@ -96,6 +104,28 @@ class PublishedPostsMixin:
     # A listing with no posts is a 404 (tag and archive pages). The paginator's count finds
     # out; ListView's allow_empty = False would run an extra query first to ask.
     empty_is_404 = False
+    # The listing's URL name; its pages past the first are at "<url_name>_page".
+    url_name = ""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if self.url_name:
+            in_query = request.GET.get("page")
+            if in_query is not None:
+                if not _PAGE_NUMBER.fullmatch(in_query):
+                    raise Http404("No such page.")
+                address = page_address(self.url_name, kwargs, int(in_query))
+                return HttpResponsePermanentRedirect(address)
+            if kwargs.get("page") == 1:
+                return HttpResponsePermanentRedirect(page_address(self.url_name, kwargs, 1))
+        return super().dispatch(request, *args, **kwargs)
+
+    def page_url(self, number: int) -> str:
+        """The address of page ``number`` of this listing."""
+        if self.url_name:
+            return page_address(self.url_name, self.kwargs, number)
+        query = self.request.GET.copy()
+        query["page"] = str(number)
+        return f"?{query.urlencode()}"
 
     def get_queryset(self):
         return Post.objects.for_listing()
@@ -108,12 +138,31 @@ class PublishedPostsMixin:
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         attach_tag_lists(context["object_list"])
+        page = context.get("page_obj")
+        if page is not None:
+            if page.has_previous():
+                context["previous_page_url"] = self.page_url(page.previous_page_number())
+            if page.has_next():
+                context["next_page_url"] = self.page_url(page.next_page_number())
         return context
+
+
+# A page number as a path or query string may give it: 1 or more, no sign, no leading zero.
+_PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,17}")
+
+
+def page_address(url_name: str, kwargs: dict[str, Any], number: int) -> str:
+    """The address of page ``number`` of the listing ``url_name`` with these arguments."""
+    kwargs = {key: value for key, value in kwargs.items() if key != "page"}
+    if number > 1:
+        return url_for(f"{url_name}_page", **kwargs, page=number)
+    return url_for(url_name, **kwargs)
 
 
 class PostListView(PublishedPostsMixin, ListView):
     model = Post
     paginator_class = UncountedPostPaginator
+    url_name = "blog:post_list"
 
 
 def tag_path(slugs: list[str] | tuple[str, ...]) -> str:
@@ -126,6 +175,7 @@ class TagDetailView(PublishedPostsMixin, ListView):
 
     template_name = "blog/tag_detail.html"
     empty_is_404 = True
+    url_name = "blog:tag_detail"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         slugs = self.kwargs["slug"].split(TAG_SEPARATOR)
@@ -134,7 +184,9 @@ class TagDetailView(PublishedPostsMixin, ListView):
         if slugs != sorted(set(slugs)):
             # One address per set of tags: /tags/b+a/ and /tags/a+a+b/ lead to /tags/a+b/.
             query = f"?{request.GET.urlencode()}" if request.GET else ""
-            return HttpResponseRedirect(tag_path(slugs) + query)
+            slug = TAG_SEPARATOR.join(sorted(set(slugs)))
+            address = page_address(self.url_name, {"slug": slug}, self.kwargs.get("page", 1))
+            return HttpResponseRedirect(address + query)
         self.tags = list(Tag.objects.filter(slug__in=slugs).order_by("name"))
         if len(self.tags) != len(slugs):
             raise Http404("No such tag.")
@@ -262,6 +314,7 @@ class ArchiveYearView(PublishedDatesMixin, PublishedPostsMixin, dates.YearArchiv
 
     template_name = "blog/archive_year.html"
     empty_is_404 = True
+    url_name = "blog:archive_year"
     make_object_list = True
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -273,6 +326,7 @@ class ArchiveMonthView(PublishedDatesMixin, PublishedPostsMixin, dates.MonthArch
 
     template_name = "blog/archive_month.html"
     empty_is_404 = True
+    url_name = "blog:archive_month"
     month_format = "%m"
 
     def get_date_list(self, queryset, date_type=None, ordering="ASC") -> list:

@@ -102,7 +102,7 @@ def site(transactional_db) -> dict[str, str]:
     when = timezone.localtime(post.publish_date)
     return {
         "home": "/",
-        "home-page-2": "/?page=2",
+        "home-page-2": "/page/2/",
         "post": post.get_absolute_url(),
         "tag": "/tags/python/",
         "tags-combined": "/tags/python+pytorch/",

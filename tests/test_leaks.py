@@ -64,7 +64,6 @@ def public_urls(posts) -> list[str]:
     when = timezone.localtime(posts["older"].publish_date)
     return [
         reverse("blog:post_list"),
-        reverse("blog:post_list") + "?page=1",
         posts["older"].get_absolute_url(),
         posts["newer"].get_absolute_url(),
         reverse("blog:tag_list"),

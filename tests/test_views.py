@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 from unittest import mock
 
@@ -62,12 +63,31 @@ def test_home_is_paginated(client, settings):
         make_post(title=f"Day {day}", publish_date=now - timedelta(days=day + 1))
     first = client.get(HOME)
     assert len(first.context["posts"]) == 10
-    assert 'href="?page=2"' in first.content.decode()
-    second = client.get(HOME, {"page": 2})
+    assert 'href="/page/2/"' in first.content.decode()
+    second = client.get("/page/2/")
     assert [p.title for p in second.context["posts"]] == ["Day 10", "Day 11"]
-    assert client.get(HOME, {"page": 3}).status_code == 404
-    for page in ("0", "x"):
+    assert client.get("/page/3/").status_code == 404
+    for page in ("0", "x", "02"):
+        assert client.get(f"/page/{page}/").status_code == 404
         assert client.get(HOME, {"page": page}).status_code == 404
+
+
+def test_page_numbers_in_the_query_string_move_to_the_path(client):
+    """?page=N answers 301 to the page's path address, /page/1/ to the listing itself: each
+    page has one address, which a static copy of the site can hold as a file."""
+    now = timezone.now()
+    for day in range(12):
+        make_post(title=f"Day {day}", tags=["t"], publish_date=now - timedelta(days=day + 1))
+    when = timezone.localtime(now - timedelta(days=1))
+    year = reverse("blog:archive_year", kwargs={"year": when.year})
+    for listing in (HOME, tag_url("t"), year):
+        response = client.get(listing, {"page": 2, "utm_source": "x"})
+        assert response.status_code == 301
+        assert response["Location"] == f"{listing}page/2/"
+        assert client.get(f"{listing}page/2/").status_code == 200
+        one = client.get(f"{listing}page/1/")
+        assert (one.status_code, one["Location"]) == (301, listing)
+        assert client.get(listing, {"page": 1})["Location"] == listing
 
 
 def test_home_pages_link_both_ways_without_counting(client, django_assert_num_queries):
@@ -77,12 +97,12 @@ def test_home_pages_link_both_ways_without_counting(client, django_assert_num_qu
     for day in range(20):
         make_post(title=f"Day {day}", publish_date=now - timedelta(days=day + 1))
     with django_assert_num_queries(2) as queries:
-        second = client.get(HOME, {"page": 2}).content.decode()
+        second = client.get("/page/2/").content.decode()
     assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"]]
     assert 'rel="prev"' in second and "<span>Page 2</span>" in second
     assert 'rel="next"' not in second  # exactly 20 posts: page 2 is the last
     first = client.get(HOME).content.decode()
-    assert 'href="?page=2" rel="next"' in first and 'rel="prev"' not in first
+    assert 'href="/page/2/" rel="next"' in first and 'rel="prev"' not in first
 
 
 def test_deep_pages_are_read_by_id_and_match_plain_slicing(client):
@@ -249,8 +269,8 @@ def test_query_counts_are_constant(client, django_assert_num_queries, n_posts, n
     archive_month = reverse("blog:archive_month", kwargs={"year": when.year, "month": when.month})
     pages = {
         HOME: 2,  # page of posts (one more: is there a next page?), tags of those posts
-        HOME + "?page=2": 2,
-        HOME + "?page=3": 2,  # the same on any page: no query grows with the page number
+        HOME + "page/2/": 2,
+        HOME + "page/3/": 2,  # the same on any page: no query grows with the page number
         some_post.get_absolute_url(): 5,  # post, its tags, previous, next, related
         tag_url("shared"): 5,  # tag, count, page, tags, narrowing tags
         tag_url("shared+tag-0"): 5,  # the same for two tags (fetched in one query)
@@ -272,7 +292,8 @@ def test_query_counts_are_constant(client, django_assert_num_queries, n_posts, n
         reverse("blog:robots_txt"): 0,
     }
     for url, expected in pages.items():
-        if "page=" in url and n_posts < 10 * int(url.rsplit("page=", 1)[1]) - 9:
+        number = re.search(r"page[=/]([0-9]+)", url)
+        if number and n_posts < 10 * int(number[1]) - 9:
             continue
         with django_assert_num_queries(expected, info=url):
             assert client.get(url).status_code == 200, url
@@ -351,9 +372,11 @@ def test_posts_carrying_all_of_several_tags(client):
 def test_tag_combinations_have_one_address(client):
     """Any order or repetition redirects to the sorted address, keeping the query string."""
     make_post(tags=["python", "django"])
-    response = client.get("/tags/python+django+python/?page=1")
+    response = client.get("/tags/python+django+python/?ref=feed")
     assert response.status_code == 302
-    assert response["Location"] == "/tags/django+python/?page=1"
+    assert response["Location"] == "/tags/django+python/?ref=feed"
+    response = client.get("/tags/python+django/page/2/")
+    assert response["Location"] == "/tags/django+python/page/2/"
 
 
 def test_bad_tag_combinations_are_404(client):
@@ -469,7 +492,10 @@ def test_page_numbers_past_any_offset_are_404(client, page):
     make_post(title="A post", tags=["a"])
     for url in (HOME, tag_url("a"), reverse("blog:search") + "?q=post"):
         joiner = "&" if "?" in url else "?"
-        assert client.get(f"{url}{joiner}page={page}").status_code == 404, url
+        response = client.get(f"{url}{joiner}page={page}", follow=True)
+        assert response.status_code == 404, url
+        if "?" not in url:
+            assert client.get(f"{url}page/{page}/").status_code == 404, url
 
 
 def test_tag_index_form_with_a_slash_or_nothing_answers_cheaply(client, django_assert_num_queries):

@@ -34,11 +34,12 @@ def absolute_url(context: dict[str, Any], url: str) -> str:
 
 @register.simple_tag(takes_context=True)
 def canonical_url(context: dict[str, Any]) -> str:
-    """This page's address without tracking or other stray parameters; ``?page=N`` is kept."""
+    """This page's address without tracking or other stray parameters. A listing's pages
+    have their own paths (``/page/2/``); search results keep ``?page=N``."""
     request = context["request"]
     page = context.get("page_obj")
-    suffix = f"?page={page.number}" if page is not None and page.number > 1 else ""
-    return absolute(request.path) + suffix
+    in_query = page is not None and page.number > 1 and "page" not in request.resolver_match.kwargs
+    return absolute(request.path) + (f"?page={page.number}" if in_query else "")
 
 
 @register.inclusion_tag("blog/partials/social_meta.html", takes_context=True)
