@@ -373,3 +373,24 @@ MEDIA_MAX_UPLOAD_BYTES = int(os.environ.get("MEDIA_MAX_UPLOAD_BYTES", str(20 * 1
 # before its pixels are decoded (Pillow's Image.MAX_IMAGE_PIXELS is set to it too). 50
 # megapixels holds any camera's photo and decodes in about 200 MB of memory.
 MEDIA_MAX_PIXELS = int(os.environ.get("MEDIA_MAX_PIXELS", "50000000"))
+
+# --- static site ---
+# A static copy of every public page, kept exact on every change (blog.staticsite,
+# docs/staticsite.md): `manage.py publish_site` writes it whole, `manage.py publish_worker`
+# keeps it current. Empty: static publishing is off, and saving a post queues nothing.
+STATIC_SITE_DIR = os.environ.get("BLOG_STATIC_SITE_DIR", "").strip()
+# Or into a bucket, with the media's S3 settings (endpoint, region, credentials): a CDN in
+# front of it serves the site.
+STATIC_SITE_S3_BUCKET = os.environ.get("BLOG_STATIC_SITE_S3_BUCKET", "").strip()
+if STATIC_SITE_S3_BUCKET:
+    STORAGES["staticsite"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": STATIC_SITE_S3_BUCKET,
+            "endpoint_url": os.environ.get("MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("MEDIA_S3_REGION") or None,
+            "location": os.environ.get("BLOG_STATIC_SITE_S3_PREFIX", ""),
+            "querystring_auth": False,
+            "file_overwrite": True,
+        },
+    }

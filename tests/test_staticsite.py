@@ -1,0 +1,120 @@
+"""The static copy of the site: a full build equals what the app serves (blog.staticsite)."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import timedelta
+
+import brotli
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from blog.models import Post
+from blog.sharing import create_share_link, share_path
+from blog.staticsite.build import build_site
+from blog.staticsite.target import DirectoryTarget
+from tests.factories import make_post
+from tests.staticsite_helpers import crawl, problems
+
+pytestmark = pytest.mark.django_db
+
+
+def make_site() -> dict[str, Post]:
+    """Three pages of posts over two years, tags with pages of their own, an unlisted post,
+    a draft, a scheduled post and one with a share link."""
+    now = timezone.now()
+    posts = {}
+    for n in range(23):
+        posts[f"p{n}"] = make_post(
+            title=f"Walrus {n}",
+            publish_date=now - timedelta(days=20 * n + 1),
+            tags=["walrus", "even" if n % 2 == 0 else "odd"],
+            description="A <b> walrus & friends",
+        )
+    posts["unlisted"] = make_post(title="Unlisted walrus", unlisted=True, tags=["walrus"])
+    posts["draft"] = make_post(title="Secret draft walrus", draft=True, tags=["walrus", "hidden"])
+    posts["scheduled"] = make_post(
+        title="Future walrus", publish_date=now + timedelta(days=2), tags=["walrus", "hidden"]
+    )
+    posts["shared_link"] = share_path(create_share_link(posts["draft"]))
+    return posts
+
+
+def built(tmp_path):
+    build_site(DirectoryTarget(tmp_path), jobs=1)
+    return tmp_path
+
+
+def test_full_build_equals_the_app(client, tmp_path):
+    """Every page reachable by links from the home page and the sitemaps is built, byte for
+    byte what the app serves; nothing else is built; .gz and .br hold the same bytes."""
+    make_site()
+    root = built(tmp_path)
+    assert problems(client, root) == []
+    pages = crawl(client)
+    # Pagination, tag pages and their feeds, archives, sitemaps: all reached, all built.
+    for path in ("/page/3/", "/tags/walrus/page/3/", "/tags/odd/feed.atom", "/sitemap-posts.xml"):
+        assert path in pages
+    assert (root / "page/3/index.html").is_file()
+    assert (root / "page/4/index.html").exists() is False
+    assert (root / "tags/walrus/feed.rss").is_file()
+    home = (root / "index.html").read_bytes()
+    assert gzip.decompress((root / "index.html.gz").read_bytes()) == home
+    assert brotli.decompress((root / "index.html.br").read_bytes()) == home
+
+
+def test_drafts_scheduled_posts_and_share_links_are_never_written(client, tmp_path):
+    """Nothing of a draft or a scheduled post is in any file; the unlisted post is written at
+    its address but listed nowhere."""
+    posts = make_site()
+    root = built(tmp_path)
+    text = b"".join(
+        path.read_bytes()
+        for path in root.rglob("*")
+        if path.is_file() and path.suffix not in (".gz", ".br")
+    )
+    assert b"Secret draft walrus" not in text and b"Future walrus" not in text
+    assert b"/tags/hidden/" not in text and not (root / "tags/hidden").exists()
+    assert not (root / "share").exists()
+    assert posts["shared_link"].encode() not in text
+    unlisted = root / "posts" / posts["unlisted"].slug / "index.html"
+    assert unlisted.read_bytes() == client.get(posts["unlisted"].get_absolute_url()).content
+    assert text.count(f"/posts/{posts['unlisted'].slug}/".encode()) == unlisted.read_bytes().count(
+        f"/posts/{posts['unlisted'].slug}/".encode()
+    )
+
+
+def test_a_second_build_rewrites_nothing_and_removes_what_is_gone(client, tmp_path):
+    """Unchanged pages keep their files (and modification times); a page that is no longer
+    public, and any stray file, is deleted by the next build."""
+    posts = make_site()
+    root = built(tmp_path)
+    mtime = (root / "index.html").stat().st_mtime_ns
+    (root / "stray.html").write_text("left over")
+    outcome = build_site(DirectoryTarget(root), jobs=1)
+    assert outcome.written == [] and outcome.deleted == ["stray.html"]
+    assert (root / "index.html").stat().st_mtime_ns == mtime
+    Post.objects.filter(pk=posts["p22"].pk).delete()  # behind the write path: a full build repairs
+    build_site(DirectoryTarget(root), jobs=1)
+    assert not (root / "posts" / posts["p22"].slug).joinpath("index.html").exists()
+    assert problems(client, root) == []
+
+
+def test_publish_site_command(tmp_path, settings):
+    """The command writes to --output or STATIC_SITE_DIR and says what it did; without
+    either it refuses with the setting to set."""
+    make_post(title="Hello")
+    out = call_command_output("publish_site", "--output", str(tmp_path), "--jobs", "1")
+    assert "Published" in out and (tmp_path / "index.html").is_file()
+    settings.STATIC_SITE_DIR = ""
+    with pytest.raises(Exception, match="BLOG_STATIC_SITE_DIR"):
+        call_command("publish_site")
+
+
+def call_command_output(*args: str) -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
