@@ -519,5 +519,6 @@ class ShareLink(models.Model):
 # The writing desk's autosave slots live in blog.autosave; importing registers the model.
 from blog.autosave import Autosave  # noqa: E402, F401
 from blog.media.models import Image, ImageSource  # noqa: E402, F401
+
 # The static copy's queue and bookkeeping live in blog.staticsite; importing registers them.
 from blog.staticsite.models import BuiltLink, PublishState, PublishTask  # noqa: E402, F401
