@@ -10,3 +10,8 @@ class BlogConfig(AppConfig):
         # that invalidate cached pages when content changes.
         from blog import search  # noqa: F401
         from blog.pagecache import invalidation  # noqa: F401
+
+        # Image and author changes queue their pages for the static copy (blog.staticsite).
+        from blog.staticsite import queue
+
+        queue.connect()

@@ -13,7 +13,9 @@ bodies again after the renderer changed. Each runs the same steps, in this order
 4. index: the post's search vector (``blog.search``);
 5. redirect: a changed slug leaves its old address behind, imported aliases are added
    (``blog.redirects``);
-6. invalidate: cached pages are dropped (``blog.pagecache``).
+6. invalidate: cached pages are dropped (``blog.pagecache``);
+7. publish: the change is queued for the static copy of the site (``blog.staticsite``), in
+   the same transaction; nothing when static publishing is off.
 
 ``Post.save()`` does none of these: it only stores the row. Code that writes many posts
 wraps the writes in ``batch()``, so that vectors are updated and pages invalidated once.
@@ -53,6 +55,7 @@ from blog.models import (
 from blog.pagecache import batched_invalidation, invalidate_pages
 from blog.redirects import add_aliases, link_post_files, slug_changed, tag_moved
 from blog.rendering.render import Rendered, render_post
+from blog.staticsite import queue as static_queue
 
 # What render() fills from the body.
 RENDERED_FIELDS = ("body_html", "excerpt", "word_count", "body_text", "toc_html")
@@ -176,6 +179,7 @@ def save_post(
     appended to ``report`` with their reasons (``blog.redirects.add_aliases``).
     """
     tags = None if tags is None else list(tags)
+    published_before = static_queue.posts_before([post.pk])
     stored = revisions.snapshot(post) if post.pk is not None else None
     before = status_of(stored["draft"], stored["publish_date"]) if stored else Post.Status.DRAFT
     check_publish_permission(user, before, post.status)
@@ -196,6 +200,7 @@ def save_post(
     if aliases:
         add_aliases(post, aliases, report)
     invalidate_pages()
+    static_queue.posts_changed([post.pk], published_before)
     return post
 
 
@@ -236,6 +241,7 @@ def create_posts(new: list[NewPost]) -> None:
             add_aliases(item.post, item.aliases, item.report)
     # bulk_create sends no signals.
     invalidate_pages()
+    static_queue.posts_changed([item.post.pk for item in new], {})
 
 
 def date_going_live(
@@ -295,8 +301,11 @@ def delete_posts(queryset: QuerySet[Post], *, user: Any = None) -> int:
     """
     for post in queryset.filter(draft=False).only("draft", "publish_date"):
         check_publish_permission(user, post.status, Post.Status.DRAFT)
+    ids = list(queryset.values_list("pk", flat=True))
+    published_before = static_queue.posts_before(ids)
     _, deleted = queryset.delete()
     invalidate_pages()
+    static_queue.posts_changed(ids, published_before)
     return deleted.get(Post._meta.label, 0)
 
 
@@ -308,15 +317,19 @@ def save_tag(tag: Tag, *, old_slug: str | None = None) -> None:
         tag_moved(old_slug, tag)
     search.update_search_vectors(Post.objects.filter(tags=tag))
     invalidate_pages()
+    carriers = tagged_posts().filter(tag=tag).values_list("object_id", flat=True)
+    static_queue.tags_changed({old_slug or tag.slug, tag.slug}, carriers)
 
 
 @transaction.atomic
 def delete_tags(queryset: QuerySet[Tag]) -> int:
     """Delete tags; the posts that carried them are no longer found by their names."""
     carriers = list(tagged_posts().filter(tag__in=queryset).values_list("object_id", flat=True))
+    slugs = list(queryset.values_list("slug", flat=True))
     _, deleted = queryset.delete()
     search.update_search_vectors(Post.objects.filter(pk__in=carriers))
     invalidate_pages()
+    static_queue.tags_changed(slugs, carriers)
     return deleted.get(Tag._meta.label, 0)
 
 
@@ -329,6 +342,7 @@ def merge_tags(survivor: Tag, others: Iterable[Tag]) -> int:
     of distinct posts that now carry ``survivor`` through the merge.
     """
     touched: set[int] = set()
+    slugs = {survivor.slug}
     # What already carries the survivor: those items of a merged tag would be duplicates.
     carried = set(
         TaggedItem.objects.filter(tag=survivor).values_list("content_type_id", "object_id")
@@ -347,12 +361,14 @@ def merge_tags(survivor: Tag, others: Iterable[Tag]) -> int:
         TaggedItem.objects.filter(pk__in=moved).update(tag=survivor)
         Redirect.objects.filter(tag=tag).update(tag=survivor)
         old_slug = tag.slug
+        slugs.add(old_slug)
         tag.delete()
         tag_moved(old_slug, survivor)
     if touched:
         search.update_search_vectors(Post.objects.filter(pk__in=touched))
     # update() sends no signals.
     invalidate_pages()
+    static_queue.tags_changed(slugs, touched)
     return len(touched)
 
 

@@ -1,0 +1,265 @@
+"""Which addresses a change affects: one function per kind of change (``AFFECTED``).
+
+Each returns the addresses whose files may differ now: the worker renders every one, writes
+those that are pages and deletes the files of those that are not any more. So an address
+too many costs a render; one too few would leave a stale file. Two sources together make
+the set exact:
+
+- the pages that showed the changed posts when they were built (``BuiltLink``): lists,
+  neighbours, related posts, feeds and sitemaps that must now show a new title, or no
+  longer show the post;
+- the pages that show them now and did not before, worked out from the new state: the post
+  itself, the pages of the lists it entered or moved in (home from its position on; every
+  page of its tags and archive months, which count their posts), its neighbours, the posts
+  that now list it as related, and the tag index, feeds and sitemaps.
+
+A new kind of change is one function here and one ``blog.staticsite.queue`` call where the
+change is written.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from itertools import chain
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.functional import cached_property
+
+from blog import views
+from blog.links import url_for
+from blog.models import Post, tagged_posts
+from blog.staticsite import addresses
+from blog.staticsite.models import BuiltLink
+from blog.staticsite.queue import AUTHOR, IMAGE, POST, TAGS, post_states
+from blog.staticsite.target import Target
+
+SITE_PAGES = ("blog:tag_list", "blog:archive_index", "blog:feed_atom", "blog:feed_rss")
+
+
+class Change:
+    """What the functions below share while the worker handles a batch of tasks."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.paths: set[str] = set()
+        # Written before the rest: the changed posts' own pages.
+        self.first: list[str] = []
+        # Media files (storage names) to copy or delete.
+        self.media: set[str] = set()
+
+    def pages_showing(self, post_ids: Iterable[int]) -> set[str]:
+        post_ids = list(post_ids)
+        found = set()
+        for start in range(0, len(post_ids), 500):
+            rows = BuiltLink.objects.filter(post_id__in=post_ids[start : start + 500])
+            found.update(rows.values_list("path", flat=True))
+        return found
+
+    def built_pages(self, url_name: str, **kwargs: Any) -> list[str]:
+        """Pages past the first of a listing that are in the tree now (maybe too many)."""
+        base = addresses.file_name(views.page_address(url_name, kwargs, 1))
+        if base is None:
+            return []
+        folder = base.removesuffix("index.html") + "page"
+        numbers = [int(n) for n in self.target.subfolders(folder) if n.isdigit() and n != "0"]
+        return [views.page_address(url_name, kwargs, n) for n in numbers]
+
+    def listing(self, url_name: str, count: int, *, first: int = 1, **kwargs: Any) -> set[str]:
+        """Pages ``first``… of a listing as it is now, and those beyond that are built."""
+        pages = set(addresses.listing(url_name, count, first=first, **kwargs))
+        built = self.built_pages(url_name, **kwargs)
+        return pages | {page for page in built if page not in pages and _number(page) >= first}
+
+    def tag(self, slug: str) -> set[str]:
+        """Every page and feed of a tag, as it is now and as it is built."""
+        count = addresses.tag_counts([slug]).get(slug, 0)
+        paths = self.listing("blog:tag_detail", count, slug=slug)
+        return paths | {url_for(name, slug=slug) for name in addresses.TAG_FEEDS}
+
+    @cached_property
+    def related(self) -> RelatedPosts:
+        return RelatedPosts()
+
+
+def _number(path: str) -> int:
+    parts = path.rstrip("/").split("/")
+    return int(parts[-1]) if len(parts) > 2 and parts[-2] == "page" else 1
+
+
+def post_paths(data: dict[str, Any], change: Change) -> None:
+    """A post saved, published, unpublished, scheduled, gone live or deleted."""
+    post_id, before = data["id"], data.get("before")
+    now = post_states([post_id]).get(post_id)
+    change.paths |= change.pages_showing([post_id])
+    for state in (before, now):
+        if state:
+            change.paths.add(addresses.post_path(state["slug"]))
+    if now and now["reachable"]:
+        change.first.append(addresses.post_path(now["slug"]))
+    listed = [state for state in (before, now) if state and state["listed"]]
+    if not listed:
+        return  # a draft, a scheduled post or an unlisted one: its own page only
+    change.paths.update(addresses.sitemap_pages())
+    unmoved = (
+        before
+        and now
+        and (before["listed"], before["date"], before["tags"])
+        == (now["listed"], now["date"], now["tags"])
+    )
+    if unmoved:
+        return  # the pages showing it are those that showed it
+    # It entered, left or moved in the lists: every page from where it was or is now shifts.
+    count = Post.objects.published().count()
+    first = min(addresses.page_of(position(post_id, _date(state))) for state in listed)
+    change.paths |= change.listing("blog:post_list", count, first=first)
+    for slug in {slug for state in listed for slug in state["tags"]}:
+        change.paths |= change.tag(slug)
+    months = set()
+    for state in listed:
+        when = timezone.localtime(_date(state))
+        months.add((when.year, when.month))
+    change.paths |= archive(change, months)
+    change.paths.update(url_for(name) for name in SITE_PAGES)
+    if now and now["listed"]:
+        change.paths |= neighbours_of(post_id, _date(now))
+        change.paths |= {
+            addresses.post_path(slug) for slug in change.related.showing(post_id, now["tags"])
+        }
+
+
+def _date(state: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(state["date"])
+
+
+def position(post_id: int, date: datetime) -> int:
+    """How many published posts (others) come before a post of this date in the lists."""
+    newer = Q(publish_date__gt=date) | Q(publish_date=date, id__gt=post_id)
+    return Post.objects.published().filter(newer).exclude(pk=post_id).count()
+
+
+def archive(change: Change, months: set[tuple[int, int]]) -> set[str]:
+    paths = set()
+    published = Post.objects.published()
+    for year in {year for year, _ in months}:
+        count = published.filter(publish_date__year=year).count()
+        paths |= change.listing("blog:archive_year", count, year=year)
+    for year, month in months:
+        count = published.filter(publish_date__year=year, publish_date__month=month).count()
+        paths |= change.listing("blog:archive_month", count, year=year, month=month)
+    return paths
+
+
+def neighbours_of(post_id: int, date: datetime) -> set[str]:
+    """The pages whose previous or next link is now this post: its published neighbours,
+    and the reachable (unlisted) posts between them."""
+    post = Post(id=post_id, publish_date=date)
+    older, newer = views.neighbour(post, older=True), views.neighbour(post, older=False)
+    between = Post.objects.reachable().exclude(pk=post_id)
+    if older is not None:
+        between = between.filter(
+            Q(publish_date__gt=older.publish_date)
+            | Q(publish_date=older.publish_date, id__gte=older.id)
+        )
+    if newer is not None:
+        between = between.filter(
+            Q(publish_date__lt=newer.publish_date)
+            | Q(publish_date=newer.publish_date, id__lte=newer.id)
+        )
+    return {addresses.post_path(slug) for slug in between.values_list("slug", flat=True)}
+
+
+class RelatedPosts:
+    """Which posts list a given post among their related posts, as the post page ranks them
+    (``PostDetailView.related_posts``: most shared tags, then newest), worked out from every
+    published post's tags in memory: one query per post would cost seconds."""
+
+    def __init__(self) -> None:
+        published = Post.objects.published()
+        self.dates = dict(published.values_list("id", "publish_date"))
+        self.by_tag: dict[str, list[int]] = {}
+        rows = tagged_posts().filter(object_id__in=published.values("id"))
+        for post_id, slug in rows.values_list("object_id", "tag__slug"):
+            self.by_tag.setdefault(slug, []).append(int(post_id))
+
+    def showing(self, post_id: int, tags: list[str]) -> list[str]:
+        """Slugs of the reachable posts whose related posts include ``post_id``."""
+        if post_id not in self.dates or not tags:
+            return []
+        candidates = Post.objects.reachable().filter(
+            pk__in=tagged_posts().filter(tag__slug__in=tags).values("object_id")
+        )
+        own = set(tags)
+        slugs = []
+        tags_of: dict[int, list[str]] = {}
+        rows = tagged_posts().filter(object_id__in=candidates.values("id"))
+        for candidate, slug in rows.values_list("object_id", "tag__slug"):
+            tags_of.setdefault(int(candidate), []).append(slug)
+        wanted = {pk: slug for pk, slug in candidates.values_list("id", "slug")}
+        for candidate, slug in wanted.items():
+            if candidate == post_id:
+                continue
+            their = tags_of.get(candidate, [])
+            shared = Counter(chain.from_iterable(self.by_tag.get(tag, ()) for tag in their))
+            shared.pop(candidate, None)
+            mine = (len(own.intersection(their)), self.dates[post_id], post_id)
+            ahead = 0
+            for other, count in shared.items():
+                if other != post_id and (count, self.dates[other], other) > mine:
+                    ahead += 1
+                    if ahead >= views.RELATED_POSTS:
+                        break
+            if ahead < views.RELATED_POSTS:
+                slugs.append(slug)
+        return slugs
+
+
+def tags_paths(data: dict[str, Any], change: Change) -> None:
+    """Tags renamed, merged away or deleted (``slugs`` as they were), and their posts."""
+    post_ids = data["post_ids"]
+    change.paths |= change.pages_showing(post_ids)
+    reachable = Post.objects.reachable().filter(pk__in=post_ids)
+    change.paths.update(
+        addresses.post_path(slug) for slug in reachable.values_list("slug", flat=True)
+    )
+    # Tag pages list the tags that narrow them, by name: every tag these posts carry now.
+    slugs = set(data["slugs"])
+    slugs.update(tagged_posts().filter(object_id__in=post_ids).values_list("tag__slug", flat=True))
+    for slug in slugs:
+        change.paths |= change.tag(slug)
+    change.paths.update(url_for(name) for name in SITE_PAGES)
+    change.paths.update(addresses.sitemap_pages())
+
+
+def image_paths(data: dict[str, Any], change: Change) -> None:
+    """An image uploaded, edited or deleted: its files, and the posts showing it."""
+    from blog.media.models import Image
+    from blog.media.usage import posts_using
+
+    change.media.update(data["names"])
+    image = Image.objects.filter(pk=data["id"]).first()
+    if image is None:
+        return
+    post_ids = [post.pk for post in posts_using([image])[image.pk]]
+    change.paths |= change.pages_showing(post_ids)
+    reachable = Post.objects.reachable().filter(pk__in=post_ids)
+    change.paths.update(
+        addresses.post_path(slug) for slug in reachable.values_list("slug", flat=True)
+    )
+
+
+def author_paths(data: dict[str, Any], change: Change) -> None:
+    """An author's name changed: the pages of their posts (post pages and feeds name them)."""
+    post_ids = list(Post.objects.filter(author_id=data["id"]).values_list("pk", flat=True))
+    change.paths |= change.pages_showing(post_ids)
+
+
+AFFECTED: dict[str, Callable[[dict[str, Any], Change], None]] = {
+    POST: post_paths,
+    TAGS: tags_paths,
+    IMAGE: image_paths,
+    AUTHOR: author_paths,
+}

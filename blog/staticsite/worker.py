@@ -1,0 +1,133 @@
+"""The worker that keeps the static copy exact: ``manage.py publish_worker``.
+
+It polls the queue (blog.staticsite.queue) a few times a second. For a batch of tasks it
+works out the affected addresses (blog.staticsite.changes), writes the changed posts' own
+pages first, then the rest, deletes the files of addresses that are no longer pages, and
+only then deletes the tasks: a worker killed half-way does the batch again on its next
+start. A task asking for everything (a site-wide change, a large import) is a full build.
+
+It also publishes scheduled posts when their time comes: nothing is written to the database
+then (a post is public once its date has passed), so the worker looks for posts whose date
+passed since it last looked, and queues each as a change.
+
+Run one worker per static copy: two would write the same files twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+
+from blog.models import Post
+from blog.staticsite.build import Outcome, _site_folder, build_site, publish_paths
+from blog.staticsite.changes import AFFECTED, Change
+from blog.staticsite.models import PublishState, PublishTask
+from blog.staticsite.queue import EVERYTHING, POST
+from blog.staticsite.target import Target
+
+logger = logging.getLogger(__name__)
+
+# Tasks handled together: their affected pages are rendered once.
+BATCH = 200
+POLL_SECONDS = 0.25
+
+
+@dataclass
+class Run:
+    """What one pass of the worker did."""
+
+    tasks: int
+    outcome: Outcome
+    full_build: bool = False
+
+
+def queue_due_posts() -> int:
+    """Queue the scheduled posts whose time has come since the last look; how many."""
+    with transaction.atomic():
+        state, _ = PublishState.objects.select_for_update().get_or_create(pk=1)
+        now = timezone.now()
+        due = []
+        if state.live_until is not None:
+            due = list(
+                Post.objects.filter(
+                    draft=False, publish_date__gt=state.live_until, publish_date__lte=now
+                ).values_list("pk", flat=True)
+            )
+            # Not live before: no file of it exists, nothing showed it.
+            PublishTask.objects.bulk_create(
+                PublishTask(kind=POST, data={"id": pk, "before": None}) for pk in due
+            )
+        state.live_until = now
+        state.save()
+    return len(due)
+
+
+def run_once(target: Target, *, jobs: int = 1) -> Run | None:
+    """Handle the tasks waiting now; None when there were none."""
+    queue_due_posts()
+    tasks = list(PublishTask.objects.order_by("id")[:BATCH])
+    if not tasks:
+        return None
+    if any(task.kind == EVERYTHING for task in tasks):
+        # The build deletes every task queued before it began.
+        return Run(len(tasks), build_site(target, jobs=jobs), full_build=True)
+    started = time.monotonic()
+    change = Change(target)
+    for task in tasks:
+        AFFECTED[task.kind](task.data, change)
+    outcome = Outcome()
+    if change.first:
+        outcome.add(publish_paths(change.first, target))
+    rest = change.paths.difference(change.first)
+    outcome.add(publish_paths(rest, target, jobs=jobs))
+    outcome.add(sync_media(change.media, target))
+    PublishTask.objects.filter(pk__in=[task.pk for task in tasks]).delete()
+    outcome.seconds = time.monotonic() - started
+    return Run(len(tasks), outcome)
+
+
+def sync_media(names: set[str], target: Target) -> Outcome:
+    """Copy these media files into the tree, or delete them there when they are gone."""
+    outcome = Outcome()
+    prefix = _site_folder(settings.MEDIA_URL)
+    if prefix is None:
+        return outcome
+    for name in sorted(names):
+        if default_storage.exists(name):
+            with default_storage.open(name, "rb") as file:
+                if target.write(prefix + name, file.read()):
+                    outcome.written.append(prefix + name)
+        elif target.delete(prefix + name):
+            outcome.deleted.append(prefix + name)
+    return outcome
+
+
+def run_forever(
+    target: Target,
+    *,
+    jobs: int = 1,
+    poll: float = POLL_SECONDS,
+    report: Callable[[Run], None] | None = None,
+    stop: Callable[[], bool] = lambda: False,
+) -> None:
+    """Handle tasks as they come until ``stop()`` says so. An error is logged and the batch
+    tried again after a pause: its tasks stay queued until they are done."""
+    while not stop():
+        close_old_connections()
+        try:
+            run = run_once(target, jobs=jobs)
+        except Exception:
+            logger.exception("Static publishing failed; trying again in 5 seconds")
+            time.sleep(5)
+            continue
+        if run is not None and report is not None:
+            report(run)
+        if run is None:
+            time.sleep(poll)
