@@ -408,6 +408,9 @@ def render_again(
                 differ.append(post)
         if differ and not dry_run:
             with transaction.atomic():
+                ids = [post.pk for post in differ]
+                # Only what the pages show changed: their address, date and tags did not.
+                static_queue.posts_changed(ids, static_queue.posts_before(ids))
                 Post.objects.bulk_update(differ, fields)
                 search.update_search_vectors(Post.objects.filter(pk__in=[p.pk for p in differ]))
         seen += len(posts)
