@@ -118,3 +118,18 @@ def call_command_output(*args: str) -> str:
     out = StringIO()
     call_command(*args, stdout=out)
     return out.getvalue()
+
+
+def test_build_into_a_storage_backend(client, tmp_path):
+    """With a Django storage (an S3 bucket in production; here one on disk) the same files
+    are written, compressed copies included, and a second build writes nothing."""
+    from django.core.files.storage import FileSystemStorage
+
+    from blog.staticsite.target import StorageTarget
+
+    make_site()
+    target = StorageTarget(FileSystemStorage(location=tmp_path))
+    build_site(target, jobs=1)
+    assert problems(client, tmp_path) == []
+    assert (tmp_path / "feed.atom.br").is_file()
+    assert build_site(target, jobs=1).written == []

@@ -15,7 +15,6 @@ import gzip
 import os
 import time
 from collections.abc import Iterator
-from io import BytesIO
 from pathlib import Path
 
 import brotli
@@ -148,7 +147,7 @@ class StorageTarget:
     def _save(self, name: str, data: bytes) -> None:
         if self.storage.exists(name):
             self.storage.delete(name)
-        self.storage.save(name, ContentFile(BytesIO(data).getvalue()))
+        self.storage.save(name, ContentFile(data))
 
     def delete(self, name: str) -> bool:
         existed = self.storage.exists(name)
