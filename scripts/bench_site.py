@@ -12,8 +12,14 @@ cache (LocMem) and on with Redis. Every figure is put next to, in the same run, 
 (scripts/bench_floor_wsgi.py), measured just before and just after each page, and (b) nginx
 serving a static copy of the home page. Also prints each gunicorn worker's RSS.
 
+The static mode publishes the whole site (manage.py publish_site, timed: the full build) and
+measures home, a post, a tag page and the Atom feed through nginx with the production
+static-site configuration (scripts/prod/nginx/), next to the same nginx serving the home page
+as a plain file and the floor; with publish_worker present, it also times a post's save until
+its file in the tree is replaced.
+
 Usage: python -m scripts.bench_site [--quick] [--posts N] [--db sqlite,postgres]
-    [--modes off,locmem,redis]
+    [--modes off,locmem,redis,static]
 PostgreSQL: --pg-url (default postgres://postgres@127.0.0.1:5432/blog_speed): THAT DATABASE IS
 DROPPED AND CREATED AGAIN. Needs wrk and nginx. Redis: --redis-url
 (default redis://127.0.0.1:6379/1; only keys under its own prefix are written and deleted).
@@ -37,6 +43,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from scripts.prod import static_nginx
 from scripts.prod.harness import cleanup_keys, recreate_database
 from scripts.prod.harness import wrk as harness_wrk
 
@@ -322,6 +329,8 @@ def child(argv: list[str]) -> None:
     command = argv[0]
     if command == "_build":
         build(int(argv[1]), int(argv[2]))
+    elif command == "_touch":
+        touch(argv[1], argv[2])
     elif command == "_profile":
         profile(int(argv[1]))
         from django.db import connection
@@ -512,7 +521,10 @@ def bench_database(
         print(fmt_row("floor", floor, floor["rps"], nginx["rps"]))
         db_summary["nginx"], db_summary["floor"] = nginx, floor
         for mode in args.modes:
-            run_mode(mode, base_env, loaded, floor_server, nginx, args, db_summary)
+            if mode == "static":
+                run_static(base_env, paths, floor_server, tmp, args, db_summary)
+            else:
+                run_mode(mode, base_env, loaded, floor_server, nginx, args, db_summary)
     finally:
         floor_server.stop()
     if "redis" in args.modes:
@@ -526,6 +538,7 @@ MODES = {
         {"PAGE_CACHE_TIMEOUT": "600"},
     ),
     "redis": ("page cache on (Redis)", {"PAGE_CACHE_TIMEOUT": "600"}),
+    "static": ("static publishing: the published tree through nginx", {}),
 }
 
 
@@ -580,6 +593,131 @@ def run_mode(
     db_summary[mode] = {"floors": floors, "pages": results, "worker_rss_mib": rss}
 
 
+STATIC_PAGES = ("home", "post", "tag", "feed")
+
+
+def publish(env: dict[str, str], tree: Path) -> float:
+    """The full build into ``tree`` (publish_site, or the crawl where it does not exist yet);
+    its wall-clock seconds."""
+    started = time.monotonic()
+    if (ROOT / "blog" / "management" / "commands" / "publish_site.py").exists():
+        run(env, "manage.py", "publish_site", "--output", str(tree))
+    else:
+        run(env, "-m", "scripts.prod.static_tree", str(tree))
+    return time.monotonic() - started
+
+
+def run_static(
+    base_env: dict[str, str],
+    paths: dict[str, str],
+    floor_server: Server,
+    tmp: Path,
+    args: argparse.Namespace,
+    db_summary: dict,
+) -> None:
+    """The static mode: build, then home, post, tag and feed from the tree through nginx,
+    each next to nginx's plain file and the floor measured around it."""
+    tree = tmp / "site"
+    shutil.rmtree(tree, ignore_errors=True)
+    seconds = publish(base_env, tree)
+    files = sum(1 for p in tree.rglob("*") if p.is_file() and p.suffix not in (".gz", ".br"))
+    print(
+        f"\n  static publishing: full build {seconds:.1f}s for {args.posts} posts "
+        f"({files} files, each also .gz and .br)"
+    )
+    port = args.port
+    app = gunicorn("config.wsgi:application", port, base_env, args)
+    nginx = static_nginx.StaticNginx(
+        tmp / "static-nginx",
+        tree,
+        port=port + 2,
+        app_port=port,
+        plain_port=port + 3,
+        workers=2,
+    )
+    results: dict = {}
+    try:
+        with nginx:
+            for name in STATIC_PAGES:
+                url = nginx.url + paths[name]
+                served = urllib.request.Request(url, headers={"Host": "127.0.0.1"})  # noqa: S310
+                with urllib.request.urlopen(served, timeout=10) as reply:  # noqa: S310
+                    if reply.headers.get("X-Page-Cache"):
+                        raise SystemExit(f"{url} came from the app, not from the tree")
+                floor_before = wrk(floor_server.url, args)
+                plain = wrk(nginx.plain_url + "/", args)
+                page = wrk(url, args)
+                floor_after = wrk(floor_server.url, args)
+                page["plain_rps"], page["floor_rps"] = (
+                    plain["rps"],
+                    (floor_before["rps"] + floor_after["rps"]) / 2,
+                )
+                results[name] = page
+    finally:
+        app.stop()
+    print(
+        f"  load: as above; each page right after nginx serving the home page as a plain file"
+        f" (same nginx, {nginx.tmp}), the floor measured before and after it"
+    )
+    print(
+        f"  {'page':<10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}"
+        f" {'floor':>8} {'plain':>7}"
+    )
+    for name, page in results.items():
+        print(fmt_row(name, page, page["floor_rps"], page["plain_rps"]))
+    worst = min(page["rps"] / page["plain_rps"] for page in results.values())
+    print(f"  slowest page over the plain file: {100 * worst:.0f}% (target: at least 50%)")
+    db_summary["static"] = {"build_s": seconds, "files": files, "pages": results}
+    save_to_file(base_env, tree, paths, db_summary)
+
+
+def save_to_file(env: dict[str, str], tree: Path, paths: dict[str, str], db_summary: dict) -> None:
+    """Seconds from saving a post to its file in the tree being replaced, with
+    publish_worker running (skipped until that command exists)."""
+    if not (ROOT / "blog" / "management" / "commands" / "publish_worker.py").exists():
+        print("  save to file: publish_worker not there yet, not measured")
+        return
+    target = tree / paths["post"].strip("/") / "index.html"
+    worker_env = {**env, "BLOG_STATIC_SITE_DIR": str(tree)}
+    worker = subprocess.Popen(  # noqa: S603 - fixed argv
+        [str(PYTHON), "manage.py", "publish_worker"], cwd=ROOT, env=worker_env
+    )
+    times = []
+    try:
+        time.sleep(3)  # the worker's start-up, not part of any change
+        for n in range(5):
+            before = target.stat().st_mtime_ns
+            out = run(worker_env, "-m", "scripts.bench_site", "_touch", paths["post"], str(n))
+            saved = float(out.split()[-1])
+            while target.stat().st_mtime_ns == before:
+                if time.time() - saved > 30:
+                    raise SystemExit(f"{target} not replaced 30s after the save")
+                time.sleep(0.01)
+            # The file's mtime is when the worker replaced it.
+            times.append(target.stat().st_mtime - saved)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=15)
+    print(
+        f"  save to file replaced (publish_worker, 5 saves): median "
+        f"{statistics.median(times):.2f}s, max {max(times):.2f}s (target: under 2s)"
+    )
+    db_summary["static"]["save_to_file_s"] = times
+
+
+def touch(path: str, n: str) -> None:
+    """Saves the post at ``path`` through the write path with a changed body (child process)."""
+    from blog.models import Post
+    from blog.posts import save_post
+
+    slug = path.rstrip("/").rsplit("/", 1)[-1]
+    post = Post.objects.get(slug=slug)
+    post.body += f"\n\nEdited ({n})."
+    started = time.time()
+    save_post(post)
+    print(started)
+
+
 def redis_available(url: str) -> bool:
     try:
         import redis
@@ -600,7 +738,7 @@ def main() -> int:
     parser.add_argument(
         "--modes",
         default="off,locmem,redis",
-        help="page cache modes to load-test: off, locmem, redis",
+        help="modes to load-test: page cache off, locmem, redis; static (published tree)",
     )
     parser.add_argument(
         "--pg-url",
@@ -625,6 +763,8 @@ def main() -> int:
         args.duration, args.repeat = 2, 3
     args.modes = [m for m in args.modes.split(",") if m]
     missing = [name for name, path in (("wrk", WRK), ("nginx", NGINX)) if path is None]
+    if "static" in args.modes and static_nginx.missing():
+        missing.append(static_nginx.missing())
     if missing:
         # Said before the minutes of building sites, not as a traceback halfway through.
         raise SystemExit(
