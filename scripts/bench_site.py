@@ -14,9 +14,9 @@ serving a static copy of the home page. Also prints each gunicorn worker's RSS.
 
 The static mode publishes the whole site (manage.py publish_site, timed: the full build) and
 measures home, a post, a tag page and the Atom feed through nginx with the production
-static-site configuration (scripts/prod/nginx/), next to the same nginx serving the home page
-as a plain file and the floor; with publish_worker present, it also times a post's save until
-its file in the tree is replaced.
+static-site configuration (scripts/prod/nginx/), each next to the same nginx serving the same
+file from a bare server block and the floor; with publish_worker present, it also times a
+post's save until its file in the tree is replaced.
 
 Usage: python -m scripts.bench_site [--quick] [--posts N] [--db sqlite,postgres]
     [--modes off,locmem,redis,static]
@@ -645,7 +645,9 @@ def run_static(
                     if reply.headers.get("X-Page-Cache"):
                         raise SystemExit(f"{url} came from the app, not from the tree")
                 floor_before = wrk(floor_server.url, args)
-                plain = wrk(nginx.plain_url + "/", args)
+                # The same file from a server block with no configuration but the root: what
+                # try_files, the maps and the headers cost, apart from the body's size.
+                plain = wrk(nginx.plain_url + paths[name], args)
                 page = wrk(url, args)
                 floor_after = wrk(floor_server.url, args)
                 page["plain_rps"], page["floor_rps"] = (
@@ -656,8 +658,8 @@ def run_static(
     finally:
         app.stop()
     print(
-        f"  load: as above; each page right after nginx serving the home page as a plain file"
-        f" (same nginx, {nginx.tmp}), the floor measured before and after it"
+        "  load: as above; each page right after the same nginx serving the same file from a"
+        " bare server block (plain), the floor measured before and after it"
     )
     print(
         f"  {'page':<10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}"

@@ -51,12 +51,11 @@ http {{
       add_header Cache-Control "public, max-age=31536000, immutable";
     }}
   }}
-  # A plain file, for the benchmark's yardstick: no try_files, no headers added.
+  # The same files with nothing but a root, for the benchmark's yardstick.
   server {{
     listen 127.0.0.1:{plain_port};
     root {tree};
     types {{ text/html html; }}
-    location / {{ index index.html; }}
   }}
 }}
 """
