@@ -739,7 +739,7 @@ def main() -> int:
     parser.add_argument("--db", default="sqlite,postgres", help="sqlite, postgres or both")
     parser.add_argument(
         "--modes",
-        default="off,locmem,redis",
+        default="off,locmem,redis,static",
         help="modes to load-test: page cache off, locmem, redis; static (published tree)",
     )
     parser.add_argument(
