@@ -15,8 +15,8 @@ serving a static copy of the home page. Also prints each gunicorn worker's RSS.
 The static mode publishes the whole site (manage.py publish_site, timed: the full build) and
 measures home, a post, a tag page and the Atom feed through nginx with the production
 static-site configuration (scripts/prod/nginx/), each next to the same nginx serving the same
-file from a bare server block and the floor; with publish_worker present, it also times a
-post's save until its file in the tree is replaced.
+file from a bare server block and the floor. scripts/bench_static.py times the build more
+closely, and a save until its files are replaced.
 
 Usage: python -m scripts.bench_site [--quick] [--posts N] [--db sqlite,postgres]
     [--modes off,locmem,redis,static]
@@ -329,8 +329,6 @@ def child(argv: list[str]) -> None:
     command = argv[0]
     if command == "_build":
         build(int(argv[1]), int(argv[2]))
-    elif command == "_touch":
-        touch(argv[1], argv[2])
     elif command == "_profile":
         profile(int(argv[1]))
         from django.db import connection
@@ -670,54 +668,7 @@ def run_static(
     worst = min(page["rps"] / page["plain_rps"] for page in results.values())
     print(f"  slowest page over the plain file: {100 * worst:.0f}% (target: at least 50%)")
     db_summary["static"] = {"build_s": seconds, "files": files, "pages": results}
-    save_to_file(base_env, tree, paths, db_summary)
-
-
-def save_to_file(env: dict[str, str], tree: Path, paths: dict[str, str], db_summary: dict) -> None:
-    """Seconds from saving a post to its file in the tree being replaced, with
-    publish_worker running (skipped until that command exists)."""
-    if not (ROOT / "blog" / "management" / "commands" / "publish_worker.py").exists():
-        print("  save to file: publish_worker not there yet, not measured")
-        return
-    target = tree / paths["post"].strip("/") / "index.html"
-    worker_env = {**env, "BLOG_STATIC_SITE_DIR": str(tree)}
-    worker = subprocess.Popen(  # noqa: S603 - fixed argv
-        [str(PYTHON), "manage.py", "publish_worker"], cwd=ROOT, env=worker_env
-    )
-    times = []
-    try:
-        time.sleep(3)  # the worker's start-up, not part of any change
-        for n in range(5):
-            before = target.stat().st_mtime_ns
-            out = run(worker_env, "-m", "scripts.bench_site", "_touch", paths["post"], str(n))
-            saved = float(out.split()[-1])
-            while target.stat().st_mtime_ns == before:
-                if time.time() - saved > 30:
-                    raise SystemExit(f"{target} not replaced 30s after the save")
-                time.sleep(0.01)
-            # The file's mtime is when the worker replaced it.
-            times.append(target.stat().st_mtime - saved)
-    finally:
-        worker.terminate()
-        worker.wait(timeout=15)
-    print(
-        f"  save to file replaced (publish_worker, 5 saves): median "
-        f"{statistics.median(times):.2f}s, max {max(times):.2f}s (target: under 2s)"
-    )
-    db_summary["static"]["save_to_file_s"] = times
-
-
-def touch(path: str, n: str) -> None:
-    """Saves the post at ``path`` through the write path with a changed body (child process)."""
-    from blog.models import Post
-    from blog.posts import save_post
-
-    slug = path.rstrip("/").rsplit("/", 1)[-1]
-    post = Post.objects.get(slug=slug)
-    post.body += f"\n\nEdited ({n})."
-    started = time.time()
-    save_post(post)
-    print(started)
+    print("  (from a save to its files replaced, with publish_worker: scripts/bench_static.py)")
 
 
 def redis_available(url: str) -> bool:

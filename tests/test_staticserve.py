@@ -269,6 +269,8 @@ def test_nginx_answers_revalidation_with_304(servers):
         ("/no-such-page/", {}, "GET"),
         ("/index.html", {}, "GET"),
         ("/feed.atom.gz", {}, "GET"),
+        ("/static/", {}, "GET"),
+        ("/media/", {}, "GET"),
         ("/posts/load-3/", {"Cookie": "sessionid=abc"}, "GET"),
         ("/", {}, "POST"),
         ("/feed.xml", {}, "GET"),  # an old feed address: 301
