@@ -595,13 +595,9 @@ STATIC_PAGES = ("home", "post", "tag", "feed")
 
 
 def publish(env: dict[str, str], tree: Path) -> float:
-    """The full build into ``tree`` (publish_site, or the crawl where it does not exist yet);
-    its wall-clock seconds."""
+    """The full build into ``tree`` (publish_site, every core); its wall-clock seconds."""
     started = time.monotonic()
-    if (ROOT / "blog" / "management" / "commands" / "publish_site.py").exists():
-        run(env, "manage.py", "publish_site", "--output", str(tree))
-    else:
-        run(env, "-m", "scripts.prod.static_tree", str(tree))
+    run(env, "manage.py", "publish_site", "--output", str(tree))
     return time.monotonic() - started
 
 

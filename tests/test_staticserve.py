@@ -26,7 +26,6 @@ import pytest
 from scripts.prod import harness
 from scripts.prod.static_nginx import StaticNginx, missing
 
-ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 # Headers the app sets that nginx must repeat exactly (each compared as parsed below).
 SAME_HEADERS = (
@@ -89,20 +88,6 @@ def fetch(url: str, *, method: str = "GET", **headers: str) -> Reply:
         return Reply(error.code, error.headers, error.read())
 
 
-def build_tree(env: dict[str, str], out: Path) -> None:
-    """The published tree: publish_site where it exists, else a crawl into the same layout."""
-    if (ROOT / "blog" / "management" / "commands" / "publish_site.py").exists():
-        harness.manage(env, "publish_site", "--output", str(out))
-    else:
-        harness.manage(
-            env,
-            "shell",
-            "-c",
-            f"from pathlib import Path; from scripts.prod.static_tree import crawl; "
-            f"crawl(Path({str(out)!r}))",
-        )
-
-
 def built_addresses(tree: Path) -> list[str]:
     """Every address the tree answers, from its files (static files: a few of each kind)."""
     addresses = []
@@ -145,7 +130,7 @@ def servers(tmp_path_factory):
     harness.seed_posts(env, 14)
     harness.manage(env, "shell", "-c", SEED)
     tree = tmp / "site"
-    build_tree(env, tree)
+    harness.manage(env, "publish_site", "--output", str(tree))
     app_port = free_port()
     with harness.AppServer(app_port, env, log_path=tmp / "gunicorn.log") as app:
         nginx = StaticNginx(
