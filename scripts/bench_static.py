@@ -59,6 +59,7 @@ def child(argv: list[str]) -> None:
     """In a child process with Django set up: fill the database, or time a save."""
     import django
 
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     if argv[0] == "_populate":
         from scripts.bench_site import build
