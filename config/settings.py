@@ -379,6 +379,9 @@ MEDIA_MAX_PIXELS = int(os.environ.get("MEDIA_MAX_PIXELS", "50000000"))
 # docs/staticsite.md): `manage.py publish_site` writes it whole, `manage.py publish_worker`
 # keeps it current. Empty: static publishing is off, and saving a post queues nothing.
 STATIC_SITE_DIR = os.environ.get("BLOG_STATIC_SITE_DIR", "").strip()
+# A function called with the addresses whose files the worker replaced or deleted, once they
+# are in place: a CDN's purge (docs/staticsite.md). Dotted path, e.g. "mysite.cdn.purge".
+STATIC_SITE_PURGE_HOOK = os.environ.get("BLOG_STATIC_SITE_PURGE_HOOK", "").strip()
 # Or into a bucket, with the media's S3 settings (endpoint, region, credentials): a CDN in
 # front of it serves the site.
 STATIC_SITE_S3_BUCKET = os.environ.get("BLOG_STATIC_SITE_S3_BUCKET", "").strip()

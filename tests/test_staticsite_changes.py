@@ -176,3 +176,23 @@ def test_a_crash_mid_build_leaves_whole_files_and_the_next_run_repairs(client, s
     assert not list(tmp_path.rglob("*.tmp-static"))
     publish(tmp_path)
     assert problems(client, tmp_path) == []
+
+
+PURGED: list[tuple[list[str], bool]] = []
+
+
+def record_purge(addresses: list[str], everything: bool = False) -> None:
+    PURGED.append((addresses, everything))
+
+
+def test_the_purge_hook_gets_the_addresses_replaced(site, tmp_path, settings):
+    """A CDN purge hook is called with the addresses of the files the worker replaced or
+    deleted, once they are in place."""
+    settings.STATIC_SITE_PURGE_HOOK = "tests.test_staticsite_changes.record_purge"
+    PURGED.clear()
+    edit(reload(site[12]), slug="walrus-twelve-moved")
+    touched = publish(tmp_path)
+    [(addresses, everything)] = PURGED
+    assert not everything
+    assert "/posts/walrus-twelve-moved/" in addresses and f"/posts/{site[12].slug}/" in addresses
+    assert len(addresses) == len(set(touched))

@@ -205,21 +205,21 @@ def build_site(
 def extra_files() -> Iterator[tuple[str, bytes]]:
     """The 404 page, the favicon, static files and media, as (file name, bytes)."""
     yield NOT_FOUND_FILE, Renderer().not_found_page()
-    static_prefix = _site_folder(settings.STATIC_URL)
+    static_prefix = site_folder(settings.STATIC_URL)
     for name, path in static_files():
         if name == FAVICON_FILE:
             # Browsers ask for /favicon.ico whatever the page says; the app redirects it.
             yield FAVICON_FILE, path.read_bytes()
         if static_prefix is not None:
             yield static_prefix + name, path.read_bytes()
-    media_prefix = _site_folder(settings.MEDIA_URL)
+    media_prefix = site_folder(settings.MEDIA_URL)
     if media_prefix is not None:
         for name in media_files():
             with default_storage.open(name, "rb") as file:
                 yield media_prefix + name, file.read()
 
 
-def _site_folder(url: str) -> str | None:
+def site_folder(url: str) -> str | None:
     """``static/`` for STATIC_URL ``/static/``; None when files are served from elsewhere."""
     parts = urlsplit(url)
     if parts.netloc:

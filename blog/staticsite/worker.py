@@ -19,14 +19,16 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import close_old_connections, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from blog.models import Post
-from blog.staticsite.build import Outcome, _site_folder, build_site, publish_paths
+from blog.staticsite.build import Outcome, build_site, publish_paths, site_folder
 from blog.staticsite.changes import AFFECTED, Change
 from blog.staticsite.models import PublishState, PublishTask
 from blog.staticsite.queue import EVERYTHING, POST
@@ -88,7 +90,9 @@ def run_once(target: Target, *, jobs: int = 1) -> Run | None:
         return None
     if any(task.kind == EVERYTHING for task in tasks):
         # The build deletes every task queued before it began.
-        return Run(len(tasks), build_site(target, jobs=jobs), full_build=True)
+        run = Run(len(tasks), build_site(target, jobs=jobs), full_build=True)
+        purge(run)
+        return run
     started = time.monotonic()
     change = Change(target)
     for task in tasks:
@@ -101,13 +105,32 @@ def run_once(target: Target, *, jobs: int = 1) -> Run | None:
     outcome.add(sync_media(change.media, target))
     PublishTask.objects.filter(pk__in=[task.pk for task in tasks]).delete()
     outcome.seconds = time.monotonic() - started
-    return Run(len(tasks), outcome)
+    run = Run(len(tasks), outcome)
+    purge(run)
+    return run
+
+
+def purge(run: Run) -> None:
+    """Hand the addresses whose files changed to ``STATIC_SITE_PURGE_HOOK`` (a CDN's purge),
+    once the files are in place; a full build passes ``everything=True``."""
+    hook = getattr(settings, "STATIC_SITE_PURGE_HOOK", "")
+    changed = run.outcome.written + run.outcome.deleted
+    if not hook or not (changed or run.full_build):
+        return
+    addresses = sorted({address_of(name) for name in changed})
+    import_string(hook)(addresses, everything=run.full_build)
+
+
+def address_of(name: str) -> str:
+    """The address a file answers: ``posts/x/index.html`` is ``/posts/x/``."""
+    path = "/" + name.removesuffix("index.html") if name.endswith("index.html") else "/" + name
+    return quote(path)
 
 
 def sync_media(names: set[str], target: Target) -> Outcome:
     """Copy these media files into the tree, or delete them there when they are gone."""
     outcome = Outcome()
-    prefix = _site_folder(settings.MEDIA_URL)
+    prefix = site_folder(settings.MEDIA_URL)
     if prefix is None:
         return outcome
     for name in sorted(names):
