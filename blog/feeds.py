@@ -9,10 +9,10 @@ Relative links and images in a body are made absolute, since a feed is read away
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 from urllib.parse import urljoin
 
-from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest
 from django.urls import reverse
@@ -25,6 +25,7 @@ from blog.media.markup import largest_fallback_url
 from blog.models import MAX_FILTER_TAGS, TAG_SEPARATOR, Post, attach_tag_lists
 from blog.rendering.sanitize import map_url_attributes
 from blog.rendering.text import strip_control_characters
+from blog.sitesettings.reading import Site, current
 
 FEED_ITEMS = 20
 
@@ -100,11 +101,27 @@ class PostFeed(Feed):
     """The latest published posts, newest first."""
 
     feed_type = FullContentRss
-    title = settings.SITE_TITLE
-    description = settings.SITE_DESCRIPTION
-    subtitle = settings.SITE_DESCRIPTION
-    # Atom needs an author for every entry; the site stands in for posts without one.
-    author_name = settings.SITE_TITLE
+    # The site's settings for the request being answered (see __call__).
+    site: Site
+
+    def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any):
+        # One instance serves every request (the URLconf made it): each request gets a copy
+        # that holds that request's site settings.
+        feed = copy.copy(self)
+        feed.site = current(request)
+        return super(PostFeed, feed).__call__(request, *args, **kwargs)
+
+    def title(self) -> str:
+        return self.site.title
+
+    def description(self) -> str:
+        return self.site.description
+
+    subtitle = description
+
+    def author_name(self) -> str:
+        # Atom needs an author for every entry; the site stands in for posts without one.
+        return self.site.title
 
     # Absolute already, so Django's Feed does not put the request's Host in front.
     url_name = "blog:feed_rss"
@@ -193,10 +210,10 @@ class TagRssFeed(PostFeed):
         return Post.objects.published().tagged_with_all(tags)
 
     def title(self, tags: list[Tag]) -> str:
-        return f"{settings.SITE_TITLE}: posts tagged {' + '.join(tag.name for tag in tags)}"
+        return f"{self.site.title}: posts tagged {' + '.join(tag.name for tag in tags)}"
 
     def description(self, tags: list[Tag]) -> str:
-        return f"Posts tagged {' and '.join(tag.name for tag in tags)} on {settings.SITE_TITLE}."
+        return f"Posts tagged {' and '.join(tag.name for tag in tags)} on {self.site.title}."
 
     subtitle = description
 

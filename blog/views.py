@@ -4,7 +4,6 @@ import re
 import sys
 from typing import Any
 
-from django.conf import settings
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import InterfaceError, OperationalError
 from django.db.models import Count, Q
@@ -32,6 +31,7 @@ from blog.health import run_checks
 from blog.links import url_for
 from blog.models import MAX_FILTER_TAGS, TAG_SEPARATOR, Post, attach_tag_lists, tagged_posts
 from blog.sharing import active_link
+from blog.sitesettings.reading import current
 
 RELATED_POSTS = 3
 # The largest OFFSET SQL databases take (a signed 64-bit integer): a page past it is a 404.
@@ -98,7 +98,6 @@ class PublishedPostsMixin:
     listing itself. Search (no ``url_name``) keeps ``?q=...&page=N``.
     """
 
-    paginate_by = settings.POSTS_PER_PAGE
     paginator_class = PostPaginator
     context_object_name = "posts"
     # A listing with no posts is a 404 (tag and archive pages). The paginator's count finds
@@ -129,6 +128,9 @@ class PublishedPostsMixin:
 
     def get_queryset(self):
         return Post.objects.for_listing()
+
+    def get_paginate_by(self, queryset: Any) -> int:
+        return current(self.request).posts_per_page
 
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kw):
         return super().get_paginator(
@@ -447,12 +449,14 @@ class RobotsView(TemplateView):
 class FaviconView(RedirectView):
     """Browsers and audit tools ask for /favicon.ico whatever the page's <link> says."""
 
-    permanent = True
+    # Not permanent: the favicon can be changed in the site settings.
+    permanent = False
 
     def get_redirect_url(self, *args: Any, **kwargs: Any) -> str:
-        # Resolved per request: with hashed static names the manifest exists only after
-        # collectstatic, so it must not be read when the URLconf is imported.
-        return static("favicon.ico")
+        # The favicon chosen in the site settings, if any. Resolved per request: with hashed
+        # static names the manifest exists only after collectstatic.
+        favicon = current(self.request).favicon
+        return favicon.url if favicon else static("favicon.ico")
 
 
 class SharedPostView(PostDetailView):

@@ -31,3 +31,21 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _site_settings_forgotten():
+    """No test sees site settings a rolled-back test cached (blog.sitesettings.reading)."""
+    yield
+    from blog.sitesettings.reading import forget
+
+    forget()
+
+
+@pytest.fixture
+def warm_site_settings(db):
+    """The site settings already cached, as on a running site: pinned query counts are then
+    the pages' own."""
+    from blog.sitesettings.reading import current
+
+    return current()

@@ -400,7 +400,9 @@ def test_served_files_have_their_type_and_nosniff(client, settings):
         assert response["X-Content-Type-Options"] == "nosniff"
 
 
-def test_listings_show_library_covers_in_one_query(client, django_assert_num_queries):
+def test_listings_show_library_covers_in_one_query(
+    client, django_assert_num_queries, warm_site_settings
+):
     """Covers on the front page cost one query for the whole page, however many posts
     have one; the first is loaded eagerly, the others lazily."""
     from django.db import connection

@@ -76,7 +76,9 @@ def test_scheduled_post_redirect_is_hidden_until_it_goes_live(client):
     assert client.get("/posts/early/").status_code == 404
 
 
-def test_existing_pages_cost_no_redirect_query(client, django_assert_num_queries):
+def test_existing_pages_cost_no_redirect_query(
+    client, django_assert_num_queries, warm_site_settings
+):
     """The middleware runs only on a 404: the post page's pinned count is unchanged."""
     post = make_post(slug="fine", tags=["x"])
     rename(post, "fine-2")
@@ -84,7 +86,7 @@ def test_existing_pages_cost_no_redirect_query(client, django_assert_num_queries
         assert client.get("/posts/fine-2/").status_code == 200
 
 
-def test_unknown_404_costs_one_query(client, django_assert_num_queries):
+def test_unknown_404_costs_one_query(client, django_assert_num_queries, warm_site_settings):
     with django_assert_num_queries(1):
         assert client.get("/no/such/page/").status_code == 404
 

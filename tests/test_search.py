@@ -76,7 +76,9 @@ def test_search_pages_are_not_indexed(client):
     assert response["X-Robots-Tag"] == "noindex"
 
 
-def test_empty_query_shows_the_form_without_searching(client, django_assert_num_queries):
+def test_empty_query_shows_the_form_without_searching(
+    client, django_assert_num_queries, warm_site_settings
+):
     """No query (or only spaces) is the empty search page, and costs no query."""
     make_post(title="Walrus")
     for query in ["", "   ", "\x00"]:

@@ -200,6 +200,9 @@ class PageCacheMiddleware:
                 cache_failed(cache, "Page cache unreachable", error)
                 key = None
             else:
+                # Kept for the site settings (blog.sitesettings.reading), which are tagged
+                # with the same version: a miss then reads them without asking again.
+                request.content_version = version
                 now = timezone.now().timestamp()
                 if entry and entry[0] == version and (entry[1] is None or now < entry[1]):
                     return self._replay(request, entry)

@@ -79,8 +79,11 @@ def post_json_ld(context: dict[str, Any], post: Post) -> SafeString:
         "dateModified": post.revised_date or post.publish_date,
         "wordCount": post.word_count,
         "keywords": [tag.name for tag in post.tag_list],
-        "publisher": {"@type": "Organization", "name": context.get("SITE_TITLE", "")},
+        "publisher": {"@type": "Organization", "name": str(context.get("SITE_TITLE", ""))},
     }
+    site = context.get("site")
+    if site is not None and site.logo:
+        data["publisher"]["logo"] = {"@type": "ImageObject", "url": absolute(site.logo.url)}
     # Only a display name: a login name would tell anyone half of what signing in takes.
     if post.author and post.author.get_full_name():
         data["author"] = {"@type": "Person", "name": post.author.get_full_name()}
