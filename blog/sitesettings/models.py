@@ -36,8 +36,10 @@ def validate_language(value: str) -> None:
 
 
 def normalize_language(value: str) -> str:
-    """The tag's standard spelling: ``EN-gb`` and ``en_GB`` are ``en-GB``."""
-    return standardize_tag(value.strip().replace("_", "-"))
+    """The tag's standard spelling: ``EN-gb`` and ``en_GB`` are ``en-GB``; anything that is no
+    tag comes back as given, for ``validate_language`` to refuse."""
+    tag = value.strip().replace("_", "-")
+    return standardize_tag(tag) if tag_is_valid(tag) else value
 
 
 validate_http_url = URLValidator(
