@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 
@@ -24,13 +25,15 @@ from blog.sitesettings.writes import (
 )
 
 
-class SocialLinkInline(admin.TabularInline):
+class SocialLinkInline(admin.StackedInline):
     model = SocialLink
     fields = ["label", "url", "position"]
+    # "mastodon.social/@me" typed without a scheme becomes https://…, as browsers would.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     extra = 1
     max_num = MAX_SOCIAL_LINKS
     verbose_name = "social profile link"
-    verbose_name_plural = 'social profile links (shown in the footer with rel="me")'
+    verbose_name_plural = "social profile links"
 
 
 class SiteSettingsForm(forms.ModelForm):

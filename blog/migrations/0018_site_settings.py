@@ -55,8 +55,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('label', models.CharField(help_text='What readers see: Mastodon.', max_length=50, validators=[blog.sitesettings.models.validate_plain_text])),
-                ('url', models.URLField(help_text="The profile's full address, starting with https://.", max_length=500, validators=[django.core.validators.URLValidator(message='Enter a full web address starting with https://.', schemes=['http', 'https'])], verbose_name='address')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
+                ('url', models.URLField(help_text='The profile\'s full address, starting with https://. Every page links it with rel="me", so the profile (Mastodon, for one) can show this site as verified.', max_length=500, validators=[django.core.validators.URLValidator(message='Enter a full web address starting with https://.', schemes=['http', 'https'])], verbose_name='address')),
+                ('position', models.PositiveSmallIntegerField(default=0, help_text='Links are shown in this order, lowest first.', verbose_name='order')),
                 ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='social_links', to='blog.sitesettings')),
             ],
             options={

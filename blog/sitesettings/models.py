@@ -150,9 +150,12 @@ class SocialLink(models.Model):
         "address",
         max_length=500,
         validators=[validate_http_url],
-        help_text="The profile's full address, starting with https://.",
+        help_text="The profile's full address, starting with https://. Every page links it "
+        'with rel="me", so the profile (Mastodon, for one) can show this site as verified.',
     )
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(
+        "order", default=0, help_text="Links are shown in this order, lowest first."
+    )
 
     class Meta:
         ordering = ["position", "id"]
