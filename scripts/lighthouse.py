@@ -1,7 +1,8 @@
 """Record Lighthouse scores for the home, a post page and a post with images, as in production.
 
 Builds a throwaway SQLite site from fixtures/ (every seed post published, plus a page of short
-posts, and a post imported with a cover and photos into the media library), collects static
+posts, a post imported with a cover and photos into the media library, and site settings with
+a tagline, footer, social link, and a logo and favicon from the library), collects static
 files, serves it with gunicorn (DEBUG off, whitenoise, hashed static
 names) on 127.0.0.1 and the media folder with a plain file server (nginx's part in
 production), runs Lighthouse 12 from node_modules (`npm ci` first) against Debian's
@@ -47,6 +48,7 @@ from pathlib import Path
 import yaml
 from django.utils import timezone
 from blog.models import Post
+from blog.posts import render
 
 now = timezone.now()
 for i, path in enumerate(sorted(Path("fixtures").iterdir())):
@@ -56,6 +58,8 @@ for i, path in enumerate(sorted(Path("fixtures").iterdir())):
         title=meta["title"], description=meta.get("description", ""), body=body,
         draft=False, publish_date=now - timedelta(days=i + 1),
     )
+    render(post)  # the body's HTML and excerpt, as the write path stores them
+    post.save()
     post.tags.set(meta.get("tags") or [])
 for i in range(12):
     post = Post.objects.create(
@@ -63,6 +67,8 @@ for i in range(12):
         body="Some *Markdown* text.\\n\\n## A heading\\n\\nMore text.", draft=False,
         publish_date=now - timedelta(days=10 + i),
     )
+    render(post)
+    post.save()
     post.tags.set(["notes", "python"] if i % 2 else ["notes"])
 print(Post.objects.get(title__startswith="Starting journey").get_absolute_url())
 """
@@ -99,6 +105,30 @@ for n in range(3):
 result = import_posts([folder.parent], workers=1)
 assert result.ok and not any(o.warnings for o in result.outcomes), result.outcomes
 print(Post.objects.get(slug="photo-post").get_absolute_url())
+"""
+
+
+# Runs inside `manage.py shell`: the site settings as a blogger fills them in, with a logo and
+# a favicon from the media library, so every page is measured with them.
+SETTINGS_SEED = """
+import io
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+from blog.media.images import store_upload
+from blog.sitesettings.writes import load_or_default, save_site_settings, set_social_links
+
+def png(name, width, height, colour):
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(out, "PNG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
+logo, _ = store_upload(png("logo.png", 480, 120, (20, 90, 160)), alt_text="Field Notes logo")
+icon, _ = store_upload(png("icon.png", 192, 192, (200, 60, 40)), alt_text="Field Notes icon")
+row = load_or_default()
+row.tagline = "Notes from the workshop"
+row.footer_text = "Written by *the editors*. Every post is in the [archive](/archive/)."
+row.logo, row.favicon = logo, icon
+save_site_settings(row)
+set_social_links(row, [("Mastodon", "https://example.social/@notes")])
 """
 
 
@@ -176,6 +206,7 @@ def main() -> int:
         post_path = manage(env, "shell", "-c", SEED).strip().splitlines()[-1]
         seed = IMAGES_SEED.replace("FOLDER", repr(f"{tmp}/import"))
         images_path = manage(env, "shell", "-c", seed).strip().splitlines()[-1]
+        manage(env, "shell", "-c", SETTINGS_SEED)
         manage(env, "collectstatic", "--noinput", "-v0")
         media_server = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
             [str(PYTHON), "-m", "http.server", str(media_port), "--bind", "127.0.0.1"],

@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from blog.sitesettings.writes import load_or_default, save_site_settings, set_social_links
 from tests.factories import make_post, make_staff
 
 NODE_MODULES = Path(settings.BASE_DIR) / "node_modules"
@@ -25,6 +26,7 @@ VNU = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "audit"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 PHONE = {"width": 375, "height": 740}
+GITHUB = "https://github.com/ada"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -99,6 +101,12 @@ def site(transactional_db) -> dict[str, str]:
         tags=["python", "pytorch", "deep learning"],
     )
     make_post(title="Hidden draft", draft=True, tags=["python"])
+    # The site settings' parts of every page: tagline, Markdown footer, rel="me" links.
+    row = load_or_default()
+    row.tagline = "Notes from the workshop"
+    row.footer_text = "Written by *Ada*. Every post is in the [archive](/archive/)."
+    save_site_settings(row)
+    set_social_links(row, [("Mastodon", "https://example.social/@ada"), ("GitHub", GITHUB)])
     when = timezone.localtime(post.publish_date)
     return {
         "home": "/",
