@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from django.conf import settings
@@ -41,7 +41,6 @@ from blog.pagecache.middleware import has_session
 
 logger = logging.getLogger(__name__)
 
-SETTINGS_KEY = "blog:site-settings"
 # Where the page cache leaves the content version it read for a request.
 VERSION_ATTRIBUTE = "content_version"
 _ON_REQUEST = "_site_settings"
@@ -84,6 +83,10 @@ class Site:
             description=settings.SITE_DESCRIPTION,
             posts_per_page=settings.POSTS_PER_PAGE,
         )
+
+
+# Named after Site's fields, so a deploy that changes them never reads an older server's copy.
+SETTINGS_KEY = "blog:site-settings:" + ",".join(f.name for f in (*fields(Site), *fields(SiteImage)))
 
 
 def _rendition(image: Any, min_width: int) -> SiteImage:
