@@ -520,7 +520,8 @@ class ShareLink(models.Model):
 from blog.autosave import Autosave  # noqa: E402, F401
 from blog.media.models import Image, ImageSource  # noqa: E402, F401
 
-# The static copy's queue and bookkeeping live in blog.staticsite; importing registers them.
-from blog.staticsite.models import BuiltLink, PublishState, PublishTask  # noqa: E402, F401
 # The site's settings (one row) and its social links live in blog.sitesettings.
 from blog.sitesettings.models import SiteSettings, SocialLink  # noqa: E402, F401
+
+# The static copy's queue and bookkeeping live in blog.staticsite; importing registers them.
+from blog.staticsite.models import BuiltLink, PublishState, PublishTask  # noqa: E402, F401

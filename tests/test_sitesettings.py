@@ -410,3 +410,32 @@ def test_bad_input_in_the_admin_says_what_is_wrong_and_keeps_the_rest(admin_clie
     assert "starting with https://" in page
     assert 'value="Kept"' in page
     assert SiteSettings.objects.get().title == "Field Notes"
+
+
+# --- static copy ---------------------------------------------------------------------------
+
+
+def test_the_static_copy_follows_a_settings_change(client, settings, tmp_path):
+    """Saving the settings queues a full rebuild; after one worker run every file shows them
+    and the tree matches a crawl of the app."""
+    from blog.staticsite.build import build_site
+    from blog.staticsite.models import PublishTask
+    from blog.staticsite.target import DirectoryTarget
+    from blog.staticsite.worker import run_once
+    from tests.staticsite_helpers import problems
+
+    settings.STATIC_SITE_DIR = str(tmp_path)
+    now = timezone.now()
+    for day in range(3):
+        make_post(title=f"Day {day}", publish_date=now - timedelta(days=day + 1), tags=["t"])
+    build_site(DirectoryTarget(tmp_path), jobs=1)
+    PublishTask.objects.all().delete()
+    current()  # this process holds the old settings, as a running worker would
+
+    edit(title="Renamed for the tree", posts_per_page=2)
+    assert PublishTask.objects.filter(kind="everything").exists()
+    while run_once(DirectoryTarget(tmp_path)) is not None:
+        pass
+    assert "<title>Renamed for the tree</title>" in (tmp_path / "index.html").read_text()
+    assert (tmp_path / "page" / "2" / "index.html").exists()
+    assert problems(client, tmp_path) == []

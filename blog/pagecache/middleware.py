@@ -184,6 +184,9 @@ class PageCacheMiddleware:
         cache, timeout = page_cache(), page_cache_timeout()
         if timeout > 0 and request.method in ("GET", "HEAD"):
             _drop_unknown_session(request)
+        # Read by the site settings (blog.sitesettings.reading): with the page cache off,
+        # anonymous pages trust the settings this process holds.
+        request.page_cache_off = timeout <= 0
         if request.method not in ("GET", "HEAD") or has_session(request):
             response = self.get_response(request)
             if has_session(request) and not response.has_header("Cache-Control"):

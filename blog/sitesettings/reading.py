@@ -10,9 +10,10 @@ warm cache costs no SQL:
   when the page cache has already read the version for this request;
 - with each process's own memory, the version is the database's, read by the page cache for
   anonymous pages; a logged-in person's request (the page cache skips those) reads it with
-  one primary-key query, so an editor sees their change at once on every process. With the
-  page cache off and no Redis, anonymous pages trust the copy this process holds, which a
-  save through this process replaces (docs/configuration.md).
+  one primary-key query, so an editor sees their change at once on every process, and so
+  does a page rendered for the static copy. With the page cache off and no Redis, anonymous
+  pages trust the copy this process holds, which a save through this process replaces
+  (docs/configuration.md).
 
 A request asks at most once: the ``Site`` is kept on it.
 """
@@ -34,7 +35,6 @@ from blog.pagecache.invalidation import (
     cache_usable,
     database_version,
     page_cache,
-    page_cache_timeout,
     version_in_database,
 )
 from blog.pagecache.middleware import has_session
@@ -175,8 +175,11 @@ def _cached(request: HttpRequest | None) -> Site:
 
 def _must_check(request: HttpRequest | None) -> bool:
     """Whether a process-local copy must be checked against the database's version: always,
-    but for anonymous pages while the page cache is off (see the module's docstring)."""
-    return request is None or has_session(request) or page_cache_timeout() > 0
+    but for anonymous pages that passed the page cache while it is off (see the module's
+    docstring). Pages rendered outside it (the static copy's worker) always check."""
+    if request is None or has_session(request):
+        return True
+    return not getattr(request, "page_cache_off", False)
 
 
 def forget() -> None:

@@ -2,7 +2,8 @@
 
 ``save_site_settings()`` saves the row (its footer rendered on the way), ``set_social_links()``
 replaces the profile links, and ``settings_changed()`` is the step both end with: cached
-pages and every process's copy of the settings are replaced once the transaction commits.
+pages and every process's copy of the settings are replaced once the transaction commits,
+and the static copy (blog.staticsite) is queued for a full rebuild in the same transaction.
 The admin saves the links through its inline forms and then calls ``settings_changed()``.
 """
 
@@ -17,6 +18,7 @@ from blog.pagecache import invalidate_pages
 from blog.rendering.render import RenderLimitError, render_post
 from blog.sitesettings.models import MAX_SOCIAL_LINKS, SINGLETON_PK, SiteSettings, SocialLink
 from blog.sitesettings.reading import forget
+from blog.staticsite import queue as staticsite_queue
 
 
 def render_footer(text: str) -> str:
@@ -81,8 +83,10 @@ def set_social_links(row: SiteSettings, links: Sequence[tuple[str, str]]) -> Non
 
 
 def settings_changed() -> None:
-    """Readers must see the change: a new content version, and this process's copy dropped
-    now (a rolled-back save is read again from the database) and after the commit."""
+    """Readers must see the change: a new content version, this process's copy dropped now
+    (a rolled-back save is read again from the database) and after the commit, and the
+    static copy rebuilt (every page shows the settings)."""
     invalidate_pages()
+    staticsite_queue.everything("the site settings changed")
     forget()
     transaction.on_commit(forget)

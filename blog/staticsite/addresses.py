@@ -19,6 +19,7 @@ from blog import views
 from blog.links import url_for
 from blog.models import Post, tagged_posts
 from blog.sitemaps import SITEMAPS, section_page_path
+from blog.sitesettings.reading import current
 
 NOT_FOUND_FILE = "404.html"
 FAVICON_FILE = "favicon.ico"
@@ -47,7 +48,8 @@ def file_name(path: str) -> str | None:
 
 
 def per_page() -> int:
-    return views.PublishedPostsMixin.paginate_by
+    """Posts on a listing page: the site settings' choice (a change rebuilds every page)."""
+    return current().posts_per_page
 
 
 def listing(url_name: str, count: int, *, first: int = 1, **kwargs: Any) -> list[str]:
