@@ -113,14 +113,11 @@ def render_all(
                 progress(done)
 
 
-def publish_paths(
-    paths: Iterable[str], target: Target, *, jobs: int = 1, first: Iterable[str] = ()
-) -> Outcome:
+def publish_paths(paths: Iterable[str], target: Target, *, jobs: int = 1) -> Outcome:
     """Bring the files of ``paths`` in line with the app: write each address that is a
-    public page, then delete the files of those that no longer are. ``first`` are written
-    before the rest (the changed post itself)."""
+    public page, then delete the files of those that no longer are."""
     started = time.monotonic()
-    paths = list(dict.fromkeys([*first, *paths]))
+    paths = list(dict.fromkeys(paths))
     outcome = Outcome()
     links: dict[str, set[int]] = {}
     gone = []

@@ -2,9 +2,10 @@
 
 It polls the queue (blog.staticsite.queue) a few times a second. For a batch of tasks it
 works out the affected addresses (blog.staticsite.changes), writes the changed posts' own
-pages first, then the rest, deletes the files of addresses that are no longer pages, and
-only then deletes the tasks: a worker killed half-way does the batch again on its next
-start. A task asking for everything (a site-wide change, a large import) is a full build.
+pages first, then the first pages of lists and feeds, then the rest, deletes the files of
+addresses that are no longer pages, and only then deletes the tasks: a worker killed
+half-way does the batch again on its next start. A task asking for everything (a site-wide
+change, a large import) is a full build.
 
 It also publishes scheduled posts when their time comes: nothing is written to the database
 then (a post is public once its date has passed), so the worker looks for posts whose date
@@ -98,10 +99,14 @@ def run_once(target: Target, *, jobs: int = 1) -> Run | None:
     for task in tasks:
         AFFECTED[task.kind](task.data, change)
     outcome = Outcome()
-    if change.first:
-        outcome.add(publish_paths(change.first, target))
+    # What readers look at first goes first: the changed posts, then every first page (home,
+    # tags, neighbours, feeds), then the pages further down the lists and the sitemaps.
     rest = change.paths.difference(change.first)
-    outcome.add(publish_paths(rest, target, jobs=jobs))
+    soon = sorted(path for path in rest if "/page/" not in path and "sitemap" not in path)
+    later = sorted(rest.difference(soon))
+    for group in (change.first, soon, later):
+        if group:
+            outcome.add(publish_paths(group, target, jobs=jobs))
     outcome.add(sync_media(change.media, target))
     PublishTask.objects.filter(pk__in=[task.pk for task in tasks]).delete()
     outcome.seconds = time.monotonic() - started
