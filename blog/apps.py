@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class BlogConfig(AppConfig):
@@ -15,3 +16,11 @@ class BlogConfig(AppConfig):
         from blog.staticsite import queue
 
         queue.connect()
+
+
+class BlogAdminConfig(admin_apps.AdminConfig):
+    """Django's admin app, with the blog's admin site (blog/adminsite.py) as ``admin.site``."""
+
+    # Imported by module so that Django still picks BlogConfig as this module's app config.
+    default = False
+    default_site = "blog.adminsite.BlogAdminSite"

@@ -525,3 +525,9 @@ from blog.sitesettings.models import SiteSettings, SocialLink  # noqa: E402, F40
 
 # The static copy's queue and bookkeeping live in blog.staticsite; importing registers them.
 from blog.staticsite.models import BuiltLink, PublishState, PublishTask  # noqa: E402, F401
+
+# The admin's tags (a proxy of taggit's) live in blog.tags.
+from blog.tags import Tag as BlogTag  # noqa: E402
+
+# Signals name the class saved: the admin saves tags through the proxy.
+pre_save.connect(_fallback_tag_slug, sender=BlogTag)

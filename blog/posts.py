@@ -330,7 +330,7 @@ def delete_tags(queryset: QuerySet[Tag]) -> int:
     search.update_search_vectors(Post.objects.filter(pk__in=carriers))
     invalidate_pages()
     static_queue.tags_changed(slugs, carriers)
-    return deleted.get(Tag._meta.label, 0)
+    return deleted.get(queryset.model._meta.label, 0)
 
 
 @transaction.atomic

@@ -74,7 +74,8 @@ if BLOG_SANITIZER not in {"nh3", "bleach"}:
     raise ImproperlyConfigured(f'BLOG_SANITIZER is "{BLOG_SANITIZER}"; use "nh3" or "bleach".')
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, with the blog's admin site (blog/adminsite.py).
+    "blog.apps.BlogAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -5,10 +5,6 @@ from django.urls import include, path
 
 from blog.views import health
 
-admin.site.site_header = f"{settings.SITE_TITLE} admin"
-admin.site.site_title = f"{settings.SITE_TITLE} admin"
-admin.site.index_title = "Posts, tags and people"
-
 # 503 + Retry-After instead of 500 while the database is unreachable (blog/views.py).
 handler500 = "blog.views.server_error"
 

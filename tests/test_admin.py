@@ -328,7 +328,7 @@ def test_changing_the_slug_in_the_admin_redirects_the_old_address(admin_client, 
 
 # --- tags: counts, merge ---
 
-TAGS = reverse("admin:taggit_tag_changelist")
+TAGS = reverse("admin:blog_tag_changelist")
 
 
 def test_tag_list_shows_post_counts(admin_client):
@@ -673,14 +673,14 @@ def test_deleting_a_tag_in_the_admin_drops_it_from_search(admin_client):
     post = make_post(title="Plain", tags=["narwhal"])
     assert list(search_posts("narwhal")) == [post]
     tag = Tag.objects.get(name="narwhal")
-    url = reverse("admin:taggit_tag_delete", args=[tag.pk])
+    url = reverse("admin:blog_tag_delete", args=[tag.pk])
     assert admin_client.post(url, {"post": "yes"}).status_code == 302
     assert list(search_posts("narwhal")) == []
     bulk = Tag.objects.create(name="beluga")
     post.tags.add(bulk)
     posts.save_post(post)
     assert list(search_posts("beluga")) == [post]
-    changelist = reverse("admin:taggit_tag_changelist")
+    changelist = reverse("admin:blog_tag_changelist")
     admin_client.post(
         changelist, {"action": "delete_selected", "_selected_action": [bulk.pk], "post": "yes"}
     )

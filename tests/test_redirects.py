@@ -169,7 +169,7 @@ def test_tag_rename_in_the_admin_redirects_the_old_tag_pages(client):
     tag = Tag.objects.get(name="Py")
     client.force_login(User.objects.create_superuser("admin", "a@example.com", "pw-unused-1"))
     response = client.post(
-        reverse("admin:taggit_tag_change", args=[tag.pk]), {"name": "Python", "slug": "python"}
+        reverse("admin:blog_tag_change", args=[tag.pk]), {"name": "Python", "slug": "python"}
     )
     assert response.status_code == 302
     client.logout()

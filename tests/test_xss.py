@@ -290,7 +290,7 @@ def test_admin_screens(admin_client, hostile):
         reverse("admin:blog_post_changelist"),
         reverse("admin:blog_post_changelist") + "?q=%3Cscript%3E",
         reverse("admin:blog_post_change", args=[post.pk]),
-        reverse("admin:taggit_tag_changelist"),
+        reverse("admin:blog_tag_changelist"),
         reverse("admin:blog_post_delete", args=[post.pk]),
         reverse("admin:blog_post_history", args=[post.pk]),
     ]:

@@ -20,7 +20,7 @@ from taggit.models import Tag
 from taggit.utils import edit_string_for_tags, parse_tags
 
 from blog import posts, revisions, sharing
-from blog.admin import editor, publishing
+from blog.admin import columns, editor, publishing
 from blog.admin.editor import MarkdownEditor, PublishDateWidget, RevisedDateWidget
 from blog.importing.identity import post_fingerprint
 from blog.models import (
@@ -62,13 +62,13 @@ def version_token(post: Post) -> str:
 
 
 class StatusFilter(admin.SimpleListFilter):
-    """Draft / scheduled / published, computed from the draft flag and the date."""
+    """The list's badges as a filter: computed from the draft and unlisted flags and the date."""
 
     title = "status"
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        return Post.Status.choices
+        return list(columns.BADGE_LABELS.items())
 
     def queryset(self, request, queryset):
         now = timezone.now()
@@ -78,7 +78,9 @@ class StatusFilter(admin.SimpleListFilter):
             case Post.Status.SCHEDULED:
                 return queryset.filter(draft=False, publish_date__gt=now)
             case Post.Status.PUBLISHED:
-                return queryset.reachable(now)
+                return queryset.published(now)
+            case "unlisted":
+                return queryset.reachable(now).filter(unlisted=True)
         return queryset
 
 
@@ -294,7 +296,7 @@ class ShareLinkForm(forms.Form):
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
     form = PostAdminForm
-    list_display = ["title", "status_label", "publish_date", "tag_list", "author"]
+    list_display = ["title_column", "status_badge", "view", "publish_date", "tag_list", "author"]
     list_filter = [StatusFilter, "draft", "publish_date", ProvenanceFilter, AttentionFilter, "tags"]
     search_fields = ["title", "description", "body", "tags__name"]
     date_hierarchy = "publish_date"
@@ -380,6 +382,18 @@ class PostAdmin(admin.ModelAdmin):
             zone = timezone.get_current_timezone_name()
             return format_html('<span class="{}">Scheduled for {} ({})</span>', css, when, zone)
         return format_html('<span class="{}">{}</span>', css, post.status_label)
+
+    @admin.display(description="Title", ordering="title")
+    def title_column(self, post: Post) -> str:
+        return columns.title_cell(post)
+
+    @admin.display(description="Status", ordering="draft")
+    def status_badge(self, post: Post) -> str:
+        return columns.status_badge(post)
+
+    @admin.display(description="On the site")
+    def view(self, post: Post) -> str:
+        return columns.view_link(post)
 
     @admin.display(description="Tags")
     def tag_list(self, post: Post) -> str:

@@ -1,4 +1,7 @@
-"""Tags: post counts, rename (the old address redirects) and merge."""
+"""Tags: post counts, rename (the old address redirects) and merge.
+
+Listed under the blog through the proxy model ``blog.tags.Tag``; taggit's own admin is removed.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +10,13 @@ from django.contrib.admin import helpers
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
-from taggit.models import Tag
+from taggit.models import Tag as TaggitTag
 
 from blog.models import Post
 from blog.posts import delete_tags, merge_tags, save_tag
+from blog.tags import Tag
 
-admin.site.unregister(Tag)
+admin.site.unregister(TaggitTag)
 
 
 @admin.register(Tag)
@@ -22,6 +26,24 @@ class TagAdmin(admin.ModelAdmin):
     ordering = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     actions = ["merge_selected"]
+
+    # The proxy has permissions of its own; taggit's, which existing groups and users hold
+    # (the Authors group among them), grant the same.
+    def _allowed(self, request: HttpRequest, action: str) -> bool:
+        user = request.user
+        return user.has_perm(f"blog.{action}_tag") or user.has_perm(f"taggit.{action}_tag")
+
+    def has_view_permission(self, request: HttpRequest, obj: Tag | None = None) -> bool:
+        return self._allowed(request, "view") or self._allowed(request, "change")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._allowed(request, "add")
+
+    def has_change_permission(self, request: HttpRequest, obj: Tag | None = None) -> bool:
+        return self._allowed(request, "change")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Tag | None = None) -> bool:
+        return self._allowed(request, "delete")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Tag]:
         items = "taggit_taggeditem_items"
@@ -73,4 +95,14 @@ class TagAdmin(admin.ModelAdmin):
             "tags": tags,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
-        return TemplateResponse(request, "admin/taggit/tag/merge.html", context)
+        return TemplateResponse(request, "admin/blog/tag/merge.html", context)
+
+
+@admin.register(TaggitTag)
+class TaggitTagAdmin(TagAdmin):
+    """Taggit's own Tag, kept registered for the autocomplete of fields that point at it (a
+    redirect's tag). It is hidden from the index, and its pages redirect to the blog's tags
+    (blog/adminsite.py)."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return False
