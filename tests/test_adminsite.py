@@ -186,9 +186,15 @@ def test_the_post_list_shows_badges_view_links_and_whole_titles(admin_client):
     assert str(status_badge(draft)) in content
     assert str(title_cell(live)) in content
     assert 'title="Live &lt;one&gt; &amp; more"' in content
-    assert str(view_link(live)) in content
-    assert f'href="{live.get_absolute_url()}">View<' in content
-    assert f'href="{draft.get_absolute_url()}">Preview<' in content
+    assert str(view_link(live)) == (
+        f'<a class="post-view-link" href="{live.get_absolute_url()}" '
+        'title="View “Live &lt;one&gt; &amp; more” on the site">View</a>'
+    )
+    assert str(view_link(draft)) == (
+        f'<a class="post-view-link" href="{draft.get_absolute_url()}" '
+        'title="Preview “Draft one” as readers will see it">Preview</a>'
+    )
+    assert str(view_link(live)) in content and str(view_link(draft)) in content
 
 
 def test_the_preview_link_opens_a_draft_for_staff(admin_client):

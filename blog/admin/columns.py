@@ -56,15 +56,16 @@ def title_cell(post: Post) -> SafeString:
 def view_link(post: Post) -> SafeString:
     """A link to the post's page: what readers see, or the staff preview of a post not live.
 
-    The visible word is short; the hidden rest gives each link a name of its own for screen
-    readers, which list links out of their rows.
+    The tooltip, which screen readers read as the link's description, names the post; the
+    link's name stays one word, so the title alone names the row's link to the form.
     """
-    live = post.status == Post.Status.PUBLISHED
-    word = "View" if live else "Preview"
+    if post.status == Post.Status.PUBLISHED:
+        word, hint = "View", "View “{}” on the site"
+    else:
+        word, hint = "Preview", "Preview “{}” as readers will see it"
     return format_html(
-        '<a class="post-view-link" href="{}">{}<span class="visually-hidden"> “{}”{}</span></a>',
+        '<a class="post-view-link" href="{}" title="{}">{}</a>',
         post.get_absolute_url(),
+        hint.format(post.title),
         word,
-        post.title,
-        " on the site" if live else "",
     )
