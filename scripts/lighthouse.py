@@ -1,5 +1,7 @@
 """Record Lighthouse scores for the home, a post page and a post with images, as in production.
 
+Also scores the accessibility of the admin's index, post list and post form, signed in.
+
 Builds a throwaway SQLite site from fixtures/ (every seed post published, plus a page of short
 posts, a post imported with a cover and photos into the media library, and site settings with
 a tagline, footer, social link, and a logo and favicon from the library), collects static
@@ -9,7 +11,8 @@ production), runs Lighthouse 12 from node_modules (`npm ci` first) against Debia
 Chromium, prints one line per page and writes the full reports to bench-results/.
 
 Usage: python -m scripts.lighthouse [--runs N]    (the median of N runs per page; default 3)
-Exit status 1 if a page errors or misses the targets (performance >= 0.95, others 1.0).
+Exit status 1 if a page errors or misses the targets (performance >= 0.95, others 1.0; the
+admin pages: accessibility 1.0).
 """
 
 from __future__ import annotations
@@ -107,6 +110,26 @@ assert result.ok and not any(o.warnings for o in result.outcomes), result.outcom
 print(Post.objects.get(slug="photo-post").get_absolute_url())
 """
 
+# Runs inside `manage.py shell`: a superuser's session key (Lighthouse sends it as a cookie)
+# and the address of a post's change form.
+ADMIN_SEED = """
+import secrets
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.models import User
+from django.contrib.sessions.backends.db import SessionStore
+from django.urls import reverse
+from blog.models import Post
+
+user = User.objects.create_superuser("lighthouse", "lighthouse@example.com", secrets.token_hex())
+session = SessionStore()
+session[SESSION_KEY] = str(user.pk)
+session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+session.create()
+post = Post.objects.get(title__startswith="Starting journey")
+print(session.session_key, reverse("admin:blog_post_change", args=[post.pk]))
+"""
+
 
 # Runs inside `manage.py shell`: the site settings as a blogger fills them in, with a logo and
 # a favicon from the media library, so every page is measured with them.
@@ -156,9 +179,16 @@ def wait_until_up(url: str, timeout: float = 30) -> None:
     raise SystemExit(f"server at {url} did not start")
 
 
-def lighthouse(url: str, output: Path, attempts: int = 3) -> dict[str, float | None]:
+def lighthouse(
+    url: str,
+    output: Path,
+    attempts: int = 3,
+    categories: list[str] = CATEGORIES,
+    cookie: str = "",
+) -> dict[str, float | None]:
     """One Lighthouse run's category scores. A trace that failed to record (it happens on a
     busy machine: NO_NAVSTART, NO_FCP) is retried, and said so; a page error is not retried."""
+    headers = [f"--extra-headers={json.dumps({'Cookie': cookie})}"] if cookie else []
     for attempt in range(1, attempts + 1):
         subprocess.run(  # noqa: S603 - fixed argv, no shell
             [
@@ -167,8 +197,9 @@ def lighthouse(url: str, output: Path, attempts: int = 3) -> dict[str, float | N
                 "--quiet",
                 "--output=json",
                 f"--output-path={output}",
-                f"--only-categories={','.join(CATEGORIES)}",
+                f"--only-categories={','.join(categories)}",
                 f"--chrome-flags={CHROME_FLAGS}",
+                *headers,
             ],
             env={**os.environ, "CHROME_PATH": CHROME},
             check=False,
@@ -176,7 +207,7 @@ def lighthouse(url: str, output: Path, attempts: int = 3) -> dict[str, float | N
         report = json.loads(output.read_text())
         error = report.get("runtimeError")
         if not error:
-            return {name: report["categories"][name]["score"] for name in CATEGORIES}
+            return {name: report["categories"][name]["score"] for name in categories}
         print(f"  run failed ({error['code']}), attempt {attempt} of {attempts}", file=sys.stderr)
         if error["code"] not in {"NO_NAVSTART", "NO_FCP", "NO_LCP", "PROTOCOL_TIMEOUT"}:
             break
@@ -207,6 +238,7 @@ def main() -> int:
         seed = IMAGES_SEED.replace("FOLDER", repr(f"{tmp}/import"))
         images_path = manage(env, "shell", "-c", seed).strip().splitlines()[-1]
         manage(env, "shell", "-c", SETTINGS_SEED)
+        session_key, form_path = manage(env, "shell", "-c", ADMIN_SEED).split()[-2:]
         manage(env, "collectstatic", "--noinput", "-v0")
         media_server = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
             [str(PYTHON), "-m", "http.server", str(media_port), "--bind", "127.0.0.1"],
@@ -243,6 +275,21 @@ def main() -> int:
                 each = ", ".join(f"{r['performance'] or 0:.2f}" for r in runs)
                 print(f"{name:6} {line}  (median of {args.runs}; performance runs: {each}; {url})")
                 failed |= any(median[c] < TARGETS[c] for c in CATEGORIES)
+            # The admin: accessibility only (its speed is not a reader's), signed in.
+            admin_pages = {
+                "admin-index": "/admin/",
+                "admin-posts": "/admin/blog/post/",
+                "admin-post-form": form_path,
+            }
+            for name, path in admin_pages.items():
+                score = lighthouse(
+                    base + path,
+                    RESULTS / f"lighthouse-{name}.json",
+                    categories=["accessibility"],
+                    cookie=f"sessionid={session_key}",
+                )["accessibility"]
+                print(f"{name:15} accessibility={score or 0:.2f}  ({base + path})")
+                failed |= (score or 0) < TARGETS["accessibility"]
         finally:
             server.terminate()
             server.wait(timeout=10)
