@@ -23,7 +23,6 @@ MODEL_ORDER = {
         "post",
         "page",
         "menuitem",
-        "navigationitem",
         "tag",
         "image",
         "author",
@@ -36,8 +35,8 @@ MODEL_ORDER = {
 }
 
 
-def site_title() -> str:
-    """The blog's name as the admin shows it."""
+def site_title(request: HttpRequest | None = None) -> str:
+    """The blog's name as the admin shows it: the one place the admin reads it."""
     return settings.SITE_TITLE
 
 
@@ -48,18 +47,18 @@ def _position(order: list[str], name: str) -> tuple[int, str]:
 class BlogAdminSite(admin.AdminSite):
     """Django's admin site with the blog's name and the blog first on the index."""
 
-    # Properties rather than attributes, so a renamed site shows its new name at once.
-    @property
-    def site_header(self) -> str:  # type: ignore[override]
-        return site_title()
+    # Read on every request rather than set once, so a renamed site shows its new name at once.
+    def each_context(self, request: HttpRequest) -> dict[str, Any]:
+        title = site_title(request)
+        return {
+            **super().each_context(request),
+            "site_header": title,
+            "site_title": f"{title} admin",
+        }
 
-    @property
-    def site_title(self) -> str:  # type: ignore[override]
-        return f"{site_title()} admin"
-
-    @property
-    def index_title(self) -> str:  # type: ignore[override]
-        return f"Manage {site_title()}"
+    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None):
+        heading = {"title": f"Manage {site_title(request)}"}
+        return super().index(request, {**heading, **(extra_context or {})})
 
     def get_app_list(
         self, request: HttpRequest, app_label: str | None = None
