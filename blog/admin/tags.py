@@ -1,6 +1,7 @@
 """Tags: post counts, rename (the old address redirects) and merge.
 
-Listed under the blog through the proxy model ``blog.tags.Tag``; taggit's own admin is removed.
+Listed under the blog through the proxy model ``blog.tags.Tag``; taggit's own model stays
+registered, hidden, only for the autocomplete of fields that point at it.
 """
 
 from __future__ import annotations
