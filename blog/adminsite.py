@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.urls import URLPattern, URLResolver, re_path, reverse
+
+from blog.sitesettings.reading import current
 
 # The admin index, top to bottom: apps by label, then each app's models by model name. What is
 # not named here follows, in the alphabetical order Django would give it.
@@ -36,8 +37,8 @@ MODEL_ORDER = {
 
 
 def site_title(request: HttpRequest | None = None) -> str:
-    """The blog's name as the admin shows it: the one place the admin reads it."""
-    return settings.SITE_TITLE
+    """The blog's name as the admin shows it: the site settings' title, as readers see it."""
+    return current(request).title
 
 
 def _position(order: list[str], name: str) -> tuple[int, str]:
