@@ -288,6 +288,10 @@ class Post(models.Model):
     source_hash = models.CharField(
         max_length=64, blank=True, editable=False, help_text="SHA-256 of the file's bytes."
     )
+    # What the imported file names beside it, read at import so the body renders without the
+    # folder: the files its Pelican links lead to, the notebooks it includes
+    # (blog.importing.notebooks).
+    import_files = models.JSONField(default=dict, blank=True, editable=False)
     # A digest of the post's own fields as the last import wrote them: when the post's
     # current fields no longer match it, an author has edited the post since, and a
     # re-import must not overwrite that edit.

@@ -54,7 +54,7 @@ from blog.models import (
 )
 from blog.pagecache import batched_invalidation, invalidate_pages
 from blog.redirects import add_aliases, link_post_files, slug_changed, tag_moved
-from blog.rendering.render import Rendered, render_post
+from blog.rendering.render import Rendered, Source, render_post
 from blog.staticsite import queue as static_queue
 
 # What render() fills from the body.
@@ -68,7 +68,7 @@ def render(post: Any, rendered: Rendered | None = None) -> None:
     renders to check the limits, the importer renders in worker processes.
     """
     if rendered is None:
-        rendered = render_post(post.body)
+        rendered = render_post(post.body, Source.of(post))
     # An imported post's images are found by the paths its body writes (blog.media).
     post_id = post.pk if isinstance(post, Post) else None
     html = responsive_images(rendered.html, post_id=post_id)

@@ -303,9 +303,9 @@ def test_a_save_renders_the_body_once(admin_client, monkeypatch):
 
     calls = []
 
-    def counting(text):
+    def counting(text, source=None):
         calls.append(text)
-        return render_post(text)
+        return render_post(text, source)
 
     monkeypatch.setattr(blog.admin.posts, "render_post", counting)
     monkeypatch.setattr(blog.posts, "render_post", counting)

@@ -4,6 +4,7 @@ not converted, the XSS corpus through each construct, and property tests of the 
 from __future__ import annotations
 
 import html as html_entities
+import json
 import re
 from io import StringIO
 from pathlib import Path
@@ -15,12 +16,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blog.rendering.generators import callouts, fences
-from blog.rendering.render import render_post
+from blog.rendering.render import Source, render_post
 from tests.factories import make_post
 from tests.xss_corpus import VECTORS, assert_inert
 
 CORPUS = Path(__file__).parent / "fidelity"
-SOURCES = sorted(CORPUS.glob("*.md"))
+SOURCES = sorted([*CORPUS.glob("*.md"), *CORPUS.glob("*.mdx")])
+
+
+def corpus_source(source: Path) -> Source:
+    """Where a corpus file is rendered as coming from: NAME.source.json when it exists (the
+    file's path and what an import found beside it), else the file's own name, which makes
+    an .mdx file MDX."""
+    context = source.with_suffix(".source.json")
+    if context.exists():
+        return Source(**json.loads(context.read_text(encoding="utf-8")))
+    return Source(path=source.name)
 
 
 class GoldenCorpusTests(SimpleTestCase):
@@ -36,7 +47,7 @@ class GoldenCorpusTests(SimpleTestCase):
         """The reader's HTML for each construct, as reviewed."""
         for source in SOURCES:
             with self.subTest(source.name):
-                html = render_post(source.read_text(encoding="utf-8")).html
+                html = render_post(source.read_text(encoding="utf-8"), corpus_source(source)).html
                 golden = source.with_suffix(".html").read_text(encoding="utf-8")
                 self.assertHTMLEqual(html, golden)
 
@@ -291,3 +302,156 @@ def test_posts_with_unconverted_syntax_are_a_worklist_in_the_admin(client, db):
     form = client.get(reverse("admin:blog_post_change", args=[flagged.pk])).content.decode()
     assert "Needs attention" in form
     assert "Line 3: unconverted {% include toc.html %}" in form
+
+
+# --- MDX and Pelican: constructs that need to know the file they came from -----------------
+
+MDX = Source(path="post.mdx")
+PELICAN = Source(
+    path="content/post.md",
+    files={"links": ["content/first.md", "content/images/a.png", "content/file.pdf"]},
+)
+HOSTILE_MDX_CONSTRUCTS = [
+    '<Image src="{v}" alt="{v}" />',
+    "<img src='{v}' alt='{v}' />",
+    '<Picture src={"{v}"} alt={`{v}`} caption="{v}" />',
+    '<Video src="{v}" poster="{v}" title="{v}" />',
+    '<YouTube id="{v}" title="{v}" /> <LiteYouTubeEmbed id="{v}" /> <Tweet id="{v}" />',
+    '<Callout type="{v}" title="{v}">\n{v}\n</Callout>',
+    '<Note title="{v}">{v}</Note> <Aside type="{v}">{v}</Aside>',
+    '<Unknown a="{v}" b={{ c: "{v}" }}>{v}</Unknown>',
+    '<div className="{v}" style={{ color: "{v}" }} onClick={() => "{v}"}>{v}</div>',
+    '{"{v}"} {/* {v} */} {props["{v}"]}',
+    'import x from "{v}";\n\n<Image src={x} alt="{v}" />',
+]
+HOSTILE_PELICAN_CONSTRUCTS = [
+    "[{v}]({filename}{v}) ![{v}]({static}{v}) [{v}](|attach|{v})",
+    '[{v}]({filename}first.md "{v}") ![{v}]({static}/images/a.png "{v}")',
+    '<a href="{filename}{v}">{v}</a> <img src="{static}{v}" alt="{v}">',
+    "[r][{v}]\n\n[{v}]: {filename}{v}",
+    "{% notebook {v} cells[{v}] %}",
+]
+
+
+@pytest.mark.parametrize("construct", HOSTILE_MDX_CONSTRUCTS)
+def test_xss_corpus_through_each_mdx_construct(construct):
+    """Every XSS vector in a component's props, children or an expression renders inert."""
+    for vector in VECTORS:
+        source = construct.replace("{v}", vector)
+        assert_inert(render_post(source, MDX).html, source)
+
+
+@pytest.mark.parametrize("construct", HOSTILE_PELICAN_CONSTRUCTS)
+def test_xss_corpus_through_each_pelican_construct(construct):
+    """Every XSS vector in a Pelican link's text, path or title renders inert."""
+    for vector in VECTORS:
+        source = construct.replace("{v}", vector)
+        assert_inert(render_post(source, PELICAN).html, source)
+
+
+def test_xss_corpus_through_notebook_cells_and_outputs():
+    """Notebook cells and outputs, even HTML that was never sanitized, render inert."""
+    for vector in VECTORS:
+        outputs = [
+            {"type": kind, "text": vector, "html": vector, "url": vector, "alt": vector}
+            for kind in ("text", "error", "html", "image")
+        ]
+        cells = [
+            {"type": "markdown", "source": vector},
+            {"type": "code", "source": vector, "outputs": outputs},
+        ]
+        files = {"notebooks": {"n.ipynb": {"language": vector, "cells": cells}}}
+        html = render_post("{% notebook n.ipynb %}", Source("post.md", files)).html
+        assert_inert(html, vector)
+
+
+class MdxOnlyInMdxFilesTests(SimpleTestCase):
+    """MDX's reading applies to .mdx files; plain Markdown keeps its meaning."""
+
+    BODY = 'import x from "y"\n\n<Note>Hi {name}</Note>\n\n> quoted'
+
+    def test_markdown_keeps_its_semantics(self):
+        """In a .md file the import line is text and the component is left to the sanitizer."""
+        html = render_post(self.BODY, Source(path="post.md")).html
+        self.assertIn("<p>import x from", html)
+        self.assertIn("{name}", html)
+
+    def test_mdx_reads_the_same_text_as_mdx(self):
+        """In a .mdx file the import goes, the note is a callout, the expression is reported."""
+        rendered = render_post(self.BODY, MDX)
+        self.assertNotIn("import", rendered.html)
+        self.assertIn('<div class="admonition note">', rendered.html)
+        self.assertIn("<blockquote>", rendered.html)
+        self.assertEqual(rendered.unconverted, ((3, "unconverted {name}"),))
+
+    def test_a_default_import_names_an_image(self):
+        """``<Image src={hero}>`` shows the file ``import hero from "./hero.png"`` names."""
+        html = render_post('import hero from "./hero.png"\n\n<Image src={hero.src} alt="H" />', MDX)
+        self.assertIn('<img src="./hero.png" alt="H">', html.html)
+
+    def test_a_greater_than_sign_inside_jsx_is_not_a_quote(self):
+        """A multi-line tag whose props hold ``>`` opens no blockquote."""
+        html = render_post("<Card\n  show={a > b}\n>\ntext\n</Card>", MDX).html
+        self.assertNotIn("blockquote", html)
+        self.assertHTMLEqual(html, "<p>text</p>")
+
+
+class PelicanLinkTests(SimpleTestCase):
+    """Pelican's links resolve from what the import found; the rest is text, reported."""
+
+    def test_a_post_written_in_the_admin_has_no_files(self):
+        """Without an import's files a link cannot be resolved: its text, reported."""
+        rendered = render_post("[a]({filename}first.md)")
+        self.assertHTMLEqual(rendered.html, "<p>a</p>")
+        self.assertEqual(rendered.unconverted, ((1, "unconverted [a]({filename}first.md)"),))
+
+    def test_a_link_leading_out_of_the_folder_is_not_resolved(self):
+        """``../../x.md`` from the content folder leads out of what the import was given."""
+        rendered = render_post("[a]({filename}../../first.md)", PELICAN)
+        self.assertHTMLEqual(rendered.html, "<p>a</p>")
+
+
+_MDX_FRAGMENTS = st.sampled_from(
+    ["<Callout>", "</Callout>", "<Note title=\"t\">", "</Note>", "<Foo", "/>", ">", "<>", "</>",
+     "{", "}", "{/*", "*/}", "{\"s\"}", "import x from 'y'", "export const a = {", "\n",
+     "\n\n", "<Image src={x} alt=\"a\" />", "<YouTube id=\"abc\" />", "`", "```", "a > b",
+     "<div className=\"c\">", "</div>", "=", "\"", "'", " ", "> ", "- ", "<Tweet id={1} />"]
+)  # fmt: skip
+_MDX_BODIES = st.lists(
+    st.one_of(_MDX_FRAGMENTS, st.text(alphabet="ab <>{}/=\"'\n", max_size=5)), max_size=30
+).map("".join)
+_JSX_TAG = re.compile(r"<[A-Z][\w.]*(?:\s[^<>]*)?/?>|</[A-Z][\w.]*>|\{/\*.*?\*/\}", re.DOTALL)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_MDX_BODIES)
+def test_no_jsx_reaches_the_reader(body):
+    """Any mix of MDX renders without error and inert, and no whole component tag or comment
+    shows outside code."""
+    rendered = render_post(body, MDX)
+    assert_inert(rendered.html, body)
+    text = html_entities.unescape(_CODE.sub("", rendered.html))
+    assert not _JSX_TAG.search(text), (body, rendered.html)
+
+
+_PELICAN_FRAGMENTS = st.sampled_from(
+    ["[a](", "![b](", "{filename}", "{static}", "{attach}", "|filename|", "|static|",
+     "first.md", "/images/a.png", "file.pdf", "../", ")", "#frag", ' "t"', "\n", "[r]: ",
+     '<a href="', '">', "{% notebook x.ipynb %}", "cells[0:1]", " ", "`"]
+)  # fmt: skip
+_PELICAN_BODIES = st.lists(
+    st.one_of(_PELICAN_FRAGMENTS, st.text(alphabet='ab()[]{}|/"\n', max_size=5)), max_size=30
+).map("".join)
+# An address that is a marker: what Pelican would have replaced (it reads them only there).
+_MARKER_IN_ADDRESS = re.compile(
+    r"""<\w+\s[^<>]*\b(?:href|src)=["'](?:\{|%7B|\||%7C)(?:filename|static|attach)""", re.I
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_PELICAN_BODIES)
+def test_no_pelican_marker_reaches_an_address(body):
+    """Any mix of Pelican links renders inert, and no href or src is left a marker."""
+    rendered = render_post(body, PELICAN)
+    assert_inert(rendered.html, body)
+    assert not _MARKER_IN_ADDRESS.search(rendered.html), (body, rendered.html)

@@ -688,11 +688,11 @@ def test_interrupted_parallel_import_stops_its_workers_and_a_rerun_finishes(tmp_
     assert Post.objects.count() == 40
 
 
-def _die_on_post_25(data: bytes, source_path: str, markdown: bool):
+def _die_on_post_25(data: bytes, source_path: str, markdown: bool, root: str = ""):
     """A worker's prepare() that ends its process at one file, as the OOM killer would."""
     if "post-025" in source_path:
         os._exit(9)
-    return _real_prepare(data, source_path, markdown)
+    return _real_prepare(data, source_path, markdown, root)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -736,9 +736,9 @@ def test_each_post_is_rendered_once(tmp_path, monkeypatch):
     calls = []
     real = importer.render_post
 
-    def counting(text):
+    def counting(text, source=None):
         calls.append(text)
-        return real(text)
+        return real(text, source)
 
     monkeypatch.setattr(importer, "render_post", counting)
     monkeypatch.setattr(posts, "render_post", counting)

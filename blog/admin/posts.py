@@ -32,7 +32,7 @@ from blog.models import (
     ShareLink,
     validate_plain_text,
 )
-from blog.rendering.render import Rendered, RenderLimitError, render_post
+from blog.rendering.render import Rendered, RenderLimitError, Source, render_post
 
 # Largest Markdown body the preview endpoint renders; a real post is far smaller.
 PREVIEW_MAX_CHARS = 500_000
@@ -193,7 +193,8 @@ class PostAdminForm(forms.ModelForm):
         """
         body = self.cleaned_data["body"]
         try:
-            self.rendered = render_post(body)
+            # An imported post renders as its file does (MDX, Pelican's links and notebooks).
+            self.rendered = render_post(body, Source.of(self.instance))
         except RenderLimitError as error:
             raise ValidationError(str(error)) from error
         return body

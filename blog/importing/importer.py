@@ -42,6 +42,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import DatabaseError, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -59,13 +60,15 @@ from blog.importing.frontmatter import (
 )
 from blog.importing.identity import fingerprint, post_fingerprint
 from blog.importing.lock import import_lock
+from blog.importing.notebooks import Found, find_files, json_safe, store_images
 from blog.importing.uploads import Uploads
+from blog.media.images import ImageRejected, store_upload
 from blog.media.imports import IMAGE_SUFFIXES, ImageImporter, PostImages, save_sources
 from blog.media.markup import responsive_images
 from blog.media.remote import RemoteImages
 from blog.models import Post
 from blog.posts import RENDERED_FIELDS, NewPost, batch, create_posts, save_post
-from blog.rendering.render import Rendered, render_post
+from blog.rendering.render import Rendered, Source, render_post
 
 CREATED, UPDATED, UNCHANGED, CONFLICT, SKIPPED, FAILED = (
     "created",
@@ -185,9 +188,11 @@ class Prepared:
     post_data: PostData | None = None
     rendered: Rendered | None = None
     notes: list[str] = field(default_factory=list)
+    # What the body names beside it (Post.import_files), with notebook images still as bytes.
+    found: Found = field(default_factory=Found)
 
 
-def prepare(data: bytes, source_path: str, markdown: bool) -> Prepared:
+def prepare(data: bytes, source_path: str, markdown: bool, root: str = "") -> Prepared:
     """Decode, parse, map and render one file. Needs no database: runs in worker processes."""
     try:
         text = _decode(data)
@@ -202,14 +207,15 @@ def prepare(data: bytes, source_path: str, markdown: bool) -> Prepared:
         if not parsed.data and not parsed.body.strip():
             return Prepared(skip="no front matter values and no body: nothing to import")
         post_data = map_front_matter(parsed, source_path)
+        found = find_files(post_data.body, Path(root), source_path) if root else Found()
         # The rendering travels back to the process that saves the post, which hands it to
-        # the write path (blog.posts.render).
-        rendered = render_post(post_data.body)
+        # the write path (blog.posts.render). Notebook images are rendered once stored.
+        rendered = render_post(post_data.body, Source(source_path, json_safe(found.files)))
     except FrontMatterError as failure:
         return Prepared(failure=failure)
     except Exception as error:  # noqa: BLE001 (one odd file must not stop an import)
         return Prepared(failure=FrontMatterError(f"cannot import: {type(error).__name__}: {error}"))
-    return Prepared(post_data=post_data, rendered=rendered)
+    return Prepared(post_data=post_data, rendered=rendered, found=found)
 
 
 def prepare_item(item: platforms.Item) -> Prepared:
@@ -429,6 +435,9 @@ class Importer:
         if name.startswith("_index."):
             outcome.outcome, outcome.reason = SKIPPED, "section list page (_index), not a post"
             return job
+        if name.endswith(".ipynb"):
+            outcome.outcome, outcome.reason = SKIPPED, "a notebook: shown by the posts that name it"
+            return job
         if name.endswith(IMAGE_SUFFIXES):
             # Not read here: an image comes in with the posts that show it (page bundles).
             outcome.outcome, outcome.reason = SKIPPED, "an image: imported with its posts"
@@ -465,7 +474,7 @@ class Importer:
             outcome.post_id, outcome.slug = job.existing.pk, job.existing.slug
             return job
         self.to_render += 1
-        task, arguments = prepare, (job.data, outcome.source_path, job.markdown)
+        task, arguments = prepare, (job.data, outcome.source_path, job.markdown, str(job.root))
         if job.item is not None:
             task, arguments, job.item = prepare_item, (job.item,), None
         job.data = b""
@@ -505,9 +514,14 @@ class Importer:
                 outcome.reason, outcome.line = prepared.failure.reason, prepared.failure.line
             else:
                 outcome.notes.extend(prepared.notes)
+                rendered = self._notebook_images(job, prepared)
                 _note_generator_syntax(outcome, prepared)
                 fields = self._fields(job, prepared.post_data)
-                images, rendered = self._images(job, prepared.post_data, prepared.rendered, fields)
+                fields["import_files"] = prepared.found.files
+                images, rendered = self._images(job, prepared.post_data, rendered, fields)
+                if prepared.found.images:
+                    images = images or PostImages()
+                    images.sources.update(prepared.found.images)
                 if job.existing is None:
                     # Settled (slug, validation) and written with the next group, in order.
                     self.creates.append(
@@ -522,6 +536,36 @@ class Importer:
         self.unreported.append(outcome)
         if not self.creates or len(self.creates) >= GROUP_SIZE:
             self._flush()
+
+    def _notebook_images(self, job: _Job, prepared: Prepared) -> Rendered:
+        """Store the images of the notebooks the post includes in the media library (unless
+        this is a dry run), and render the post again with them; report what was not read."""
+        found = prepared.found
+        offset = prepared.post_data.front_matter.raw.count("\n")
+        where = job.where or job.path
+        for line, what in found.problems:
+            job.outcome.warnings.append(f"{where}:{line + offset}: {what}")
+        if not found.has_images():
+            return prepared.rendered
+
+        def store(data: bytes, name: str) -> tuple[str | None, str]:
+            if self.dry_run:
+                return None, "a dry run stores no image"
+            try:
+                image, _ = store_upload(ContentFile(data, name=name))
+            except ImageRejected as rejected:
+                return None, str(rejected)
+            found.images[image.url] = image
+            return image.url, ""
+
+        for problem in store_images(found.files, store):
+            if not self.dry_run:
+                job.outcome.warnings.append(f"{where}: notebook image not imported: {problem}")
+        rendered = render_post(
+            prepared.post_data.body, Source(job.outcome.source_path, found.files)
+        )
+        prepared.rendered = rendered
+        return rendered
 
     def _images(
         self, job: _Job, post_data: PostData, rendered: Rendered, fields: dict[str, Any]
@@ -821,8 +865,8 @@ class Importer:
 # Markdown links and link definitions to another post file: [text](../2019/other.md#part),
 # [id]: ./other/index.md
 _FILE_LINK = re.compile(
-    r"\]\(\s*<?([^()\s<>:?#]+\.(?:md|markdown|mdx))[?#>)\s]"
-    r"|^[ ]{0,3}\[[^\]]+\]:[ \t]*<?([^\s<>:?#]+\.(?:md|markdown|mdx))(?:[?#>\s]|$)",
+    r"\]\(\s*<?([^()\s<>:?#{}|]+\.(?:md|markdown|mdx))[?#>)\s]"
+    r"|^[ ]{0,3}\[[^\]]+\]:[ \t]*<?([^\s<>:?#{}|]+\.(?:md|markdown|mdx))(?:[?#>\s]|$)",
     re.IGNORECASE | re.MULTILINE,
 )
 

@@ -233,6 +233,8 @@ def export_images(post, post_file: Path, target: Path, written: dict[str, int]) 
     for source in post.image_sources.all():
         if is_remote(source.src):
             continue  # the body keeps the URL; an import with --fetch-images fetches it again
+        if library_hash(source.src):
+            continue  # shown by its library address (a notebook's output): no file of the post
         relative = unquote(source.src.split("#", 1)[0].split("?", 1)[0])
         if relative.startswith("/"):
             file = os.path.join(base, EXPORT_STATIC, relative.lstrip("/"))

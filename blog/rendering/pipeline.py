@@ -103,14 +103,16 @@ TOC_MIN_HEADINGS = 3
 _converter: markdown.Markdown | None = None
 
 
-def convert(text: str) -> tuple[str, str, int, dict]:
+def convert(text: str, options: dict | None = None) -> tuple[str, str, int, dict]:
     """Unsanitized body HTML, unsanitized table of contents, the number of headings in it,
     and what was done with generator syntax (``generators.report.Report.as_json``).
+    ``options`` say where the body came from (``render.Source.options``).
 
     Unbounded in time on hostile input: called through ``blog.rendering.process``.
     """
     global _converter
     md = _markdown()
+    md.generator_options = options or {}
     html = _unescape_placeholders(md.convert(text))
     toc, headings = _unescape_placeholders(md.toc), _count_headings(md.toc_tokens)
     report = md.generator_report.as_json()

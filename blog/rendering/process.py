@@ -59,12 +59,12 @@ class _Child:
             raise ChildProcessError("The Markdown process ended.")
         return json.loads(line)
 
-    def ask(self, text: str, seconds: float) -> dict:
+    def ask(self, text: str, options: dict, seconds: float) -> dict:
         """The child's answer: ``result``, or ``error`` (an exception's name) and ``message``."""
         if not self.started:
             self._read(START_TIMEOUT)  # "ready": the time limit starts now
             self.started = True
-        self.process.stdin.write(json.dumps(text) + "\n")
+        self.process.stdin.write(json.dumps([text, options]) + "\n")
         self.process.stdin.flush()
         return self._read(seconds)
 
@@ -88,7 +88,8 @@ def serve(requests: TextIO, replies: TextIO) -> None:
     answer(ready=True)
     for line in requests:
         try:
-            answer(result=pipeline.convert(json.loads(line)))
+            text, options = json.loads(line)
+            answer(result=pipeline.convert(text, options))
         except Exception as error:  # reported to the parent, which raises it
             answer(error=type(error).__name__, message=str(error))
 
@@ -124,8 +125,8 @@ def end_children() -> None:
         child.process.stdout.close()
 
 
-def convert(text: str, seconds: float) -> tuple[str, str, int, dict]:
-    """``pipeline.convert(text)`` in a child process, stopped after ``seconds``.
+def convert(text: str, seconds: float, options: dict | None = None) -> tuple[str, str, int, dict]:
+    """``pipeline.convert(text, options)`` in a child process, stopped after ``seconds``.
 
     Raises ``TimeoutError`` when the conversion was stopped, ``RecursionError`` on markup
     nested deeper than Python recurses, ``ConversionError`` for anything else the conversion
@@ -136,7 +137,7 @@ def convert(text: str, seconds: float) -> tuple[str, str, int, dict]:
     if child is None or child.process.poll() is not None:
         child = _Child()
     try:
-        answer = child.ask(text, seconds)
+        answer = child.ask(text, options or {}, seconds)
     except BaseException:
         # Timed out, died, or interrupted while waiting: its state is unknown.
         child.stop()

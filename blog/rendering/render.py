@@ -8,7 +8,9 @@ emit without escaping. The pieces live beside this module: ``pipeline`` (Markdow
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from blog.links import url_for
 from blog.rendering import limits, process
@@ -41,9 +43,33 @@ class Rendered:
         return minutes_to_read(self.word_count)
 
 
-def render_post(text: str) -> Rendered:
-    """Render a post body once, at save time, with its excerpt, word count and contents."""
-    html, toc_html, report = _convert(text)
+@dataclass(frozen=True)
+class Source:
+    """Where an imported body came from, for the generator syntax that needs it: MDX is read
+    as MDX only in an ``.mdx`` file, Pelican's ``{filename}`` links are relative to the file,
+    and ``{% notebook %}`` shows a notebook the import read (``Post.import_files``)."""
+
+    path: str = ""  # Post.source_path: relative to the folder the import was given
+    files: Mapping[str, Any] = field(default_factory=dict)  # Post.import_files
+
+    @classmethod
+    def of(cls, post: Any) -> Source | None:
+        """The source of ``post`` (any object with a ``source_path``), or None for a post
+        written in the admin."""
+        path = getattr(post, "source_path", "") or ""
+        files = getattr(post, "import_files", None) or {}
+        return cls(path=path, files=files) if path or files else None
+
+    def options(self) -> dict[str, Any]:
+        """What the Markdown process is told (JSON)."""
+        return {"path": self.path, "files": dict(self.files)}
+
+
+def render_post(text: str, source: Source | None = None) -> Rendered:
+    """Render a post body once, at save time, with its excerpt, word count and contents.
+
+    ``source`` is the imported file's path and what the import read beside it."""
+    html, toc_html, report = _convert(text, source)
     # An excerpt break (<!--more-->) ends the excerpt where the author put it.
     teaser, has_break, _ = html.partition(EXCERPT_BREAK)
     html = html.replace(f"<p>{EXCERPT_BREAK}</p>", "").replace(EXCERPT_BREAK, "")
@@ -62,7 +88,7 @@ def render_post(text: str) -> Rendered:
     )
 
 
-def _convert(text: str) -> tuple[str, str, dict]:
+def _convert(text: str, source: Source | None = None) -> tuple[str, str, dict]:
     """Sanitized body HTML, sanitized table of contents ("" when there are few headings),
     and the generator-syntax report.
 
@@ -72,7 +98,8 @@ def _convert(text: str) -> tuple[str, str, dict]:
     check_limits(text)
     seconds = limits.RENDER_TIME_LIMIT
     try:
-        html, toc_html, headings, report = process.convert(text, seconds)
+        options = source.options() if source is not None else {}
+        html, toc_html, headings, report = process.convert(text, seconds, options)
     except TimeoutError:
         raise RenderLimitError(
             f"Rendering took longer than {seconds:g} seconds and was stopped; "

@@ -46,7 +46,12 @@ def tag(match: re.Match, context: Context) -> tuple[str, int]:
             return _paired(name, arguments, body, match, context), end.end()
     if name in _CONTROL_CLOSERS:
         return "", match.end()
-    converted = _single(name, arguments, context)
+    if name == "notebook":
+        from blog.rendering.generators import pelican
+
+        converted = pelican.notebook(arguments, match, context)
+    else:
+        converted = _single(name, arguments, context)
     if converted is None:
         context.miss(match.start(), match.group(0))
         return "", match.end()

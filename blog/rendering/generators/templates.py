@@ -45,13 +45,36 @@ _TOKEN = re.compile(
     rf"|(?P<paren_math>\\\((?P<tex_parens>.{{1,{MAX_BLOCK}}}?)\\\))"
     rf"|(?P<inline_math>(?<![\\$\w])\$(?P<tex_dollar>[^\s$](?:[^$\n]{{0,{MAX_BLOCK}}}?(?<![\s\\]))?)"
     r"\$(?![\w$]))"
-    r"|(?P<more><!--\s*(?:more|end_?excerpt|excerpt|truncate)\s*-->)",
+    r"|(?P<more><!--\s*(?:more|end_?excerpt|excerpt|truncate)\s*-->)"
+    # Pelican's links to files of the site: [text]({filename}x.md), ![alt]({static}x.png),
+    # the older |filename|x.md, in a link definition or an HTML attribute (pelican.py).
+    rf"|(?P<pelican_link>(?P<pl_bang>!)?\[(?P<pl_text>(?:[^\[\]\n]|\[[^\[\]\n]*\]){{0,{MAX_TAG}}})\]"
+    r"\(\s*<?(?P<pl_kind>\{(?:filename|static|attach)\}|\|(?:filename|static|attach)\|)"
+    r"(?P<pl_path>[^\s()<>\"]*)>?(?P<pl_title>\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\))"
+    r"|(?P<pelican_definition>(?<![^\n])[ ]{0,3}\[(?P<pd_label>[^\]\n]+)\]:[ \t]*<?"
+    r"(?P<pd_kind>\{(?:filename|static|attach)\}|\|(?:filename|static|attach)\|)"
+    r"(?P<pd_path>[^\s<>\"]*)>?)"
+    r"|(?P<pelican_attribute>(?P<pa_name>href|src)\s*=\s*(?P<pa_quote>[\"'])"
+    r"(?P<pa_kind>\{(?:filename|static|attach)\}|\|(?:filename|static|attach)\|)"
+    r"(?P<pa_path>[^\"'\s<>]*)(?P=pa_quote))",
     re.DOTALL | re.IGNORECASE,
 )
 _PROTECTED = re.compile("\x02fidelity:[0-9]+\x03")
 # Where a construct may start, and what must follow within MAX_TAG characters for it to be
 # one: a cheap test that keeps a body full of unclosed tags linear.
-_START = re.compile(r"`+|\{\{[<%]?|\{[%#]|<!--|<(?i:iframe|script|style)\b|\$\$?|\\[\[(]|\\begin\{")
+_START_PATTERN = r"`+|\{\{[<%]?|\{[%#]|<!--|<(?i:iframe|script|style)\b|\$\$?|\\[\[(]|\\begin\{"
+_START = re.compile(_START_PATTERN)
+# Bodies that hold Pelican's link markers also start constructs at links and attributes, and
+# MDX bodies at every tag and expression: both only when needed, since most bodies are neither.
+PELICAN_MARKERS = re.compile(r"\{(?:filename|static|attach)\}|\|(?:filename|static|attach)\|", re.I)
+_PELICAN_START = r"|!?\[|(?i:href|src)\s*=\s*[\"']"
+_MDX_START = r"|<[A-Za-z/>]|\{"
+_STARTS = {
+    (False, False): _START,
+    (True, False): re.compile(_START_PATTERN + _PELICAN_START),
+    (False, True): re.compile(_START_PATTERN + _MDX_START),
+    (True, True): re.compile(_START_PATTERN + _PELICAN_START + _MDX_START),
+}
 _CLOSERS = {
     "{{<": (">}}", "%}}"),
     "{{%": (">}}", "%}}"),
@@ -87,6 +110,19 @@ EXCERPT_BREAK = '<span class="excerpt-break"></span>'
 
 
 @dataclass
+class State:
+    """What holds for the whole body: where it came from (``render.Source.options``), whether
+    it is MDX and the names its imports bind, and how to convert nested Markdown (a notebook's
+    Markdown cells) with everything here."""
+
+    options: dict = field(default_factory=dict)
+    mdx: bool = False
+    names: dict[str, str] = field(default_factory=dict)  # MDX: import name -> module path
+    markdown: Callable[..., list[str]] | None = None
+    depth: int = 0  # how many notebooks the text being converted is inside
+
+
+@dataclass
 class Context:
     """What a handler needs: the Markdown instance's stash, the report, and the text."""
 
@@ -94,6 +130,7 @@ class Context:
     report: Report
     text: str
     first_line: int
+    state: State = field(default_factory=State)
     protected: dict[str, str] = field(default_factory=dict)
     # The next closing tag found for each pattern (None: there is none), see closing().
     closings: dict[re.Pattern, re.Match | None] = field(default_factory=dict)
@@ -154,9 +191,13 @@ class Context:
 Handler = Callable[[re.Match, Context], tuple[str, int]]
 
 
-def convert(text: str, first_line: int, md: Markdown, report: Report) -> str:
+def convert(
+    text: str, first_line: int, md: Markdown, report: Report, state: State | None = None
+) -> str:
     """``text`` (lines outside code fences, joined) with every construct converted."""
-    from blog.rendering.generators import hugo, liquid, math, raw_html
+    from blog.rendering.generators import hugo, liquid, math, mdx, pelican, raw_html
+
+    state = state or State()
 
     handlers: dict[str, Handler] = {
         "code": _code,
@@ -173,15 +214,32 @@ def convert(text: str, first_line: int, md: Markdown, report: Report) -> str:
         "bracket_math": math.formula,
         "paren_math": math.formula,
         "inline_math": math.formula,
+        "pelican_link": pelican.link,
+        "pelican_definition": pelican.definition,
+        "pelican_attribute": pelican.attribute,
     }
-    context = Context(md=md, report=report, text=text, first_line=first_line)
+    context = Context(md=md, report=report, text=text, first_line=first_line, state=state)
+    pelican_links = ("{" in text or "|" in text) and PELICAN_MARKERS.search(text) is not None
     out: list[str] = []
     position = 0
-    for start in _START.finditer(text):
+    starts = _STARTS[pelican_links, state.mdx]
+    scan = 0
+    while (start := starts.search(text, scan)) is not None:
+        scan = start.end()
         if start.start() < position:
+            scan = max(scan, position)
             continue  # inside a construct already read
         match = _construct_at(text, start)
         if match is None:
+            if state.mdx and start.group(0)[0] in "<{":
+                found = mdx.construct(text, start.start(), context)
+                if found is not None:
+                    out.append(text[position : start.start()])
+                    replacement, position = found
+                    out.append(replacement)
+                    scan = position
+                else:
+                    scan = start.start() + 1  # "{{<Note>": a tag may start inside
             continue
         out.append(text[position : match.start()])
         replacement, position = handlers[match.lastgroup](match, context)
