@@ -271,3 +271,14 @@ def test_a_dry_run_stores_no_image(tmp_path):
     run(tmp_path, dry_run=True)
     assert not Image.objects.exists()
     assert not Post.objects.exists()
+
+
+def test_a_changed_notebook_is_read_again_with_force(tmp_path):
+    """The post's file is unchanged; --force reads its notebook again and shows the change."""
+    write(tmp_path, "post.md", POST)
+    write(tmp_path, "demo.ipynb", notebook(code("print(1)", _stream("first\n"))))
+    run(tmp_path)
+    write(tmp_path, "demo.ipynb", notebook(code("print(2)", _stream("second\n"))))
+    assert run(tmp_path).counts["unchanged"] == 1
+    assert run(tmp_path, force=True).counts["updated"] == 1
+    assert "second" in Post.objects.get().body_html

@@ -772,7 +772,8 @@ class Importer:
         new = fingerprint(fields, post_data.tags)
         imported = existing.imported_fingerprint
         edited = bool(imported) and current != imported
-        if not edited and new == current and existing.source_hash == job.source_hash:
+        same_files = existing.import_files == fields.get("import_files", {})
+        if not edited and new == current and existing.source_hash == job.source_hash and same_files:
             outcome.outcome = UNCHANGED  # --force, but nothing differs
         elif edited and new == current:
             # The file already says what the post says (an export of the edited post).
