@@ -420,7 +420,10 @@ _MDX_FRAGMENTS = st.sampled_from(
 _MDX_BODIES = st.lists(
     st.one_of(_MDX_FRAGMENTS, st.text(alphabet="ab <>{}/=\"'\n", max_size=5)), max_size=30
 ).map("".join)
-_JSX_TAG = re.compile(r"<[A-Z][\w.]*(?:\s[^<>]*)?/?>|</[A-Z][\w.]*>|\{/\*.*?\*/\}", re.DOTALL)
+# A whole component tag (within a paragraph) or comment.
+_JSX_TAG = re.compile(
+    r"<[A-Z][\w.]*(?:\s(?:(?!\n\s*\n)[^<>])*)?/?>|</[A-Z][\w.]*>|\{/\*.*?\*/\}", re.DOTALL
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

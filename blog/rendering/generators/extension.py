@@ -46,6 +46,8 @@ class GeneratorSyntax(Preprocessor):
         in_fence = {index for first, last in fenced for index in range(first, last + 1)}
         if state.mdx:
             lines = mdx.top_level_statements(lines, in_fence, report, state.names)
+            if "<" in text:
+                lines = mdx.dedent_children(lines)
         if ":::" in text or "[!" in text:
             lines, count = callouts.rewrite(lines, in_fence)
             report.converted.update({"callout": count} if count else {})
@@ -69,7 +71,8 @@ class GeneratorSyntax(Preprocessor):
                 self.convert_text(lines[index:end], first_line + index, report, tables, state)
             )
             index = end
-        return out
+        closings = state.closings()
+        return [*out, *closings.split("\n")] if closings else out
 
     def convert_text(
         self,

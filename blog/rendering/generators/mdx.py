@@ -50,6 +50,7 @@ _DEFAULT_IMPORT = re.compile(
     r"^import\s+([A-Za-z_$][\w$]*)\s+from\s+[\"']([^\"'\n]+)[\"']\s*;?\s*$"
 )
 _CLOSING = {"{": "}", "(": ")", "[": "]"}
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _LOOSE_COMPONENT = re.compile(rf"</?[A-Z][\w.]*(?:\s[^<>\n]{{0,{MAX_TAG}}})?/?>")
 
 
@@ -83,6 +84,36 @@ def top_level_statements(
             out[blanked] = ""
         report.count(f"mdx {kind}")
         index = end + 1
+    return out
+
+
+_OPENING_LINE = re.compile(r"[ \t]*<([A-Z][\w.]*)\b[^<>]*(?<!/)>[ \t]*")
+
+
+def dedent_children(lines: list[str]) -> list[str]:
+    """``lines`` with the children of a component written on lines of their own dedented: MDX
+    has no indented code blocks, so ``<Note>`` then four-space-indented text is text."""
+    out = list(lines)
+    for index, line in enumerate(out):
+        opening = _OPENING_LINE.fullmatch(line)
+        if opening is None:
+            continue
+        closing = re.compile(rf"[ \t]*</{re.escape(opening.group(1))}>[ \t]*")
+        end = next(
+            (
+                j
+                for j in range(index + 1, min(len(out), index + MAX_STATEMENT_LINES))
+                if closing.fullmatch(out[j])
+            ),
+            None,
+        )
+        if end is None:
+            continue
+        children = [child for child in out[index + 1 : end] if child.strip()]
+        indent = min((len(child) - len(child.lstrip(" \t")) for child in children), default=0)
+        if indent:
+            for j in range(index + 1, end):
+                out[j] = out[j][indent:] if out[j].strip() else out[j]
     return out
 
 
@@ -256,6 +287,8 @@ def construct(text: str, start: int, context: Context) -> tuple[str, int] | None
         context.miss(start, loose.group(0))
         return "", loose.end()
     written = text[start : tag.end]
+    if _BLANK_LINE.search(written):
+        return None  # "a<b" then a paragraph later: prose, not a tag across paragraphs
     if tag.name and _HTML_NAME.fullmatch(tag.name) and tag.name.lower() not in _VIDEOS | {"img"}:
         return _html_element(tag, written), tag.end
     return _component(tag, written, start, context), tag.end

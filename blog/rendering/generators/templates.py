@@ -120,6 +120,15 @@ class State:
     names: dict[str, str] = field(default_factory=dict)  # MDX: import name -> module path
     markdown: Callable[..., list[str]] | None = None
     depth: int = 0  # how many notebooks the text being converted is inside
+    # Paired constructs open at this point of the body: (name, the text that ends each). Kept
+    # across code fences, so a callout shortcode or component around a fence holds it.
+    opened: list[tuple[str, str]] = field(default_factory=list)
+
+    def closings(self) -> str:
+        """The text that ends every construct still open (at the end of the body)."""
+        text = "".join(closing for _, closing in reversed(self.opened))
+        self.opened.clear()
+        return text
 
 
 @dataclass
@@ -134,8 +143,6 @@ class Context:
     protected: dict[str, str] = field(default_factory=dict)
     # The next closing tag found for each pattern (None: there is none), see closing().
     closings: dict[re.Pattern, re.Match | None] = field(default_factory=dict)
-    # Paired constructs open at this point of the text: (name, the text that ends each).
-    opened: list[tuple[str, str]] = field(default_factory=list)
     _counted: tuple[int, int] = (0, 0)  # an offset and its line, where counting resumes
 
     def __post_init__(self) -> None:
@@ -166,16 +173,17 @@ class Context:
 
     def open(self, name: str, closing: str) -> None:
         """A paired construct whose body is read on: ``closing`` ends it."""
-        self.opened.append((name, closing))
+        self.state.opened.append((name, closing))
 
     def close(self, name: str) -> str:
         """The text that ends the innermost open ``name`` and any left open inside it."""
-        names = [opened for opened, _ in self.opened]
+        opened = self.state.opened
+        names = [name for name, _ in opened]
         if name not in names:
             return ""  # its opening was removed, or it has none
         index = len(names) - 1 - names[::-1].index(name)
-        closings = [closing for _, closing in reversed(self.opened[index:])]
-        del self.opened[index:]
+        closings = [closing for _, closing in reversed(opened[index:])]
+        del opened[index:]
         return "".join(closings)
 
     def miss(self, offset: int, written: str) -> None:
@@ -197,6 +205,7 @@ def convert(
     """``text`` (lines outside code fences, joined) with every construct converted."""
     from blog.rendering.generators import hugo, liquid, math, mdx, pelican, raw_html
 
+    own_state = state is None  # else the caller ends what is left open (State.closings)
     state = state or State()
 
     handlers: dict[str, Handler] = {
@@ -245,7 +254,8 @@ def convert(
         replacement, position = handlers[match.lastgroup](match, context)
         out.append(replacement)
     out.append(text[position:])
-    out.extend(closing for _, closing in reversed(context.opened))
+    if own_state:
+        out.append(state.closings())
     # Protected text is always a piece of the body as written, so it holds no token itself.
     return _PROTECTED.sub(lambda m: context.protected[m.group(0)], "".join(out))
 
