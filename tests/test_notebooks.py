@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image as PILImage
 
 from blog.importing import notebooks
@@ -20,6 +22,7 @@ from blog.importing.importer import import_posts
 from blog.media.models import Image, ImageSource
 from blog.models import Post
 from blog.posts import save_post
+from blog.rendering.render import Source, render_post
 from tests.factories import write_file as write
 from tests.xss_corpus import VECTORS, assert_inert
 
@@ -282,3 +285,59 @@ def test_a_changed_notebook_is_read_again_with_force(tmp_path):
     assert run(tmp_path).counts["unchanged"] == 1
     assert run(tmp_path, force=True).counts["updated"] == 1
     assert "second" in Post.objects.get().body_html
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "cells",
+                    "cell_type",
+                    "source",
+                    "outputs",
+                    "output_type",
+                    "data",
+                    "text",
+                    "text/html",
+                    "text/plain",
+                    "image/png",
+                    "traceback",
+                    "metadata",
+                    "nbformat",
+                    "language_info",
+                    "name",
+                    "ename",
+                    "evalue",
+                    "x",
+                ]
+            ),  # fmt: skip
+            children,
+            max_size=5,
+        )
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_JSON, st.sampled_from(["markdown", "code", "raw"]))
+def test_any_json_is_read_or_refused_and_renders_inert(tmp_path_factory, document, cell_type):
+    """Whatever JSON a notebook file holds, reading it gives a clear refusal or cells that
+    render inert; a notebook whose structure is right but whose values are odd still reads."""
+    folder = tmp_path_factory.mktemp("nb")
+    shaped = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [document]}
+    if isinstance(document, dict):
+        shaped["cells"] = [{**document, "cell_type": cell_type}]
+    for content in (document, shaped):
+        (folder / "n.ipynb").write_text(json.dumps(content), encoding="utf-8")
+        try:
+            found = notebooks.read_notebook(folder, "post.md", "n.ipynb")
+        except notebooks.NotebookError as error:
+            assert str(error)
+            continue
+        files = notebooks.json_safe({"notebooks": {"n.ipynb": found}})
+        html = render_post("{% notebook n.ipynb %}", Source("post.md", files)).html
+        assert_inert(html, json.dumps(content))
