@@ -26,6 +26,12 @@ from blog.rendering.generators.templates import MAX_TAG, Context
 # How deep braces may nest in one expression, and how many lines one statement may take.
 MAX_DEPTH = 64
 MAX_STATEMENT_LINES = 200
+# What all tag and expression scans of one text may read, so that a text of unclosed "{" or
+# "<A" stays linear: past it, the rest is text (reported once).
+SCAN_BUDGET_BASE = 50_000
+# Components open inside each other beyond this are left out (reported), their children kept.
+MAX_OPEN = 32
+SCAN_BUDGET_PER_CHARACTER = 20
 
 _IMAGES = {"image", "img", "picture", "nextimage", "gatsbyimage", "staticimage", "figure",
            "zoomimage", "imagezoom", "thumbnail"}  # fmt: skip
@@ -273,12 +279,22 @@ def read_tag(text: str, start: int) -> _Tag | None:
 def construct(text: str, start: int, context: Context) -> tuple[str, int] | None:
     """The JSX tag or expression at ``start``: the text Markdown reads in its place and the
     offset after it, or None when there is none (the character is text)."""
+    state = context.state
+    if state.scan_budget is None:
+        state.scan_budget = SCAN_BUDGET_BASE + SCAN_BUDGET_PER_CHARACTER * len(text)
+    if state.scan_budget <= 0:
+        if state.scan_budget > -(2**40):  # reported once, at the first construct left as text
+            context.miss(start, "(the rest of the file's JSX: too many unclosed tags or braces)")
+            state.scan_budget = -(2**41)
+        return None
     if text[start] == "{":
         end = expression_end(text, start)
+        _charge(state, text, start, end)
         if end is None:
             return None
         return _expression(text[start + 1 : end - 1].strip(), start, text[start:end], context), end
     tag = read_tag(text, start)
+    _charge(state, text, start, tag.end if tag else None)
     if tag is None:
         # A component tag JSX would refuse (a stray quote): removed all the same, reported.
         loose = _LOOSE_COMPONENT.match(text, start)
@@ -292,6 +308,11 @@ def construct(text: str, start: int, context: Context) -> tuple[str, int] | None
     if tag.name and _HTML_NAME.fullmatch(tag.name) and tag.name.lower() not in _VIDEOS | {"img"}:
         return _html_element(tag, written), tag.end
     return _component(tag, written, start, context), tag.end
+
+
+def _charge(state, text: str, start: int, end: int | None) -> None:
+    """What a scan cost: to its end, or everything it could have read when it found none."""
+    state.scan_budget -= (end if end is not None else min(len(text), start + MAX_TAG)) - start
 
 
 def _expression(source: str, start: int, written: str, context: Context) -> str:
@@ -348,7 +369,8 @@ def _component(tag: _Tag, written: str, start: int, context: Context) -> str:
         context.open("mdx:", "")
         return ""
     values = _strings(tag, context)
-    converted = _convert(key, values, context)
+    nested_too_deep = len(context.state.opened) >= MAX_OPEN
+    converted = None if nested_too_deep else _convert(key, values, context)
     if converted is None:
         context.miss(start, written)
         if not tag.self_closing:

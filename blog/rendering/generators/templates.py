@@ -120,6 +120,8 @@ class State:
     names: dict[str, str] = field(default_factory=dict)  # MDX: import name -> module path
     markdown: Callable[..., list[str]] | None = None
     depth: int = 0  # how many notebooks the text being converted is inside
+    # MDX: how many characters tag and expression scans may still read (mdx.construct).
+    scan_budget: int | None = None
     # Paired constructs open at this point of the body: (name, the text that ends each). Kept
     # across code fences, so a callout shortcode or component around a fence holds it.
     opened: list[tuple[str, str]] = field(default_factory=list)
