@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import connections, models
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
@@ -28,6 +29,9 @@ FALLBACK_SLUG = "post"
 # What one post may carry, the same in the admin, the importer and any other writer.
 MAX_TAGS = 100
 MAX_DESCRIPTION_CHARS = 2_000
+# Per-post SEO fields (blog.seo): room for what an author may write; search engines show less.
+MAX_META_TITLE_CHARS = 300
+MAX_META_DESCRIPTION_CHARS = 1_000
 UNSAFE_URL_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
 # What a post's summary in a listing shows (templates/blog/partials/post_summary.html).
 SUMMARY_FIELDS = (
@@ -78,6 +82,22 @@ def validate_image_url(value: str) -> None:
         ("http:", "https:")
     ):
         raise ValidationError("Image URLs must use http or https.")
+
+
+def validate_canonical_url(value: str) -> None:
+    """An absolute http(s) URL: where the article lives first, for a cross-posted post.
+
+    The image-URL checks first (no control or invisible characters, no other scheme), then
+    Django's ``URLValidator`` for a real host: a site path or a typo is no canonical address.
+    """
+    validate_image_url(value)
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError:
+        raise ValidationError(
+            "Enter the full address of the original article, starting with https:// (or http://).",
+            code="invalid_canonical_url",
+        ) from None
 
 
 def tagged_posts() -> models.QuerySet[TaggedItem]:
@@ -158,6 +178,12 @@ class PostQuerySet(models.QuerySet):
         A scheduled post goes live by itself because the cut-off is "now" at query time.
         """
         return self.filter(draft=False, publish_date__lte=now or timezone.now())
+
+    def indexable(self) -> PostQuerySet:
+        """Published posts search engines are asked to index at this address: what the
+        sitemap lists. Posts marked ``noindex`` are left out, and so are cross-posted ones
+        (a canonical URL elsewhere): a sitemap should list canonical addresses only."""
+        return self.published().filter(noindex=False, canonical_url="")
 
     def for_listing(self) -> PostQuerySet:
         """Published posts as list pages show them: the columns of a summary. The page's
@@ -272,6 +298,53 @@ class Post(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="posts",
+    )
+    # Search engines and link previews (blog.seo): each empty field falls back to the post's own.
+    meta_title = models.CharField(
+        "SEO title",
+        max_length=MAX_META_TITLE_CHARS,
+        blank=True,
+        validators=[validate_plain_text],
+        help_text="The page's title in search results and link previews, instead of the "
+        "post's title with the site's name. Search engines show about 60 characters.",
+    )
+    meta_description = models.TextField(
+        "SEO description",
+        max_length=MAX_META_DESCRIPTION_CHARS,
+        blank=True,
+        validators=[validate_plain_text],
+        help_text="What search results and link previews say about the post, instead of the "
+        "description above. Search engines show about 155 characters.",
+    )
+    canonical_url = models.CharField(
+        "canonical URL",
+        max_length=1000,
+        blank=True,
+        validators=[validate_canonical_url],
+        help_text="For an article published first elsewhere: its full address there. Search "
+        "engines then credit that address, and the sitemap leaves this post out.",
+    )
+    noindex = models.BooleanField(
+        "hide from search engines",
+        default=False,
+        help_text="Asks search engines not to list the post (noindex) and leaves it out of "
+        "the sitemap. Readers, lists and feeds still show it.",
+    )
+    social_image = models.CharField(
+        max_length=1000,
+        blank=True,
+        validators=[validate_image_url],
+        help_text="URL of the image link previews show (http, https or a site path); "
+        "the cover image is used when there is none.",
+    )
+    social_library_image = models.ForeignKey(
+        "blog.Image",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="social_image_of",
+        verbose_name="social image from the library",
+        help_text="Used instead of the URL above.",
     )
     extra_front_matter = models.JSONField(
         default=dict,
@@ -445,6 +518,15 @@ class Revision(models.Model):
     publish_date = models.DateTimeField()
     revised_date = models.DateTimeField(null=True, blank=True)
     draft = models.BooleanField()
+    meta_title = models.CharField(max_length=MAX_META_TITLE_CHARS, blank=True)
+    meta_description = models.TextField(blank=True)
+    canonical_url = models.CharField(max_length=1000, blank=True)
+    noindex = models.BooleanField(default=False)
+    social_image = models.CharField(max_length=1000, blank=True)
+    # An old version does not keep an image in the library: deleting it empties the field.
+    social_library_image = models.ForeignKey(
+        "blog.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

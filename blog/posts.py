@@ -45,6 +45,8 @@ from blog import revisions, search
 from blog.media.markup import responsive_images
 from blog.models import (
     MAX_DESCRIPTION_CHARS,
+    MAX_META_DESCRIPTION_CHARS,
+    MAX_META_TITLE_CHARS,
     MAX_TAGS,
     Post,
     Redirect,
@@ -142,14 +144,19 @@ def check_text(post: Post, tag_names: list[str] | None) -> None:
     errors: dict[str, list[ValidationError]] = {}
     fields = {"title": post.title, "description": post.description}
     fields["cover_image_alt"] = post.cover_image_alt
+    fields |= {"meta_title": post.meta_title, "meta_description": post.meta_description}
     for name, value in [*fields.items(), *(("tags", tag) for tag in tag_names or [])]:
         try:
             validate_plain_text(value)
         except ValidationError as error:
             errors.setdefault(name, []).append(error)
-    if len(post.description) > MAX_DESCRIPTION_CHARS:
-        message = f"At most {MAX_DESCRIPTION_CHARS} characters."
-        errors.setdefault("description", []).append(ValidationError(message))
+    for name, limit in (
+        ("description", MAX_DESCRIPTION_CHARS),
+        ("meta_title", MAX_META_TITLE_CHARS),
+        ("meta_description", MAX_META_DESCRIPTION_CHARS),
+    ):
+        if len(getattr(post, name)) > limit:
+            errors.setdefault(name, []).append(ValidationError(f"At most {limit} characters."))
     if tag_names is not None and len(tag_names) > MAX_TAGS:
         errors.setdefault("tags", []).append(ValidationError(f"At most {MAX_TAGS} tags."))
     if errors:

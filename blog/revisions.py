@@ -15,8 +15,20 @@ from django.utils import timezone
 
 from blog.models import Post, Revision
 
-# The fields a revision keeps, in the order a diff shows them.
-FIELDS = ["title", "slug", "description", "publish_date", "revised_date", "draft", "tags", "body"]
+# The fields a revision keeps, in the order a diff shows them (the body last).
+FIELDS = [
+    *["title", "slug", "description", "publish_date", "revised_date", "draft", "tags"],
+    *["meta_title", "meta_description", "canonical_url", "noindex"],
+    *["social_image", "social_library_image", "body"],
+]
+# How a diff names a field, where its name alone would not say it.
+LABELS = {
+    "meta_title": "SEO title",
+    "meta_description": "SEO description",
+    "canonical_url": "Canonical URL",
+    "noindex": "Hidden from search engines",
+    "social_library_image": "Social image from the library",
+}
 DIFF_CONTEXT_LINES = 3
 
 
@@ -75,6 +87,10 @@ def record_previous(
     return Revision.objects.create(post=post, saved_by=saved_by, **version)
 
 
+def label(field: str) -> str:
+    return LABELS.get(field) or field.replace("_", " ").capitalize()
+
+
 def as_text(version: dict[str, Any]) -> list[str]:
     """A version as lines of text, headers first and the body last, for diffing."""
 
@@ -89,7 +105,7 @@ def as_text(version: dict[str, Any]) -> list[str]:
             return ", ".join(value)
         return str(value)
 
-    lines = [f"{field.replace('_', ' ').capitalize()}: {show(version[field])}" for field in FIELDS]
+    lines = [f"{label(field)}: {show(version[field])}" for field in FIELDS if field in version]
     lines[-1] = "Body:"
     return [*lines, "", *version["body"].splitlines()]
 

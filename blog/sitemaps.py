@@ -107,7 +107,8 @@ class PostSitemap(SiteSitemap):
     limit = 1000
 
     def items(self):
-        return Post.objects.published().only("slug", "publish_date", "updated_at", "revised_date")
+        # Posts marked noindex and cross-posted ones are left out (PostQuerySet.indexable).
+        return Post.objects.indexable().only("slug", "publish_date", "updated_at", "revised_date")
 
     def lastmod(self, post: Post) -> datetime:
         # updated_at alone would predate the publish date of a post written ahead of time.

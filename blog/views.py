@@ -26,7 +26,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, RedirectView, TemplateView, dates
 from taggit.models import Tag
 
-from blog import search
+from blog import search, seo
 from blog.health import run_checks
 from blog.links import url_for
 from blog.models import MAX_FILTER_TAGS, TAG_SEPARATOR, Post, attach_tag_lists, tagged_posts
@@ -385,11 +385,11 @@ class PostDetailView(DetailView):
     context_object_name = "post"
 
     def get_queryset(self):
-        # Its author in the same query; the Markdown source, the search text and vector, and
-        # the front matter as written are never shown here.
+        # Its author and images in the same query; the Markdown source, the search text and
+        # vector, and the front matter as written are never shown here.
         return (
             Post.objects.visible_to(self.request.user)
-            .select_related("author")
+            .select_related("author", "cover_library_image", "social_library_image")
             .defer("body", "body_text", "search_vector", "front_matter_raw", "extra_front_matter")
         )
 
@@ -401,6 +401,7 @@ class PostDetailView(DetailView):
         context["previous_post"] = neighbour(post, older=True)
         context["next_post"] = neighbour(post, older=False)
         context["is_preview"] = not post.is_public
+        context["seo"] = seo.for_post(post, preview=context["is_preview"])
         return context
 
     def related_posts(self, post: Post) -> list[Post]:
@@ -472,6 +473,7 @@ class SharedPostView(PostDetailView):
         context = super().get_context_data(**kwargs)
         context["is_preview"] = True
         context["is_shared_preview"] = True
+        context["seo"] = seo.for_post(self.object, preview=True)
         return context
 
     def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:

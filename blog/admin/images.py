@@ -98,6 +98,15 @@ class AltTextFilter(admin.SimpleListFilter):
         return queryset
 
 
+def role(post, image: Image) -> str:
+    """How ``post`` shows ``image``, for the image's "Used by" list."""
+    if post.cover_library_image_id == image.pk:
+        return "cover"
+    if post.social_library_image_id == image.pk:
+        return "social image"
+    return "in the body"
+
+
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
     list_display = ["thumbnail", "label", "dimensions", "alt_status", "uploaded_at"]
@@ -181,7 +190,7 @@ class ImageAdmin(admin.ModelAdmin):
                     (
                         reverse("admin:blog_post_change", args=[post.pk]),
                         post.title,
-                        "cover" if post.cover_library_image_id == image.pk else "in the body",
+                        role(post, image),
                     )
                     for post in posts
                 ),
@@ -325,8 +334,8 @@ class ImageAdmin(admin.ModelAdmin):
         listed = set(map(str, protected))
         for image in images:
             for post in usage[image.pk]:
-                if post.cover_library_image_id == image.pk:
-                    continue
+                if image.pk in (post.cover_library_image_id, post.social_library_image_id):
+                    continue  # Django lists these: the foreign keys protect the image
                 entry = format_html(
                     'Post: <a href="{}">{}</a> shows image “{}” in its body',
                     reverse("admin:blog_post_change", args=[post.pk]),

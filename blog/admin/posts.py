@@ -21,10 +21,12 @@ from taggit.utils import edit_string_for_tags, parse_tags
 
 from blog import posts, revisions, sharing
 from blog.admin import columns, editor, publishing
+from blog.admin import seo as seo_admin
 from blog.admin.editor import MarkdownEditor, PublishDateWidget, RevisedDateWidget
 from blog.importing.identity import post_fingerprint
 from blog.models import (
     MAX_DESCRIPTION_CHARS,
+    MAX_META_DESCRIPTION_CHARS,
     MAX_TAGS,
     SHARE_LINK_DAYS,
     Post,
@@ -174,6 +176,7 @@ class PostAdminForm(forms.ModelForm):
             *["publish_date", "author"],
             *["cover_image", "cover_library_image", "cover_image_alt"],
             *["revised_date", "extra_front_matter"],
+            *[name for name in seo_admin.FIELDS if name != "seo_preview"],
         ]
         widgets = {
             "tags": TagSuggestionsWidget,
@@ -212,6 +215,14 @@ class PostAdminForm(forms.ModelForm):
 
     def clean_cover_image_alt(self) -> str:
         return _plain(self.cleaned_data["cover_image_alt"])
+
+    def clean_meta_description(self) -> str:
+        value = self.cleaned_data["meta_description"]
+        if len(value) > MAX_META_DESCRIPTION_CHARS:
+            raise ValidationError(
+                f"At most {MAX_META_DESCRIPTION_CHARS} characters (this has {len(value)})."
+            )
+        return value
 
     def clean_tags(self) -> list[str]:
         names = self._tag_names()
@@ -302,7 +313,7 @@ class PostAdmin(admin.ModelAdmin):
     search_fields = ["title", "description", "body", "tags__name"]
     date_hierarchy = "publish_date"
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["author", "cover_library_image"]
+    autocomplete_fields = ["author", "cover_library_image", "social_library_image"]
     readonly_fields = [
         "status_label",
         "rendered_preview",
@@ -312,6 +323,7 @@ class PostAdmin(admin.ModelAdmin):
         "imported_at",
         "divergence_label",
         "unconverted_label",
+        "seo_preview",
     ]
     actions = ["publish_posts", "unpublish_posts"]
     list_per_page = 50
@@ -323,6 +335,7 @@ class PostAdmin(admin.ModelAdmin):
             {"fields": ["status_label", "draft", "unlisted", "publish_date", "author"]},
         ),
         ("Cover image", {"fields": ["cover_image", "cover_library_image", "cover_image_alt"]}),
+        seo_admin.FIELDSET,
         (
             "Details",
             {
@@ -334,8 +347,8 @@ class PostAdmin(admin.ModelAdmin):
     ]
 
     class Media:
-        css = {"all": ["blog/admin/authors.css"]}
-        js = ["blog/admin/post_form.js"]
+        css = {"all": ["blog/admin/authors.css", "blog/admin/seo.css"]}
+        js = ["blog/admin/post_form.js", "blog/admin/seo_preview.js"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Post]:
         return super().get_queryset(request).select_related("author").prefetch_related("tags")
@@ -410,6 +423,10 @@ class PostAdmin(admin.ModelAdmin):
             "", "<li>Line {}: {}</li>", ((line, what) for line, what in post.unconverted)
         )
         return format_html("<ul>{}</ul>", items)
+
+    @admin.display(description="Preview")
+    def seo_preview(self, post: Post) -> str:
+        return seo_admin.preview(post)
 
     @admin.display(description="Rendered body")
     def rendered_preview(self, post: Post) -> str:
@@ -492,6 +509,11 @@ class PostAdmin(admin.ModelAdmin):
                 "autosave/",
                 view(lambda request: editor.autosave_view(self, request)),
                 name="blog_post_autosave",
+            ),
+            path(
+                "seo-image/<int:image_id>/",
+                view(lambda request, image_id: seo_admin.image_view(self, request, image_id)),
+                name="blog_post_seo_image",
             ),
             path("<int:object_id>/versions/", view(self.versions_view), name="blog_post_versions"),
             path("<int:object_id>/versions/diff/", view(self.diff_view), name="blog_post_diff"),

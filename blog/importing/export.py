@@ -10,15 +10,22 @@ from typing import Any
 
 from blog.importing import frontmatter
 from blog.importing.frontmatter import (
+    CANONICAL_KEYS,
     COVER_KEYS,
     DATE_KEYS,
     DESCRIPTION_KEYS,
+    META_DESCRIPTION_KEYS,
+    META_TITLE_KEYS,
+    NOINDEX_KEYS,
+    SOCIAL_IMAGE_KEYS,
     TAG_KEYS,
     TITLE_KEYS,
     UPDATED_KEYS,
 )
 from blog.importing.identity import post_fingerprint
 from blog.importing.platforms import PLATFORM_SOURCES
+from blog.links import absolute
+from blog.media.markup import share_rendition
 from blog.models import Post
 
 
@@ -89,6 +96,25 @@ class ExportFiles:
         self.folders.update("/".join(parts[:end]) for end in range(1, len(parts)))
 
 
+def seo_keys(post: Post) -> dict[str, Any]:
+    """The post's SEO fields that are set, as front matter the importer reads back. A social
+    image from the library is written as the absolute URL of its shared rendition."""
+    meta: dict[str, Any] = {}
+    if post.meta_title:
+        meta["meta_title"] = post.meta_title
+    if post.meta_description:
+        meta["meta_description"] = post.meta_description
+    if post.canonical_url:
+        meta["canonical_url"] = post.canonical_url
+    if post.noindex:
+        meta["noindex"] = True
+    if post.social_library_image_id:
+        meta["social_image"] = absolute(share_rendition(post.social_library_image).url)
+    elif post.social_image:
+        meta["social_image"] = post.social_image
+    return meta
+
+
 def export_text(post: Post, tags: list[str]) -> str:
     """``post`` as a Markdown file with front matter.
 
@@ -117,9 +143,12 @@ def export_text(post: Post, tags: list[str]) -> str:
     if post.cover_image:
         alt = post.cover_image_alt
         meta["image"] = {"src": post.cover_image, "alt": alt} if alt else post.cover_image
+    meta.update(seo_keys(post))
     meta["tags"] = sorted(tags, key=str.lower)
     mapped = {*TITLE_KEYS, *DATE_KEYS, *UPDATED_KEYS, *DESCRIPTION_KEYS, *COVER_KEYS}
     mapped |= {*TAG_KEYS, "slug", "draft", "status", "publish", "hidden"}
+    mapped |= {*META_TITLE_KEYS, *META_DESCRIPTION_KEYS, *CANONICAL_KEYS, *SOCIAL_IMAGE_KEYS}
+    mapped |= set(NOINDEX_KEYS)
     for key, value in (post.extra_front_matter or {}).items():
         # A key the importer would read into a column would change the post on re-import.
         if key.lower() not in mapped:

@@ -36,8 +36,11 @@ from django.utils.text import slugify
 from blog.models import (
     FALLBACK_SLUG,
     MAX_DESCRIPTION_CHARS,
+    MAX_META_DESCRIPTION_CHARS,
+    MAX_META_TITLE_CHARS,
     MAX_TAGS,
     SLUG_MAX_LENGTH,
+    validate_canonical_url,
     validate_image_url,
     validate_plain_text,
 )
@@ -311,6 +314,13 @@ COVER_KEYS = ("image", "cover", "heroimage", "featured_image")
 TAG_KEYS = ("tags", "tag", "categories", "category", "keywords")
 SLUG_PATH_KEYS = ("permalink", "url", "path")
 REDIRECT_KEYS = ("aliases", "redirect_from")
+# Per-post SEO (blog.seo), as Hugo themes, jekyll-seo-tag, Astro starters and Ghost name it;
+# `image` stays the cover, which link previews use when there is no social image.
+META_TITLE_KEYS = ("meta_title", "metatitle", "seo_title", "seotitle")
+META_DESCRIPTION_KEYS = ("meta_description", "metadescription", "seo_description")
+CANONICAL_KEYS = ("canonical_url", "canonicalurl", "canonical")
+SOCIAL_IMAGE_KEYS = ("social_image", "og_image", "ogimage", "share_image", "images")
+NOINDEX_KEYS = ("noindex", "robots", "sitemap")
 
 TAG_MAX_LENGTH = 100  # taggit's Tag.name
 # 2020-04-11-slug.md, 2020-4-1_slug.md
@@ -353,6 +363,8 @@ class PostData:
     front_matter: FrontMatter
     redirects: list[str]
     unlisted: bool = False
+    # Post columns of blog.seo, only those the file sets (meta_title, canonical_url, ...).
+    seo: dict[str, Any] = field(default_factory=dict)
 
 
 # --- mapping onto Post columns -----------------------------------------------------------
@@ -568,6 +580,72 @@ def _unlisted(keys: _Keys) -> bool:
     return unlisted
 
 
+def _noindex(keys: _Keys) -> bool:
+    """``noindex: true``, ``robots: noindex`` (or "noindex, follow"), and a sitemap left
+    out: Jekyll's ``sitemap: false``, Hugo's ``sitemap: {disable: true}``. This site leaves
+    a post out of its sitemap only when it asks search engines not to index it."""
+    noindex = False
+    for name in NOINDEX_KEYS:
+        key, value = keys.get(name)
+        if key is None:
+            continue
+        if name == "noindex" and _boolean(value) is not None:
+            found = bool(_boolean(value))
+        elif name == "robots" and isinstance(value, str):
+            found = "noindex" in value.lower().replace(" ", "").split(",") or (
+                "none" in value.lower().replace(" ", "").split(",")
+            )
+        elif name == "sitemap" and _boolean(value) is not None:
+            found = not _boolean(value)
+        elif name == "sitemap" and isinstance(value, dict):
+            lowered = {str(k).lower(): v for k, v in value.items()}
+            found = bool(_boolean(lowered.get("disable")))
+            if not found:
+                continue  # other sitemap settings (priority, changefreq) stay in the extra keys
+        else:
+            continue
+        keys.use(key)
+        noindex = noindex or found
+    return noindex
+
+
+def _seo(parsed: FrontMatter, keys: _Keys) -> dict[str, Any]:
+    """The SEO columns the front matter sets, each checked as the admin checks it."""
+    seo: dict[str, Any] = {}
+    for name, names, limit in (
+        ("meta_title", META_TITLE_KEYS, MAX_META_TITLE_CHARS),
+        ("meta_description", META_DESCRIPTION_KEYS, MAX_META_DESCRIPTION_CHARS),
+    ):
+        key, value = keys.first(names)
+        if key is not None and isinstance(value, str | int | float):
+            keys.use(key)
+            seo[name] = _text(value)
+            _check_length(parsed, key, name.replace("_", " "), seo[name], limit)
+    key, value = keys.first(CANONICAL_KEYS)
+    if key is not None and isinstance(value, str):
+        keys.use(key)
+        seo["canonical_url"] = value.strip()
+        _check_url(parsed, key, "canonical URL", seo["canonical_url"], validate_canonical_url)
+    key, value = keys.first(SOCIAL_IMAGE_KEYS)
+    if isinstance(value, list):  # Hugo's `images`: the first is the one previews show
+        value = next((item for item in value if isinstance(item, str) and item.strip()), None)
+    if key is not None and isinstance(value, str):
+        keys.use(key)
+        seo["social_image"] = value.strip()
+        _check_url(parsed, key, "social image URL", seo["social_image"], validate_image_url)
+    if _noindex(keys):
+        seo["noindex"] = True
+    return seo
+
+
+def _check_url(parsed: FrontMatter, key: str, what: str, value: str, validator) -> None:
+    _check_length(parsed, key, what, value, 1000)
+    try:
+        validator(value)
+    except ValidationError as error:
+        raise FrontMatterError(f"{key}: {what}: {error.messages[0]}", parsed.line_of(key)) from None
+
+
 def _name_slug(source_path: str) -> str:
     """The slug a file's name gives: date prefix, extension and language handled."""
     path = PurePosixPath(source_path)
@@ -693,6 +771,7 @@ def map_front_matter(parsed: FrontMatter, source_path: str) -> PostData:
 
     draft = _draft(keys, "_drafts" in PurePosixPath(source_path).parts)
     unlisted = _unlisted(keys)
+    seo = _seo(parsed, keys)
     tags = _tags(keys)
     tags_line = next((line for name in TAG_KEYS if (line := parsed.line_of(name))), None)
     if len(tags) > MAX_TAGS:
@@ -737,6 +816,7 @@ def map_front_matter(parsed: FrontMatter, source_path: str) -> PostData:
         front_matter=parsed,
         redirects=redirects,
         unlisted=unlisted,
+        seo=seo,
     )
 
 

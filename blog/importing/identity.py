@@ -36,13 +36,25 @@ def fingerprint(fields: dict[str, Any], tags: Iterable[str]) -> str:
         "tags": sorted({tag.lower() for tag in tags}),
         "extra": fields["extra_front_matter"],
     }
-    # Only when set, so that the digests of posts imported before the field existed hold.
+    # Only when set, so that the digests of posts imported before the fields existed hold.
     if fields.get("unlisted"):
         payload["unlisted"] = True
+    for name in SEO_FIELDS:
+        if value := fields.get(name):
+            payload[name] = value.strip() if isinstance(value, str) else value
     encoded = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 
+# The SEO fields front matter can set (blog.importing.frontmatter), with their empty values.
+SEO_DEFAULTS: dict[str, Any] = {
+    "meta_title": "",
+    "meta_description": "",
+    "canonical_url": "",
+    "noindex": False,
+    "social_image": "",
+}
+SEO_FIELDS = tuple(SEO_DEFAULTS)
 FINGERPRINT_FIELDS = (
     "title",
     "slug",
@@ -54,6 +66,7 @@ FINGERPRINT_FIELDS = (
     "revised_date",
     "draft",
     "unlisted",
+    *SEO_FIELDS,
     "extra_front_matter",
 )
 

@@ -58,7 +58,7 @@ from blog.importing.frontmatter import (
     PostData,
     map_front_matter,
 )
-from blog.importing.identity import fingerprint, post_fingerprint
+from blog.importing.identity import SEO_DEFAULTS, fingerprint, post_fingerprint
 from blog.importing.lock import import_lock
 from blog.importing.notebooks import Found, find_files, json_safe, store_images
 from blog.importing.uploads import Uploads
@@ -733,6 +733,8 @@ class Importer:
             "revised_date": post_data.revised_date,
             "draft": post_data.draft,
             "unlisted": post_data.unlisted,
+            # A re-imported file without an SEO key empties that field, as for the others.
+            **{name: post_data.seo.get(name, default) for name, default in SEO_DEFAULTS.items()},
             "extra_front_matter": post_data.extra,
             "front_matter_format": post_data.front_matter.format,
             "front_matter_raw": post_data.front_matter.raw,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html as html_entities
 import re
 from collections.abc import Iterable, Mapping
+from typing import NamedTuple
 
 from django.core.files.storage import default_storage
 from django.utils.html import format_html, format_html_join
@@ -94,6 +95,28 @@ def largest_fallback_url(image: Image) -> str:
     if not fallbacks:
         return image.url
     return _url(max(fallbacks, key=lambda r: r["width"])["name"])
+
+
+# Link previews ask for images at least this wide (OpenGraph's large cards are 1200 x 630).
+SHARE_MIN_WIDTH = 1200
+
+
+class Rendition(NamedTuple):
+    url: str
+    width: int
+    height: int
+
+
+def share_rendition(image: Image) -> Rendition:
+    """The JPEG or PNG rendition of ``image`` for link previews (``og:image``): the smallest
+    at least ``SHARE_MIN_WIDTH`` wide, else the widest; the original if it has neither."""
+    fallbacks = sorted(
+        (r for r in image.renditions if r["format"] in ("jpeg", "png")), key=lambda r: r["width"]
+    )
+    if not fallbacks:
+        return Rendition(image.url, image.width, image.height)
+    chosen = next((r for r in fallbacks if r["width"] >= SHARE_MIN_WIDTH), fallbacks[-1])
+    return Rendition(_url(chosen["name"]), chosen["width"], chosen["height"])
 
 
 def _url(name: str) -> str:

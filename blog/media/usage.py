@@ -1,4 +1,5 @@
-"""Which posts show a library image: as their cover, or by its URL in their body."""
+"""Which posts show a library image: as their cover or social image, or by its URL in their
+body."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ def posts_using(images: Sequence[Image]) -> dict[int, list]:
     usage: dict[int, list] = {image.pk: [] for image in images}
     if not images:
         return usage
-    condition = Q(cover_library_image__in=[image.pk for image in images])
+    ids = [image.pk for image in images]
+    condition = Q(cover_library_image__in=ids) | Q(social_library_image__in=ids)
     for image in images:
         condition |= Q(body__contains=image.content_hash)
     imported: dict[int, set[int]] = {}
@@ -28,11 +30,14 @@ def posts_using(images: Sequence[Image]) -> dict[int, list]:
     for post_id, image_id in sources.values_list("post_id", "image_id"):
         imported.setdefault(post_id, set()).add(image_id)
     condition |= Q(pk__in=list(imported))
-    posts = Post.objects.filter(condition).only("title", "slug", "body", "cover_library_image")
+    posts = Post.objects.filter(condition).only(
+        "title", "slug", "body", "cover_library_image", "social_library_image"
+    )
     for post in posts.order_by("-publish_date", "-id"):
         for image in images:
             if (
                 post.cover_library_image_id == image.pk
+                or post.social_library_image_id == image.pk
                 or image.content_hash in post.body
                 or image.pk in imported.get(post.pk, ())
             ):

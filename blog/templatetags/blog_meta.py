@@ -14,10 +14,9 @@ from django.utils.dates import MONTHS
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from blog import search
+from blog import search, seo
 from blog.links import absolute
 from blog.models import Post
-from blog.templatetags.blog_media import cover_url
 
 register = template.Library()
 
@@ -50,29 +49,45 @@ def social_meta(
     image: str = "",
     image_alt: str = "",
     kind: str = "website",
+    url: str = "",
+    image_width: int | None = None,
+    image_height: int | None = None,
 ) -> dict[str, Any]:
-    """OpenGraph and Twitter card tags; a large card when the page has an image."""
+    """OpenGraph and Twitter card tags; a large card when the page has an image. ``url`` is
+    the page's canonical address when it is not this one's (a cross-posted post)."""
     return {
         "site_title": context.get("SITE_TITLE", ""),
         "title": title or context.get("SITE_TITLE", ""),
         "description": description or context.get("SITE_DESCRIPTION", ""),
         "image": absolute_url(context, image),
         "image_alt": image_alt,
+        "image_width": image_width,
+        "image_height": image_height,
         "kind": kind,
-        "url": canonical_url(context),
+        "url": url or canonical_url(context),
     }
 
 
+@register.simple_tag
+def page_title(post: Post, site_title: str) -> str:
+    """A post page's ``<title>``: its SEO title, else its title and the site's."""
+    return seo.page_title(post, site_title)
+
+
 @register.simple_tag(takes_context=True)
-def post_json_ld(context: dict[str, Any], post: Post) -> SafeString:
+def post_json_ld(
+    context: dict[str, Any], post: Post, tags: seo.PostSeo | None = None
+) -> SafeString:
     """A schema.org BlogPosting for ``post`` (its tags from ``attach_tag_lists()``, as the post
-    page gives them) in a ``<script type="application/ld+json">``."""
-    url = absolute_url(context, post.get_absolute_url())
+    page gives them) in a ``<script type="application/ld+json">``. ``tags`` are the post's
+    SEO tags (``blog.seo.for_post``): its canonical address, description and image."""
+    tags = tags or seo.for_post(post)
+    url = tags.canonical_url
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "BlogPosting",
         "headline": post.title,
-        "description": post.summary,
+        "description": tags.description,
         "url": url,
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "datePublished": post.publish_date,
@@ -87,8 +102,8 @@ def post_json_ld(context: dict[str, Any], post: Post) -> SafeString:
     # Only a display name: a login name would tell anyone half of what signing in takes.
     if post.author and post.author.get_full_name():
         data["author"] = {"@type": "Person", "name": post.author.get_full_name()}
-    if image := cover_url(post):  # a library cover's largest rendition, or the URL
-        data["image"] = absolute_url(context, image)
+    if tags.image:
+        data["image"] = tags.image
     encoded = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
     # The escapes above make the JSON inert inside <script>; browsers never run ld+json.
     return format_html(
