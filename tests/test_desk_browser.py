@@ -161,8 +161,11 @@ def test_axe_finds_no_violations_on_the_change_form(browser, live_server, author
     page.goto(f"{live_server.url}/admin/blog/post/{post.pk}/change/")
     expect(editor(page)).to_be_visible()
     expect(page.locator("#desk-preview h2")).to_have_text("Heading")
-    page.locator("fieldset.collapse summary").click()  # the Details, revised date among them
+    # The collapsed fieldsets opened: the Details (revised date among them) and the SEO.
+    for summary in page.locator("fieldset.collapse summary").all():
+        summary.click()
     expect(page.locator("#id_revised_date_0")).to_be_visible()
+    expect(page.locator(".seo-result-title")).to_be_visible()
     page.add_script_tag(path=str(AXE))
     # Django's own autocompletes (select2) are left out: their comboboxes have no name.
     result = page.evaluate(

@@ -403,3 +403,68 @@ def test_tag_without_sluggable_characters(client, db, name):
         reverse("blog:tag_detail", args=[tag.slug]),
     ]:
         assert client.get(url).status_code == 200, url
+
+
+# --- Per-post SEO fields ----------------------------------------------------------------------
+
+HOSTILE_CANONICAL = "https://elsewhere.example/a?b=\"><script>alert(1)</script>&c='x"
+
+
+@pytest.fixture
+def hostile_seo(db):
+    """A published post whose every SEO field is hostile."""
+    return make_post(
+        title="SEO target",
+        meta_title="Meta " + HOSTILE,
+        meta_description="Meta description " + HOSTILE,
+        canonical_url=HOSTILE_CANONICAL,
+        social_image=HOSTILE_COVER,
+    )
+
+
+def test_post_page_seo_fields_are_text(client, hostile_seo):
+    """SEO title, description, canonical URL and social image come back verbatim, inert."""
+    root = assert_page_inert(client.get(hostile_seo.get_absolute_url()).content)
+    assert root.find(".//title").text == "Meta " + HOSTILE
+    assert meta_content(root, "og:title") == ["Meta " + HOSTILE]
+    assert meta_content(root, "description") == ["Meta description " + HOSTILE]
+    assert meta_content(root, "twitter:description") == ["Meta description " + HOSTILE]
+    assert [unquote(u) for u in meta_content(root, "og:url")] == [HOSTILE_CANONICAL]
+    (link,) = [el for el in root.iter("link") if el.get("rel") == "canonical"]
+    assert link.get("href") == HOSTILE_CANONICAL
+    assert [unquote(u) for u in meta_content(root, "twitter:image")] == [HOSTILE_COVER]
+    (ld,) = [s for s in root.iter("script") if s.get("type") == "application/ld+json"]
+    assert json.loads(ld.text)["url"] == HOSTILE_CANONICAL
+
+
+def test_admin_seo_preview_is_inert(admin_client, hostile_seo):
+    """The change form's SEO previews show the hostile fields as text."""
+    response = admin_client.get(reverse("admin:blog_post_change", args=[hostile_seo.pk]))
+    root = assert_page_inert(response.content, admin=True)
+    inputs = {el.get("name"): el.get("value") for el in root.iter("input")}
+    assert inputs["meta_title"] == "Meta " + HOSTILE
+    assert inputs["canonical_url"] == HOSTILE_CANONICAL
+    assert inputs["social_image"] == HOSTILE_COVER
+    (title,) = [el for el in root.iter("p") if el.get("class") == "seo-card-title"]
+    assert title.text == "Meta " + HOSTILE
+    (image,) = [el for el in root.iter("img") if el.get("class") == "seo-card-image"]
+    assert image.get("src") == HOSTILE_COVER
+
+
+@pytest.mark.parametrize("url", REFUSED_IMAGE_URLS)
+def test_admin_refuses_script_urls_in_seo_fields(admin_client, url):
+    """The canonical URL and the social image refuse what the cover refuses."""
+    post = make_post()
+    data = {
+        "title": "T",
+        "slug": post.slug,
+        "publish_date_0": "2024-01-02",
+        "publish_date_1": "10:00:00",
+        "extra_front_matter": "{}",
+        "canonical_url": url,
+        "social_image": url,
+    }
+    response = admin_client.post(reverse("admin:blog_post_change", args=[post.pk]), data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "canonical_url" in errors and "social_image" in errors

@@ -183,6 +183,7 @@ class PostAdminForm(forms.ModelForm):
             "body": MarkdownEditor,
             "publish_date": PublishDateWidget,
             "revised_date": RevisedDateWidget,
+            **seo_admin.WIDGETS,
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

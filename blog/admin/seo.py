@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -44,6 +45,14 @@ FIELDSET = (
         "field uses what the post already has: its title, description, address and cover.",
     },
 )
+# Wide enough for a whole title, description or address.
+_WIDE = {"class": "vTextField seo-wide"}
+WIDGETS = {
+    "meta_title": forms.TextInput(_WIDE),
+    "meta_description": forms.Textarea({**_WIDE, "rows": 3}),
+    "canonical_url": forms.URLInput(_WIDE),
+    "social_image": forms.TextInput(_WIDE),
+}
 # A slug the post address pattern accepts, replaced by the script with the form's slug.
 _SLUG_PLACEHOLDER = "slug-placeholder"
 
