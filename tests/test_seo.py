@@ -441,3 +441,63 @@ def test_sitemap_still_lists_ordinary_posts_and_lastmod(client):
     make_post(title="Hidden", noindex=True)
     sitemap = sitemap_posts(client)
     assert sitemap.count("<url>") == 1 and post.get_absolute_url() in sitemap
+
+
+def test_ghost_export_brings_its_seo_settings(tmp_path):
+    """Ghost's meta title and description, canonical URL and OpenGraph image come in; a bad
+    canonical URL is left out with a note."""
+    posts_data = [
+        {
+            "id": "1",
+            "uuid": "u-1",
+            "title": "Ghostly",
+            "slug": "ghostly",
+            "html": "<p>Body</p>",
+            "type": "post",
+            "status": "published",
+            "published_at": "2023-01-02T10:00:00.000Z",
+            "custom_excerpt": "The excerpt.",
+            "canonical_url": "https://first.example/ghostly",
+        },
+        {
+            "id": "2",
+            "uuid": "u-2",
+            "title": "Bad canonical",
+            "slug": "bad-canonical",
+            "html": "<p>Body</p>",
+            "type": "post",
+            "status": "published",
+            "published_at": "2023-01-02T10:00:00.000Z",
+            "canonical_url": "javascript:alert(1)",
+        },
+    ]
+    meta_rows = [
+        {
+            "post_id": "1",
+            "meta_title": "Ghostly, for search",
+            "meta_description": "Said to search engines.",
+            "og_image": "https://img.example/og.png",
+        }
+    ]
+    document = {
+        "db": [
+            {
+                "meta": {"exported_on": 1700000000000, "version": "5.75.0"},
+                "data": {"posts": posts_data, "posts_meta": meta_rows},
+            }
+        ]
+    }
+    write_file(tmp_path, "ghost.json", json.dumps(document))
+    result = import_posts([tmp_path], workers=1)
+    post = Post.objects.get(slug="ghostly")
+    assert (post.meta_title, post.meta_description) == (
+        "Ghostly, for search",
+        "Said to search engines.",
+    )
+    assert post.canonical_url == "https://first.example/ghostly"
+    assert post.social_image == "https://img.example/og.png"
+    assert "canonical_url" not in post.extra_front_matter
+    assert Post.objects.get(slug="bad-canonical").canonical_url == ""
+    notes = [note for item in result.outcomes for note in item.notes]
+    refused = "canonical_url 'javascript:alert(1)' not imported"
+    assert any(note.startswith(refused) for note in notes)

@@ -65,6 +65,8 @@ class Item:
     author: str = ""  # the platform's login or slug of the author
     author_name: str = ""
     notes: list[str] = field(default_factory=list)
+    # Post columns of blog.seo the export sets (meta_title, canonical_url, ...).
+    seo: dict[str, Any] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -171,5 +173,6 @@ def post_data(item: Item) -> tuple[PostData, list[str]]:
         # Not NONE: export_posts then writes YAML front matter rather than the bare body.
         front_matter=FrontMatter(format=item.platform, raw=""),
         redirects=item.redirects,
+        seo=item.seo,
     )
     return data, [*item.notes, *conversion.notes]
