@@ -501,3 +501,57 @@ def test_ghost_export_brings_its_seo_settings(tmp_path):
     notes = [note for item in result.outcomes for note in item.notes]
     refused = "canonical_url 'javascript:alert(1)' not imported"
     assert any(note.startswith(refused) for note in notes)
+
+
+WXR_ITEM = """<item><title>{title}</title><guid isPermaLink="false">https://old.example/?p={id}</guid>
+<content:encoded><![CDATA[<p>Body</p>]]></content:encoded><wp:post_id>{id}</wp:post_id>
+<wp:post_date_gmt>2020-01-05 09:30:00</wp:post_date_gmt><wp:post_name>{slug}</wp:post_name>
+<wp:status>publish</wp:status><wp:post_type>post</wp:post_type>{meta}</item>"""
+
+
+def wp_meta(key: str, value: str) -> str:
+    return (
+        f"<wp:postmeta><wp:meta_key><![CDATA[{key}]]></wp:meta_key>"
+        f"<wp:meta_value><![CDATA[{value}]]></wp:meta_value></wp:postmeta>"
+    )
+
+
+def test_wordpress_export_brings_yoast_and_rank_math_settings(tmp_path):
+    """Yoast SEO's and Rank Math's title, description, canonical, noindex and image; a title
+    made of the plugin's variables is left out with a note."""
+    yoast = "".join(
+        [
+            wp_meta("_yoast_wpseo_title", "Yoast title"),
+            wp_meta("_yoast_wpseo_metadesc", "Yoast description"),
+            wp_meta("_yoast_wpseo_canonical", "https://first.example/yoast"),
+            wp_meta("_yoast_wpseo_meta-robots-noindex", "1"),
+            wp_meta("_yoast_wpseo_opengraph-image", "https://img.example/yoast.png"),
+        ]
+    )
+    rank_math = "".join(
+        [
+            wp_meta("rank_math_title", "%title% %sep% %sitename%"),
+            wp_meta("rank_math_robots", 'a:1:{i:0;s:7:"noindex";}'),
+        ]
+    )
+    items = WXR_ITEM.format(title="Yoasted", id=1, slug="yoasted", meta=yoast)
+    items += WXR_ITEM.format(title="Ranked", id=2, slug="ranked", meta=rank_math)
+    wxr = (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"'
+        ' xmlns:content="http://purl.org/rss/1.0/modules/content/"'
+        ' xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/"'
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/"'
+        ' xmlns:wp="http://wordpress.org/export/1.2/"><channel><title>Old</title>'
+        f"<wp:wxr_version>1.2</wp:wxr_version>{items}</channel></rss>"
+    )
+    write_file(tmp_path, "export.xml", wxr)
+    result = import_posts([tmp_path], workers=1)
+    assert result.ok, [str(item) for item in result.outcomes]
+    yoasted = Post.objects.get(slug="yoasted")
+    assert (yoasted.meta_title, yoasted.meta_description) == ("Yoast title", "Yoast description")
+    assert yoasted.canonical_url == "https://first.example/yoast" and yoasted.noindex
+    assert yoasted.social_image == "https://img.example/yoast.png"
+    ranked = Post.objects.get(slug="ranked")
+    assert ranked.meta_title == "" and ranked.noindex
+    notes = [note for item in result.outcomes for note in item.notes]
+    assert any("uses the SEO plugin's variables" in note for note in notes)

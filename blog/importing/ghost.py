@@ -13,17 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from bs4 import BeautifulSoup
-from django.core.exceptions import ValidationError
 
 from blog.importing import ghost_documents
 from blog.importing.frontmatter import parse_date
-from blog.importing.platforms import Item, Skip
-from blog.models import (
-    MAX_META_DESCRIPTION_CHARS,
-    MAX_META_TITLE_CHARS,
-    validate_canonical_url,
-    validate_image_url,
-)
+from blog.importing.platforms import Item, Skip, seo_fields
 
 GHOST = "ghost"
 GHOST_URL = "__GHOST_URL__"  # Ghost 4+ writes its own address as this placeholder
@@ -175,34 +168,22 @@ def _classes(node: Any) -> list[str]:
 
 
 def _seo(post: dict, extra_meta: dict, description: str, notes: list[str]) -> dict[str, Any]:
-    """The post's SEO settings (``posts_meta``, or the post itself in exports before Ghost 4),
-    each checked as the admin checks it; one that fails is left out, with a note."""
+    """The post's SEO settings (``posts_meta``, or the post itself in exports before Ghost 4)."""
 
     def value(name: str) -> str:
         found = extra_meta.get(name) or post.get(name) or ""
         return str(found).strip() if isinstance(found, str | int | float) else ""
 
-    seo: dict[str, Any] = {}
-    if title := value("meta_title"):
-        seo["meta_title"] = title[:MAX_META_TITLE_CHARS]
     meta_description = value("meta_description")
-    if meta_description and meta_description != description:
-        seo["meta_description"] = meta_description[:MAX_META_DESCRIPTION_CHARS]
-    checks = (
-        ("canonical_url", "canonical_url", validate_canonical_url),
-        ("social_image", "og_image", validate_image_url),
+    return seo_fields(
+        {
+            "meta_title": value("meta_title"),
+            "meta_description": "" if meta_description == description else meta_description,
+            "canonical_url": value("canonical_url"),
+            "social_image": _url(value("og_image")),
+        },
+        notes,
     )
-    for name, key, check in checks:
-        url = _url(value(key)) if key == "og_image" else value(key)
-        if not url:
-            continue
-        try:
-            check(url)
-        except ValidationError as error:
-            notes.append(f"{key} {url[:80]!r} not imported: {error.messages[0]}")
-            continue
-        seo[name] = url
-    return seo
 
 
 def cards(html: str) -> str:

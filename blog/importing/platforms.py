@@ -20,11 +20,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
 from blog.importing.files import Refused
 from blog.importing.frontmatter import FrontMatter, PostData
 from blog.importing.html_to_markdown import to_markdown
+from blog.models import (
+    MAX_META_DESCRIPTION_CHARS,
+    MAX_META_TITLE_CHARS,
+    validate_canonical_url,
+    validate_image_url,
+)
+from blog.rendering.text import strip_control_characters
 
 WORDPRESS, GHOST, OTHER_XML, OTHER_JSON = "wordpress", "ghost", "xml", "json"
 # How the source_path of a post from an export begins (``wordpress:<guid>``, ``ghost:<uuid>``).
@@ -152,6 +160,35 @@ def read_export(kind: str, root: Path, path: Path) -> Iterator[Item | Skip]:
         yield Skip(path.name, "a JSON file that is not a Ghost export: not a post")
         return
     yield from ghost.read(document)
+
+
+def seo_fields(values: dict[str, Any], notes: list[str]) -> dict[str, Any]:
+    """An export's SEO settings as Post columns (blog.seo), each checked as the admin checks
+    it: texts cut to their limits, and a URL that fails left out, with a note."""
+    seo: dict[str, Any] = {}
+    for name, limit in (
+        ("meta_title", MAX_META_TITLE_CHARS),
+        ("meta_description", MAX_META_DESCRIPTION_CHARS),
+    ):
+        text = strip_control_characters(" ".join(str(values.get(name) or "").split()))
+        if text:
+            seo[name] = text[:limit]
+    for name, check in (
+        ("canonical_url", validate_canonical_url),
+        ("social_image", validate_image_url),
+    ):
+        url = str(values.get(name) or "").strip()
+        if not url:
+            continue
+        try:
+            check(url)
+        except ValidationError as error:
+            notes.append(f"{name} {url[:80]!r} not imported: {error.messages[0]}")
+            continue
+        seo[name] = url
+    if values.get("noindex"):
+        seo["noindex"] = True
+    return seo
 
 
 def post_data(item: Item) -> tuple[PostData, list[str]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from urllib.parse import unquote, urlsplit
 from xml.etree.ElementTree import Element, ParseError
 
@@ -21,13 +21,22 @@ from django.conf import settings
 from django.utils import timezone
 
 from blog.importing.html_to_markdown import autop, expand_shortcodes, has_blocks, protect_pre
-from blog.importing.platforms import ExportError, Item, Skip
+from blog.importing.platforms import ExportError, Item, Skip, seo_fields
 
 WORDPRESS = "wordpress"
 # WordPress statuses: what a post with each becomes (True: a draft).
 DRAFT_STATUSES = {"draft": "", "pending": "pending review", "private": "private"}
 SKIPPED_STATUSES = {"trash": "in the trash", "auto-draft": "an unsaved auto-draft"}
 _ZERO_DATE = "0000-00-00 00:00:00"
+
+
+# Post meta of the two common SEO plugins, Yoast SEO and Rank Math.
+SEO_META_KEYS = {
+    "meta_title": ("_yoast_wpseo_title", "rank_math_title"),
+    "meta_description": ("_yoast_wpseo_metadesc", "rank_math_description"),
+    "canonical_url": ("_yoast_wpseo_canonical", "rank_math_canonical_url"),
+    "social_image": ("_yoast_wpseo_opengraph-image", "rank_math_facebook_image"),
+}
 
 
 def _local(tag: str) -> tuple[str, str]:
@@ -200,7 +209,25 @@ def _item(
         author=login,
         author_name=authors.get(login, login),
         notes=notes,
+        seo=_seo(meta, notes),
     )
+
+
+def _seo(meta: dict[str, str], notes: list[str]) -> dict[str, Any]:
+    """The SEO settings Yoast SEO or Rank Math keep in the post's meta. A title or description
+    written with the plugin's variables (``%%sitename%%``, ``%title%``) cannot be shown as it
+    is: it is left out, with a note."""
+    values: dict[str, Any] = {}
+    for name, keys in SEO_META_KEYS.items():
+        value = next((meta[key].strip() for key in keys if meta.get(key, "").strip()), "")
+        if value and "%" in value and name in ("meta_title", "meta_description"):
+            notes.append(f"{name} {value[:80]!r} uses the SEO plugin's variables: not imported")
+            continue
+        values[name] = value
+    values["noindex"] = meta.get("_yoast_wpseo_meta-robots-noindex", "").strip() == "1" or (
+        '"noindex"' in meta.get("rank_math_robots", "")
+    )
+    return seo_fields(values, notes)
 
 
 def _html(body: str, attachment_url: Callable[[str], str | None]) -> str:
