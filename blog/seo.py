@@ -76,7 +76,8 @@ def page_title(post: Post, site_title: str = "") -> str:
 def description(post: Post) -> str:
     if post.meta_description:
         return post.meta_description
-    return Truncator(post.summary).words(FALLBACK_DESCRIPTION_WORDS)
+    # As the |truncatewords filter cuts it.
+    return Truncator(post.summary).words(FALLBACK_DESCRIPTION_WORDS, truncate=" " + ELLIPSIS)
 
 
 def canonical_url(post: Post) -> str:
@@ -110,6 +111,14 @@ def social_image(post: Post) -> tuple[str, str, int | None, int | None]:
     if post.cover_image:
         return post.cover_image, post.cover_image_alt, None, None
     return "", "", None, None
+
+
+def portable_social_image(post: Post) -> str:
+    """The social image as an address another site can use (an export's ``social_image``):
+    a library image's shared rendition made absolute, else the URL as written."""
+    if post.social_library_image_id:
+        return absolute(share_rendition(post.social_library_image).url)
+    return post.social_image
 
 
 def shorten(text: str, limit: int) -> str:

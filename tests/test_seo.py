@@ -362,11 +362,16 @@ def test_export_import_of_an_admin_edited_seo_post_changes_nothing(tmp_path):
     post = Post.objects.get()
     post.meta_title = "Edited SEO title"
     post.noindex = True
+    post.social_library_image, _ = store_upload(upload(image_bytes(1300, 700), "own.jpg"))
     posts.save_post(post)
+    admin_written = make_post(title="Admin SEO", canonical_url="https://first.example/a")
     out = tmp_path / "out"
     write_file(out, "post.md", export_text(post, []))
+    write_file(out, "admin-seo.md", export_text(admin_written, []))
+    before = list(Post.objects.values_list("pk", "updated_at"))
     result = import_posts([out])
-    assert result.counts["unchanged"] == 1, [str(item) for item in result.outcomes]
+    assert result.counts["unchanged"] == 2, [str(item) for item in result.outcomes]
+    assert list(Post.objects.values_list("pk", "updated_at")) == before
 
 
 def test_imported_files_without_seo_keys_keep_their_fingerprint():

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
+from blog import seo
 from blog.media.images import store_upload
 from blog.media.markup import share_rendition
 from blog.models import Post
@@ -81,7 +82,11 @@ def test_previews_follow_the_seo_fields_and_the_page_has_the_tags(
     image, _ = store_upload(upload(image_bytes(1600, 900), "card.jpg"))
     image.alt_text = "Two blogs side by side"
     image.save()
-    post = make_post(title="Cross-posting without tears", slug="cross-posting")
+    post = make_post(
+        title="Cross-posting without tears",
+        slug="cross-posting",
+        description=" ".join(f"word{n}" for n in range(50)),
+    )
     # axe is injected as a script: the Content-Security-Policy must not block it.
     context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -96,13 +101,15 @@ def test_previews_follow_the_seo_fields_and_the_page_has_the_tags(
     page.locator("fieldset.collapse summary", has_text="SEO").click()
     result_title = page.locator(".seo-result-title")
     expect(result_title).to_have_text("Cross-posting without tears · Field Notes")
+    # The script shortens the fallback description exactly as blog.seo does.
+    description = page.locator(".seo-result-description")
+    expect(description).to_have_text(seo.search_result(post, "Field Notes").description)
 
     page.get_by_label("SEO title:").fill("Cross-posting, the right way")
     expect(result_title).to_have_text("Cross-posting, the right way")
     expect(page.locator(".seo-card-title")).to_have_text("Cross-posting, the right way")
 
     page.get_by_label("SEO description:").fill(LONG_DESCRIPTION)
-    description = page.locator(".seo-result-description")
     expect(description).to_have_text(
         "Cross-posting a long article between two blogs without losing its search ranking "
         "takes a canonical link, a sitemap that agrees with it, and a little …"

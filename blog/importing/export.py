@@ -8,6 +8,7 @@ from datetime import UTC
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from blog import seo
 from blog.importing import frontmatter
 from blog.importing.frontmatter import (
     CANONICAL_KEYS,
@@ -24,8 +25,6 @@ from blog.importing.frontmatter import (
 )
 from blog.importing.identity import post_fingerprint
 from blog.importing.platforms import PLATFORM_SOURCES
-from blog.links import absolute
-from blog.media.markup import share_rendition
 from blog.models import Post
 
 
@@ -108,10 +107,8 @@ def seo_keys(post: Post) -> dict[str, Any]:
         meta["canonical_url"] = post.canonical_url
     if post.noindex:
         meta["noindex"] = True
-    if post.social_library_image_id:
-        meta["social_image"] = absolute(share_rendition(post.social_library_image).url)
-    elif post.social_image:
-        meta["social_image"] = post.social_image
+    if social_image := seo.portable_social_image(post):
+        meta["social_image"] = social_image
     return meta
 
 

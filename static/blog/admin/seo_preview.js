@@ -24,10 +24,10 @@
     return cut.replace(/[ ,.;:\-–—]+$/u, "") + " " + ELLIPSIS;
   }
 
-  // Django's Truncator.words, which shortens a description made from the post's summary.
+  // Django's |truncatewords, which shortens a description made from the post's summary.
   function words(text, count) {
     const all = squash(text).split(" ").filter(Boolean);
-    return all.length > count ? all.slice(0, count).join(" ") + ELLIPSIS : all.join(" ");
+    return all.length > count ? all.slice(0, count).join(" ") + " " + ELLIPSIS : all.join(" ");
   }
 
   function absoluteHttp(value) {
