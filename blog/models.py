@@ -301,7 +301,7 @@ class Post(models.Model):
     )
     # Search engines and link previews (blog.seo): each empty field falls back to the post's own.
     meta_title = models.CharField(
-        "SEO title",
+        "title for search engines",
         max_length=MAX_META_TITLE_CHARS,
         blank=True,
         validators=[validate_plain_text],
@@ -309,7 +309,7 @@ class Post(models.Model):
         "post's title with the site's name. Search engines show about 60 characters.",
     )
     meta_description = models.TextField(
-        "SEO description",
+        "description for search engines",
         max_length=MAX_META_DESCRIPTION_CHARS,
         blank=True,
         validators=[validate_plain_text],

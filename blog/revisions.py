@@ -23,8 +23,8 @@ FIELDS = [
 ]
 # How a diff names a field, where its name alone would not say it.
 LABELS = {
-    "meta_title": "SEO title",
-    "meta_description": "SEO description",
+    "meta_title": "Title for search engines",
+    "meta_description": "Description for search engines",
     "canonical_url": "Canonical URL",
     "noindex": "Hidden from search engines",
     "social_library_image": "Social image from the library",

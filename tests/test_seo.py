@@ -258,7 +258,9 @@ def test_versions_keep_and_restore_the_seo_fields(admin_user):
     assert (old.meta_title, old.noindex, old.canonical_url) == ("First", True, "")
     lines = revisions.diff(revisions.version_of(old), revisions.version_of(post))
     texts = {line.text for line in lines}
-    assert "-SEO title: First" in texts and "+SEO title: Second" in texts
+    assert (
+        "-Title for search engines: First" in texts and "+Title for search engines: Second" in texts
+    )
     assert "+Canonical URL: https://elsewhere.example/a" in texts
     posts.restore(old, admin_user)
     post.refresh_from_db()

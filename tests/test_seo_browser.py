@@ -105,11 +105,11 @@ def test_previews_follow_the_seo_fields_and_the_page_has_the_tags(
     description = page.locator(".seo-result-description")
     expect(description).to_have_text(seo.search_result(post, "Field Notes").description)
 
-    page.get_by_label("SEO title:").fill("Cross-posting, the right way")
+    page.get_by_label("Title for search engines:").fill("Cross-posting, the right way")
     expect(result_title).to_have_text("Cross-posting, the right way")
     expect(page.locator(".seo-card-title")).to_have_text("Cross-posting, the right way")
 
-    page.get_by_label("SEO description:").fill(LONG_DESCRIPTION)
+    page.get_by_label("Description for search engines:").fill(LONG_DESCRIPTION)
     expect(description).to_have_text(
         "Cross-posting a long article between two blogs without losing its search ranking "
         "takes a canonical link, a sitemap that agrees with it, and a little …"

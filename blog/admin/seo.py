@@ -109,8 +109,8 @@ def preview(post: Post) -> str:
 
 def counts(post: Post) -> str:
     return (
-        f"SEO title: {len(post.meta_title)} of about {seo.SEARCH_TITLE_CHARS} characters "
-        f"shown. SEO description: {len(post.meta_description)} of about "
+        f"Title: {len(post.meta_title)} of about {seo.SEARCH_TITLE_CHARS} characters "
+        f"shown. Description: {len(post.meta_description)} of about "
         f"{seo.SEARCH_DESCRIPTION_CHARS} shown."
     )
 

@@ -112,8 +112,8 @@
       drawImage(image());
       const counts = box.querySelector(".seo-counts");
       counts.textContent =
-        `SEO title: ${Array.from(metaTitle).length} of about ${TITLE_CHARS} characters shown. ` +
-        `SEO description: ${Array.from(metaDescription).length} of about ${DESCRIPTION_CHARS} shown.`;
+        `Title: ${Array.from(metaTitle).length} of about ${TITLE_CHARS} characters shown. ` +
+        `Description: ${Array.from(metaDescription).length} of about ${DESCRIPTION_CHARS} shown.`;
       counts.classList.toggle(
         "seo-over",
         Array.from(metaTitle).length > TITLE_CHARS ||
