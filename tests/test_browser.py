@@ -76,7 +76,7 @@ def test_author_edits_a_title_in_the_admin(page: Page, seeded):
     expect(page.get_by_text("Draft", exact=True).first).to_be_visible()
     shot(page, "admin-post-list")
     page.get_by_role("link", name=PUBLISHED_SEED).click()
-    page.get_by_label("Title").fill("Deep learning, the first steps")
+    page.get_by_label("Title:", exact=True).fill("Deep learning, the first steps")
     page.get_by_role("button", name="Save and continue editing").click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
     shot(page, "admin-post-form")

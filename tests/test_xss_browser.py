@@ -175,7 +175,7 @@ def test_site_and_admin_pages_cause_no_csp_violation(browser: Browser, live_serv
     # The add form's own script works under the policy: the slug follows the title.
     page.goto(live_server.url + reverse("admin:blog_post_add"))
     assert page.evaluate("typeof window.django") == "object"
-    page.get_by_label("Title").press_sequentially("Scripts still work")
+    page.get_by_label("Title:", exact=True).press_sequentially("Scripts still work")
     assert page.get_by_label("Slug").input_value() == "scripts-still-work"
     # The table alignment survives (allowed by hash, not by 'unsafe-inline'). A new page: the
     # add form above holds typing, and leaving it would ask first (beforeunload).
