@@ -86,6 +86,10 @@ CHANGES = {
     "tags changed": lambda p: edit(reload(p[5]), tags=["walrus", "even", "extra"]),
     "unlisted": lambda p: edit(reload(p[2]), unlisted=True),
     "listed again": lambda p: edit(reload(p["unlisted"]), unlisted=False),
+    "hidden from search engines": lambda p: edit(reload(p[6]), noindex=True),
+    "cross-posted": lambda p: edit(
+        reload(p[8]), canonical_url="https://first.example/walrus", meta_title="Walrus, SEO"
+    ),
     "tag renamed": lambda p: rename_tag("odd", "Uneven", "uneven"),
     "tags merged": lambda p: write.merge_tags(
         Tag.objects.get(slug="even"), [Tag.objects.get(slug="odd")]
