@@ -26,6 +26,7 @@ from blog.links import absolute, url_for
 from blog.media.markup import share_rendition
 from blog.media.models import Image
 from blog.models import Post
+from blog.sitesettings.reading import current
 
 FIELDS = [
     "seo_preview",
@@ -60,7 +61,8 @@ _SLUG_PLACEHOLDER = "slug-placeholder"
 def preview(post: Post) -> str:
     """The search result and the social card for ``post`` as stored, with what the script
     needs to redraw them."""
-    result = seo.search_result(post, settings.SITE_TITLE)
+    site_title = current().title
+    result = seo.search_result(post, site_title)
     tags = seo.for_post(post)
     # Images as this site serves them (not on SITE_URL): the preview loads them in the admin.
     library = {
@@ -89,7 +91,7 @@ def preview(post: Post) -> str:
         '<p class="seo-card-title">{card_title}</p>'
         '<p class="seo-card-description">{card_description}</p></div></div></div>'
         '<p class="seo-counts">{counts}</p></div>',
-        site_title=settings.SITE_TITLE,
+        site_title=site_title,
         site_url=settings.SITE_URL,
         post_url=absolute(url_for("blog:post_detail", slug=_SLUG_PLACEHOLDER)),
         placeholder=_SLUG_PLACEHOLDER,
