@@ -473,6 +473,146 @@ def unique_slug(title: str, exclude_pk: int | None = None) -> str:
     return f"{base}-{n}"
 
 
+# --- pages and the navigation menu (written through blog.pages) ------------------------------
+
+
+class PageQuerySet(models.QuerySet):
+    def published(self) -> PageQuerySet:
+        """The one definition of a public page: not a draft. Pages are never scheduled."""
+        return self.filter(draft=False)
+
+    def visible_to(self, user) -> PageQuerySet:
+        """Pages ``user`` may open: published ones, plus drafts for staff who may edit pages."""
+        if user.is_authenticated and user.is_staff and user.has_perm("blog.change_page"):
+            return self.all()
+        return self.published()
+
+
+class Page(models.Model):
+    """A page outside the stream of posts (About, Now, Contact), at ``/<slug>/``.
+
+    No date, tags or feed entry; its body is Markdown rendered on save like a post's.
+    """
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(
+        max_length=SLUG_MAX_LENGTH,
+        unique=True,
+        allow_unicode=True,
+        blank=True,
+        help_text="The page's address at the site's root: about makes /about/. Made from the "
+        "title if left empty; addresses the site already uses (tags, archive, search…) are "
+        "refused.",
+    )
+    body = models.TextField(blank=True, help_text="Markdown. Stored exactly as written.")
+    body_html = models.TextField(blank=True, editable=False)
+    body_text = models.TextField(blank=True, editable=False)
+    toc_html = models.TextField(blank=True, editable=False)
+    word_count = models.PositiveIntegerField(default=0, editable=False)
+    description = models.TextField(
+        blank=True, help_text="A sentence or two for search engines and link previews."
+    )
+    draft = models.BooleanField(
+        default=True, help_text="Drafts are never shown to readers, nor in the menu."
+    )
+    # Provenance of pages imported from a platform's export (blog.importing.pages).
+    source_path = models.CharField(max_length=500, blank=True, editable=False)
+    source_hash = models.CharField(max_length=64, blank=True, editable=False)
+    imported_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    imported_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title", "id"]
+        get_latest_by = "updated_at"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_path"],
+                condition=~models.Q(source_path=""),
+                name="page_unique_source_path",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return url_for("blog:page_detail", slug=self.slug)
+
+    @property
+    def status_label(self) -> str:
+        return "Draft" if self.draft else "Published"
+
+    @property
+    def is_public(self) -> bool:
+        return not self.draft
+
+
+class MenuItem(models.Model):
+    """One link of the site's navigation menu: to a page, a tag, a part of the site, or a URL."""
+
+    class Section(models.TextChoices):
+        HOME = "blog:post_list", "Posts (home page)"
+        TAGS = "blog:tag_list", "Tags"
+        ARCHIVE = "blog:archive_index", "Archive"
+        SEARCH = "blog:search", "Search"
+        FEED = "blog:feed_atom", "Atom feed"
+
+    label = models.CharField(max_length=100, help_text="The link's text in the menu.")
+    position = models.PositiveIntegerField(
+        default=0, help_text="Items are shown from the lowest number to the highest."
+    )
+    page = models.ForeignKey(
+        Page,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="menu_items",
+        help_text="Shown only while the page is published.",
+    )
+    tag = models.ForeignKey(
+        "taggit.Tag", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    section = models.CharField(
+        max_length=40, blank=True, choices=Section.choices, verbose_name="part of the site"
+    )
+    url = models.CharField(
+        max_length=1000,
+        blank=True,
+        verbose_name="URL",
+        help_text="Another site (https://…) or a path on this one (/feed.rss).",
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = "menu item"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(page__isnull=False, tag__isnull=True, section="", url="")
+                | models.Q(page__isnull=True, tag__isnull=False, section="", url="")
+                | models.Q(page__isnull=True, tag__isnull=True, url="", section__gt="")
+                | models.Q(page__isnull=True, tag__isnull=True, section="", url__gt=""),
+                name="menu_item_one_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def href(self) -> str:
+        """Where the item leads (its target must be loaded: ``select_related``)."""
+        if self.page_id is not None:
+            return self.page.get_absolute_url()
+        if self.tag_id is not None:
+            return url_for("blog:tag_detail", slug=self.tag.slug)
+        if self.section:
+            return url_for(self.section)
+        return self.url
+
+
 class ContentVersion(models.Model):
     """The version of everything readers see, for the page cache (blog.pagecache.invalidation).
 
@@ -548,14 +688,18 @@ class Redirect(models.Model):
     tag = models.ForeignKey(
         "taggit.Tag", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    page = models.ForeignKey(
+        Page, null=True, blank=True, on_delete=models.CASCADE, related_name="redirects"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["old_path"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(post__isnull=False, tag__isnull=True)
-                | models.Q(post__isnull=True, tag__isnull=False),
+                condition=models.Q(post__isnull=False, tag__isnull=True, page__isnull=True)
+                | models.Q(post__isnull=True, tag__isnull=False, page__isnull=True)
+                | models.Q(post__isnull=True, tag__isnull=True, page__isnull=False),
                 name="redirect_one_target",
             ),
         ]

@@ -48,6 +48,7 @@ from blog.models import (
     MAX_META_DESCRIPTION_CHARS,
     MAX_META_TITLE_CHARS,
     MAX_TAGS,
+    MenuItem,
     Post,
     Redirect,
     Revision,
@@ -367,6 +368,7 @@ def merge_tags(survivor: Tag, others: Iterable[Tag]) -> int:
         TaggedItem.objects.filter(pk__in=duplicates).delete()
         TaggedItem.objects.filter(pk__in=moved).update(tag=survivor)
         Redirect.objects.filter(tag=tag).update(tag=survivor)
+        MenuItem.objects.filter(tag=tag).update(tag=survivor)
         old_slug = tag.slug
         slugs.add(old_slug)
         tag.delete()

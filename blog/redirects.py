@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import Resolver404, resolve, reverse
 from taggit.models import Tag
 
-from blog.models import Post, Redirect, tagged_posts
+from blog.models import Page, Post, Redirect, tagged_posts
 
 MAX_PATH_LENGTH = Redirect._meta.get_field("old_path").max_length
 # WordPress's address of a post or page by its id, kept with its query as an old path.
@@ -38,15 +38,17 @@ def normalize_path(path: str) -> str:
     return "/" + path.lstrip("/") if path else ""
 
 
-def _point(old_path: str, *, post: Post | None = None, tag: Tag | None = None) -> Redirect:
+def _point(
+    old_path: str, *, post: Post | None = None, tag: Tag | None = None, page: Page | None = None
+) -> Redirect:
     redirect, _ = Redirect.objects.update_or_create(
-        old_path=old_path, defaults={"post": post, "tag": tag}
+        old_path=old_path, defaults={"post": post, "tag": tag, "page": page}
     )
     return redirect
 
 
-def _post_at(path: str) -> Post | None:
-    """The post whose own address is ``path`` or its slash variant, if any."""
+def _holder_at(path: str) -> Post | Page | None:
+    """The post or page whose own address is ``path`` or its slash variant, if any."""
     for candidate in (path, path[:-1] if path.endswith("/") else path + "/"):
         try:
             match = resolve(candidate)
@@ -54,35 +56,39 @@ def _post_at(path: str) -> Post | None:
             continue
         if match.view_name == "blog:post_detail":
             return Post.objects.filter(slug=match.kwargs["slug"]).only("pk", "slug").first()
+        if match.view_name == "blog:page_detail":
+            return Page.objects.filter(slug=match.kwargs["slug"]).only("pk", "slug").first()
     return None
 
 
 def add_aliases(
-    post: Post, paths: Iterable[str], report: list[str] | None = None
+    post: Post | Page, paths: Iterable[str], report: list[str] | None = None
 ) -> list[Redirect]:
-    """Make each of ``paths`` a permanent redirect to ``post`` (the write path's step for
-    Hugo ``aliases`` and Jekyll ``redirect_from``).
+    """Make each of ``paths`` a permanent redirect to ``post`` (a post or a page: the write
+    path's step for Hugo ``aliases``, Jekyll ``redirect_from`` and imported permalinks).
 
     Paths are normalized; empty ones, ones too long to store and the post's own address are
     skipped (a redirect to itself would loop). A path that already leads elsewhere, or that
-    is another post's address, is refused with its reason appended to ``report``: an alias
-    must not take over another post's old address, nor make a draft's or scheduled post's
-    address answer 301 to readers. Returns the redirects that now point at ``post``.
+    is another post's or page's address, is refused with its reason appended to ``report``:
+    an alias must not take over another post's old address, nor make a draft's or scheduled
+    post's address answer 301 to readers. Returns the redirects that now point at ``post``.
     """
     own = post.get_absolute_url()
+    target = {"page": post} if isinstance(post, Page) else {"post": post}
     redirects = []
     for raw in paths:
         path = normalize_path(str(raw))
         if not path or path == own or len(path) > MAX_PATH_LENGTH:
             continue
-        taken = Redirect.objects.filter(old_path=path).exclude(post=post).first()
-        holder = _post_at(path)
+        taken = Redirect.objects.filter(old_path=path).exclude(**target).first()
+        holder = _holder_at(path)
         if taken is not None:
             reason = f"it already redirects to {target_url(taken, path)}"
-        elif holder is not None and holder.pk != post.pk:
-            reason = f"it is the address of another post ({holder.slug})"
+        elif holder is not None and (type(holder), holder.pk) != (type(post), post.pk):
+            kind = "page" if isinstance(holder, Page) else "post"
+            reason = f"it is the address of another {kind} ({holder.slug})"
         else:
-            redirects.append(_point(path, post=post))
+            redirects.append(_point(path, **target))
             continue
         if report is not None:
             report.append(f"alias {path} refused: {reason}")
@@ -95,6 +101,12 @@ def slug_changed(post: Post, old_slug: str) -> None:
     # Renamed back to an earlier slug: that address is live again, so its redirect would
     # only ever send the post to itself.
     Redirect.objects.filter(old_path=post.get_absolute_url()).delete()
+
+
+def page_slug_changed(page: Page, old_slug: str) -> None:
+    """A saved page's slug changed: its old address leads to the new one."""
+    _point(reverse("blog:page_detail", kwargs={"slug": old_slug}), page=page)
+    Redirect.objects.filter(old_path=page.get_absolute_url()).delete()
 
 
 def tag_paths(slug: str) -> list[str]:
@@ -117,6 +129,8 @@ def target_url(redirect: Redirect, old_path: str) -> str:
     """Where ``redirect`` leads, keeping the feed suffix of a tag address."""
     if redirect.post_id is not None:
         return redirect.post.get_absolute_url()
+    if redirect.page_id is not None:
+        return redirect.page.get_absolute_url()
     detail, atom, rss = tag_paths(redirect.tag.slug)
     if old_path.endswith("feed.atom"):
         return atom
@@ -187,7 +201,7 @@ def find_redirect(request: HttpRequest, old_path: str | None = None) -> str | No
     if "\x00" in path:  # never stored (PostgreSQL refuses NUL in text)
         return None
     candidates = [path, path[:-1] if path.endswith("/") else path + "/"]
-    found = Redirect.objects.filter(old_path__in=candidates).select_related("post", "tag")
+    found = Redirect.objects.filter(old_path__in=candidates).select_related("post", "tag", "page")
     if not found:
         if path.lower().endswith(SOURCE_SUFFIXES):
             url = _post_file(request, path)
@@ -199,6 +213,9 @@ def find_redirect(request: HttpRequest, old_path: str | None = None) -> str | No
     visible = Post.objects.visible_to(request.user)
     if redirect.post_id is not None:
         if not visible.filter(pk=redirect.post_id).exists():
+            return None
+    elif redirect.page_id is not None:
+        if not Page.objects.visible_to(request.user).filter(pk=redirect.page_id).exists():
             return None
     elif not (
         tagged_posts().filter(tag=redirect.tag_id, object_id__in=visible.values("pk")).exists()

@@ -30,7 +30,7 @@ from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
 
 from blog.links import absolute, url_for
-from blog.models import Post
+from blog.models import Page, Post
 
 
 def latest_change(posts) -> datetime | None:
@@ -82,10 +82,15 @@ def section(request: HttpRequest, section: str, page: int = 1, **kwargs: Any) ->
 
 
 class PageSitemap(SiteSitemap):
-    """The listing pages, changed whenever a post appears or changes."""
+    """The listing pages, changed whenever a post appears or changes, and the site's
+    published pages (About, Now…), each changed when it was last saved."""
 
-    def items(self) -> list[str]:
-        return ["blog:post_list", "blog:tag_list", "blog:archive_index"]
+    def items(self) -> list[str | Page]:
+        return ["blog:post_list", "blog:tag_list", "blog:archive_index", *self.pages]
+
+    @cached_property
+    def pages(self) -> list[Page]:
+        return list(Page.objects.published().only("slug", "updated_at").order_by("slug"))
 
     @cached_property
     def latest(self) -> datetime | None:
@@ -93,11 +98,16 @@ class PageSitemap(SiteSitemap):
         # goes live, after its last edit.
         return latest_change(Post.objects.published())
 
-    def location(self, name: str) -> str:
-        return url_for(name)
+    def location(self, item: str | Page) -> str:
+        return item.get_absolute_url() if isinstance(item, Page) else url_for(item)
 
-    def lastmod(self, name: str) -> datetime | None:
-        return self.latest
+    def lastmod(self, item: str | Page) -> datetime | None:
+        return item.updated_at if isinstance(item, Page) else self.latest
+
+    def get_latest_lastmod(self) -> datetime | None:
+        """For the index: the latest of the listings' and the pages' dates."""
+        dates = [self.latest, *(page.updated_at for page in self.pages)]
+        return max((date for date in dates if date is not None), default=None)
 
 
 class PostSitemap(SiteSitemap):

@@ -52,8 +52,22 @@ class PageConverter:
         return str(value)
 
 
+class PageSlugConverter:
+    """A page's slug (letters, digits, ``-`` and ``_``, any script): the site's root
+    addresses that are not a slug (``/robots.txt``, ``/old.html``) never reach the page view."""
+
+    regex = r"[-\w]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
 register_converter(SegmentConverter, "segment")
 register_converter(PageConverter, "page")
+register_converter(PageSlugConverter, "page_slug")
 register_converter(YearConverter, "year")
 register_converter(MonthConverter, "month")
 
@@ -128,4 +142,6 @@ urlpatterns = [
     ),
     path("robots.txt", views.RobotsView.as_view(), name="robots_txt"),
     path("favicon.ico", views.FaviconView.as_view()),
+    # Last: a page takes any root address nothing above answers (blog.pages reserves those).
+    path("<page_slug:slug>/", views.PageDetailView.as_view(), name="page_detail"),
 ]

@@ -30,6 +30,7 @@ from blog import search, seo
 from blog.health import run_checks
 from blog.links import url_for
 from blog.models import MAX_FILTER_TAGS, TAG_SEPARATOR, Post, attach_tag_lists, tagged_posts
+from blog.models import Page as SitePage  # Django's paginator has a Page too
 from blog.sharing import active_link
 from blog.sitesettings.reading import current
 
@@ -434,6 +435,26 @@ class PostDetailView(DetailView):
         response = super().render_to_response(context, **kwargs)
         if context["is_preview"]:
             # A draft preview must never land in a shared or browser cache.
+            add_never_cache_headers(response)
+            patch_cache_control(response, private=True)
+            response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+
+class PageDetailView(DetailView):
+    """One page at ``/<slug>/``. Drafts are 404 unless the reader may edit pages; their
+    previews are never cached. A 404 here still answers an old address (redirects)."""
+
+    model = SitePage
+    context_object_name = "page"
+    template_name = "blog/page_detail.html"
+
+    def get_queryset(self):
+        return SitePage.objects.visible_to(self.request.user).defer("body")
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        response = super().render_to_response(context, **kwargs)
+        if not self.object.is_public:
             add_never_cache_headers(response)
             patch_cache_control(response, private=True)
             response["X-Robots-Tag"] = "noindex, nofollow"

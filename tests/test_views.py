@@ -98,7 +98,7 @@ def test_home_pages_link_both_ways_without_counting(
     now = timezone.now()
     for day in range(20):
         make_post(title=f"Day {day}", publish_date=now - timedelta(days=day + 1))
-    with django_assert_num_queries(2) as queries:
+    with django_assert_num_queries(3) as queries:  # posts, their tags, the menu
         second = client.get("/page/2/").content.decode()
     assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"]]
     assert 'rel="prev"' in second and "<span>Page 2</span>" in second
@@ -272,28 +272,30 @@ def test_query_counts_are_constant(
     when = timezone.localtime(some_post.publish_date)
     archive_year = reverse("blog:archive_year", kwargs={"year": when.year})
     archive_month = reverse("blog:archive_month", kwargs={"year": when.year, "month": when.month})
+    # Every HTML page also reads the navigation menu (one query, blog.pages.header_menu).
     pages = {
-        HOME: 2,  # page of posts (one more: is there a next page?), tags of those posts
-        HOME + "page/2/": 2,
-        HOME + "page/3/": 2,  # the same on any page: no query grows with the page number
-        some_post.get_absolute_url(): 5,  # post, its tags, previous, next, related
-        tag_url("shared"): 5,  # tag, count, page, tags, narrowing tags
-        tag_url("shared+tag-0"): 5,  # the same for two tags (fetched in one query)
-        TAGS: 2,  # published posts per tag id, then those tags
-        reverse("blog:archive_index"): 1,  # posts per month
-        archive_year: 4,  # count, page, tags, months
-        archive_month: 3,  # count, page, tags
-        reverse("blog:search") + "?q=shared": 3,  # count, page of results, tags
-        reverse("blog:search") + "?q=shared&page=2": 3,
-        reverse("blog:search") + "?q=": 0,
+        HOME: 3,  # page of posts (one more: is there a next page?), tags of those posts, menu
+        HOME + "page/2/": 3,
+        HOME + "page/3/": 3,  # the same on any page: no query grows with the page number
+        some_post.get_absolute_url(): 6,  # post, its tags, previous, next, related, menu
+        tag_url("shared"): 6,  # tag, count, page, tags, narrowing tags, menu
+        tag_url("shared+tag-0"): 6,  # the same for two tags (fetched in one query)
+        TAGS: 3,  # published posts per tag id, then those tags, menu
+        reverse("blog:archive_index"): 2,  # posts per month, menu
+        archive_year: 5,  # count, page, tags, months, menu
+        archive_month: 4,  # count, page, tags, menu
+        reverse("blog:search") + "?q=shared": 4,  # count, page of results, tags, menu
+        reverse("blog:search") + "?q=shared&page=2": 4,
+        reverse("blog:search") + "?q=": 1,  # the menu
         reverse("blog:feed_atom"): 2,  # posts with authors, their tags
         reverse("blog:feed_rss"): 2,
         reverse("blog:tag_feed_atom", kwargs={"slug": "shared"}): 4,  # tag, exists, posts, tags
         reverse("blog:tag_feed_rss", kwargs={"slug": "shared+tag-0"}): 4,
-        reverse("blog:sitemap"): 4,  # latest change of pages and of posts, post count, tags
+        # latest change of listings and of posts, published pages, post count, tags
+        reverse("blog:sitemap"): 5,
         reverse("blog:sitemap_section", args=["posts"]): 2,  # count and page of posts
         reverse("blog:sitemap_section", args=["tags"]): 1,
-        reverse("blog:sitemap_section", args=["pages"]): 1,
+        reverse("blog:sitemap_section", args=["pages"]): 2,  # latest change, published pages
         reverse("blog:robots_txt"): 0,
     }
     for url, expected in pages.items():
@@ -312,7 +314,7 @@ def test_a_post_with_an_author_costs_no_extra_query(
     author.first_name, author.last_name = "Grace", "Hopper"
     author.save()
     post = make_post(author=author, tags=["x"])
-    with django_assert_num_queries(5):  # post and author, tags, previous, next, related
+    with django_assert_num_queries(6):  # post and author, tags, previous, next, related, menu
         content = client.get(post.get_absolute_url()).content.decode()
     assert '"author": {"@type": "Person", "name": "Grace Hopper"}' in content
 
