@@ -12,7 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from blog.importing.importer import CREATED, FAILED, SKIPPED, UNCHANGED, import_posts
-from blog.models import Post, Redirect
+from blog.models import Page, Post, Redirect
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,8 @@ def test_detection_is_by_content_not_by_name(export):
     export("wordpress.xml", "backup.txt")
     export("ghost.json", "site-data.dat")
     result = import_posts([export("wordpress.xml").parent], workers=1)
-    assert result.counts[CREATED] == 6 + 3  # the WXR file's six posts, ghost's three
+    # six posts and a page in the WXR file, three posts and a page in ghost's
+    assert result.counts[CREATED] == 7 + 4
     assert result.ok
 
 
@@ -104,8 +105,8 @@ def wordpress(export, **options):
 
 
 def test_wordpress_statuses_map_onto_drafts_and_dates(export):
-    """publish and future are live or scheduled; draft, pending, private are drafts; trash,
-    pages and attachments are skipped with their reasons."""
+    """publish and future are live or scheduled; draft, pending, private are drafts; trash
+    and attachments are skipped with their reasons; pages become the site's pages."""
     result = wordpress(export)
     posts = {post.title: post for post in Post.objects.all()}
     assert posts["Hello Gutenberg"].status == Post.Status.PUBLISHED
@@ -117,9 +118,9 @@ def test_wordpress_statuses_map_onto_drafts_and_dates(export):
     assert "Thrown away" not in posts and "About" not in posts
     assert by_reason(result, SKIPPED) == {
         "in the trash: not imported",
-        "a page: this site has posts only",
         "an attachment: used for featured images and galleries",
     }
+    assert Page.objects.get(source_path__startswith="wordpress:").title == "About"
     notes = {note for item in result.outcomes for note in item.notes}
     assert "pending review in WordPress: imported as a draft" in notes
     assert "private in WordPress: imported as a draft" in notes
@@ -182,7 +183,7 @@ def test_wordpress_reimport_is_idempotent(export):
     """Importing the same export again changes nothing."""
     wordpress(export)
     again = wordpress(export)
-    assert again.counts[UNCHANGED] == 6 and again.counts[CREATED] == 0
+    assert again.counts[UNCHANGED] == 7 and again.counts[CREATED] == 0
     assert Post.objects.count() == 6
     assert Redirect.objects.filter(old_path="/?p=11").count() == 1
 
@@ -208,8 +209,9 @@ def test_an_edited_post_is_a_conflict_unless_forced(export):
 def test_dry_run_writes_nothing(export):
     """A dry run reports what would be created and writes no post or redirect."""
     result = wordpress(export, dry_run=True)
-    assert result.counts[CREATED] == 6
+    assert result.counts[CREATED] == 7  # six posts and a page
     assert not Post.objects.exists() and not Redirect.objects.exists()
+    assert not Page.objects.exists()
 
 
 def test_hostile_wordpress_post_renders_safely(export):
@@ -243,7 +245,7 @@ def test_an_item_that_fails_names_its_id_and_title(export):
     result = import_posts([path], workers=1)
     [failed] = result.with_outcome(FAILED)
     assert "wordpress post 12" in str(failed) and "title" in failed.reason
-    assert result.counts[CREATED] == 5
+    assert result.counts[CREATED] == 6
 
 
 def test_a_parallel_import_matches(export):
@@ -260,7 +262,7 @@ def test_a_parallel_import_matches(export):
     )
     path.write_text(text[:end] + copies + text[end:])
     result = import_posts([path], workers=2)
-    assert result.counts[CREATED] == 46 and result.ok
+    assert result.counts[CREATED] == 47 and result.ok
     assert Post.objects.get(slug="hello-120").body == Post.objects.get(slug="hello-gutenberg").body
 
 
@@ -283,7 +285,8 @@ def test_ghost_posts_and_fields(export):
     assert cards.extra_front_matter == {"author": "Gina Ghost", "cover_caption": "Cover caption"}
     assert posts["ghost-draft"].draft is True
     assert posts["ghost-scheduled"].status == Post.Status.SCHEDULED
-    assert by_reason(result, SKIPPED) == {"a page: this site has posts only"}
+    assert by_reason(result, SKIPPED) == set()
+    assert Page.objects.get(slug="about").title == "About Ghost"
     notes = {note for item in result.outcomes for note in item.notes}
     assert "internal tag '#internal' not imported" in notes
     assert "codeinjection_head not imported (code is never injected into pages)" in notes
@@ -318,7 +321,7 @@ def test_ghost_old_address_answers_301_and_reimport_is_unchanged(client, export)
     response = client.get("/ghost-cards/")
     assert response.status_code == 301
     assert response["Location"] == Post.objects.get(slug="ghost-cards").get_absolute_url()
-    assert import_posts([path], workers=1).counts[UNCHANGED] == 3
+    assert import_posts([path], workers=1).counts[UNCHANGED] == 4
 
 
 # --- the command ------------------------------------------------------------------------
@@ -332,7 +335,7 @@ def test_the_command_reports_items_and_exits_non_zero_on_a_bomb(export):
     with pytest.raises(CommandError):
         call_command("import_posts", str(path.parent), "-v", "2", stdout=out, stderr=StringIO())
     output = out.getvalue()
-    assert "6 created, 0 updated, 0 unchanged, 0 conflict, 4 skipped, 1 failed" in output
+    assert "7 created, 0 updated, 0 unchanged, 0 conflict, 3 skipped, 1 failed" in output
     assert "wordpress post 11 'Hello Gutenberg'" in output
     assert "bomb.xml: refused" in output
 
@@ -376,7 +379,7 @@ def test_an_oversized_body_fails_its_post_only(export, settings):
     [failed] = result.with_outcome(FAILED)
     assert "wordpress post 11 'Hello Gutenberg'" in str(failed)
     assert "IMPORT_MAX_FILE_BYTES" in failed.reason
-    assert result.counts[CREATED] == 5
+    assert result.counts[CREATED] == 6
 
 
 def test_a_ghost_post_with_an_empty_document_and_no_html_is_reported(tmp_path):
@@ -410,7 +413,7 @@ def test_uploads_bring_the_cover_and_body_images_into_the_library(export, settin
     notes = {note for item in result.outcomes for note in item.notes}
     assert any("image 2020/01/dog.jpg not found" in note for note in notes)
     again = import_posts([export("wordpress.xml")], workers=1, uploads=tmp_path)
-    assert again.counts[UNCHANGED] == 6 and Image.objects.count() == 1
+    assert again.counts[UNCHANGED] == 7 and Image.objects.count() == 1
 
 
 def test_uploads_in_a_dry_run_store_nothing(export, settings, tmp_path):

@@ -1,4 +1,4 @@
-"""Ghost exports (Ghost 4 to 6, Settings → Labs → Export): posts as ``platforms.Item``.
+"""Ghost exports (Ghost 4 to 6, Settings → Labs → Export): posts and pages as ``platforms.Item``.
 
 The body is read from the editor's ``lexical`` or ``mobiledoc`` document when the export
 has one (``ghost_documents``), else from the ``html`` Ghost rendered from it; either way the
@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 
 from blog.importing import ghost_documents
 from blog.importing.frontmatter import parse_date
-from blog.importing.platforms import Item, Skip, seo_fields
+from blog.importing.platforms import PAGE, POST, Item, Skip, seo_fields
 
 GHOST = "ghost"
 GHOST_URL = "__GHOST_URL__"  # Ghost 4+ writes its own address as this placeholder
@@ -87,8 +87,8 @@ def _item(
     title = str(post.get("title") or "").strip()
     kind = post.get("type") or ("page" if post.get("page") else "post")
     label = f"{GHOST} {kind} {post_id} {title!r}"
-    if kind != "post":
-        return Skip(label, "a page: this site has posts only")
+    if kind not in (POST, PAGE):
+        return Skip(label, f"a {kind}, not a post or page")
     status = post.get("status") or "draft"
     notes = []
     if status not in STATUSES:
@@ -141,6 +141,7 @@ def _item(
         author=str(author.get("slug") or ""),
         author_name=str(author.get("name") or ""),
         notes=notes,
+        kind=kind,
     )
 
 

@@ -61,6 +61,8 @@ from blog.importing.frontmatter import (
 from blog.importing.identity import SEO_DEFAULTS, fingerprint, post_fingerprint
 from blog.importing.lock import import_lock
 from blog.importing.notebooks import Found, find_files, json_safe, store_images
+from blog.importing.pages import describe as describe_page_error
+from blog.importing.pages import import_page
 from blog.importing.uploads import Uploads
 from blog.media.images import ImageRejected, store_upload
 from blog.media.imports import IMAGE_SUFFIXES, ImageImporter, PostImages, save_sources
@@ -415,6 +417,8 @@ class Importer:
         outcome = FileOutcome(f"{path} [{item.label}]", item.source_path, "")
         if self.uploads is not None:
             self.uploads.localize(item)
+        if item.kind == platforms.PAGE:
+            return self._page_job(path, item, outcome)
         job = _Job(outcome, path, root=path.parent, item=item, source_hash=item.digest())
         job.where = Path(outcome.path)
         job.author = (item.author, item.author_name)
@@ -423,6 +427,23 @@ class Importer:
             outcome.reason = f"the same post as {self.seen_sources[item.source_path]}"
         self.seen_sources[item.source_path] = outcome.path
         return job
+
+    def _page_job(self, path: Path, item: platforms.Item, outcome: FileOutcome) -> _Job:
+        """A page of the export, imported here and now (``blog.importing.pages``): a finished
+        job. Pages are few; they need none of the posts' batching."""
+        if item.source_path in self.seen_sources:
+            outcome.outcome = SKIPPED
+            outcome.reason = f"the same page as {self.seen_sources[item.source_path]}"
+            return _Job(outcome, path)
+        self.seen_sources[item.source_path] = outcome.path
+        try:
+            done = import_page(item, dry_run=self.dry_run, force=self.force, now=self.now)
+        except Exception as error:  # noqa: BLE001 (one odd page must not stop an import)
+            outcome.outcome, outcome.reason = FAILED, describe_page_error(error)
+            return _Job(outcome, path)
+        outcome.outcome, outcome.reason, outcome.slug = done.outcome, done.reason, done.slug
+        outcome.notes.extend(done.notes)
+        return _Job(outcome, path)
 
     def _check(self, root: Path, path: Path) -> _Job:
         """What can be told of a file without the database; its outcome is left empty ("")

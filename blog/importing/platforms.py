@@ -3,7 +3,7 @@ recognised by their content, and read as items, one per post, that the importer 
 posts like files.
 
 ``sniff()`` tells what a file is from its first bytes; ``read_export()`` yields an ``Item`` for
-each post and a ``Skip`` for each thing that is not one (a page, a trashed post, an
+each post or page and a ``Skip`` for each thing that is neither (a trashed post, an
 attachment), with its reason. ``post_data()`` maps an item onto Post columns; it needs no
 database, so it runs in the importer's rendering workers.
 """
@@ -35,6 +35,8 @@ from blog.models import (
 from blog.rendering.text import strip_control_characters
 
 WORDPRESS, GHOST, OTHER_XML, OTHER_JSON = "wordpress", "ghost", "xml", "json"
+# What an item of an export becomes.
+POST, PAGE = "post", "page"
 # How the source_path of a post from an export begins (``wordpress:<guid>``, ``ghost:<uuid>``).
 PLATFORM_SOURCES = (f"{WORDPRESS}:", f"{GHOST}:")
 HEAD_BYTES = 8192
@@ -75,14 +77,19 @@ class Item:
     notes: list[str] = field(default_factory=list)
     # Post columns of blog.seo the export sets (meta_title, canonical_url, ...).
     seo: dict[str, Any] = field(default_factory=dict)
+    kind: str = POST  # POST, or PAGE: one of the site's pages (blog.importing.pages)
 
     @property
     def label(self) -> str:
-        return f"{self.platform} post {self.id} {self.title!r}"
+        return f"{self.platform} {self.kind} {self.id} {self.title!r}"
 
     def digest(self) -> str:
         """What the export says of this post: an unchanged item is not converted again."""
-        encoded = json.dumps(asdict(self), sort_keys=True, default=str, ensure_ascii=False)
+        fields = asdict(self)
+        if fields["kind"] == POST:
+            # Only a page's digest names its kind: a post's stays what it was without it.
+            del fields["kind"]
+        encoded = json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.sha256(encoded.encode()).hexdigest()
 
 

@@ -1,4 +1,4 @@
-"""WordPress exports (WXR 1.1 and 1.2, Tools → Export): posts as ``platforms.Item``.
+"""WordPress exports (WXR 1.1 and 1.2, Tools → Export): posts and pages as ``platforms.Item``.
 
 The file is streamed with defusedxml's iterparse, twice: first for the attachments (featured
 images and galleries name them by id, and they may come after the posts that use them) and
@@ -21,7 +21,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from blog.importing.html_to_markdown import autop, expand_shortcodes, has_blocks, protect_pre
-from blog.importing.platforms import ExportError, Item, Skip, seo_fields
+from blog.importing.platforms import PAGE, POST, ExportError, Item, Skip, seo_fields
 
 WORDPRESS = "wordpress"
 # WordPress statuses: what a post with each becomes (True: a draft).
@@ -141,9 +141,7 @@ def _item(
     status = fields.get("wp:status", "publish")
     if kind == "attachment":
         return Skip(label, "an attachment: used for featured images and galleries")
-    if kind == "page":
-        return Skip(label, "a page: this site has posts only")
-    if kind != "post":
+    if kind not in ("post", "page"):
         return Skip(label, f"a {kind}, not a post")
     if status in SKIPPED_STATUSES:
         return Skip(label, f"{SKIPPED_STATUSES[status]}: not imported")
@@ -183,10 +181,10 @@ def _item(
     def attachment_url(attachment_id: str) -> str | None:
         return attachments.get(attachment_id, ("", ""))[0] or None
 
+    # WordPress answers a page's id as ?page_id=, a post's as ?p=.
+    by_id = f"/?page_id={post_id}" if kind == "page" else f"/?p={post_id}"
     redirects = [
-        path
-        for path in dict.fromkeys([_path(fields.get("link", "")), f"/?p={post_id}"])
-        if path and post_id
+        path for path in dict.fromkeys([_path(fields.get("link", "")), by_id]) if path and post_id
     ]
     login = fields.get("dc:creator", "").strip()
     guid = fields.get("guid", "").strip()
@@ -210,6 +208,7 @@ def _item(
         author_name=authors.get(login, login),
         notes=notes,
         seo=_seo(meta, notes),
+        kind=PAGE if kind == "page" else POST,
     )
 
 
