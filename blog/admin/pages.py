@@ -100,7 +100,6 @@ class PageAdminForm(forms.ModelForm):
 class PageAdmin(admin.ModelAdmin):
     form = PageAdminForm
     list_display = ["title", "address", "status", "in_menu", "updated_at"]
-    list_filter = ["draft"]
     search_fields = ["title", "slug", "body"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["rendered_preview", "created_at", "updated_at", "source_path"]
@@ -114,6 +113,11 @@ class PageAdmin(admin.ModelAdmin):
             {"fields": ["created_at", "updated_at", "source_path"], "classes": ["collapse"]},
         ),
     ]
+
+    class Media:
+        css = {"all": ["blog/admin/authors.css", "blog/admin/pages.css"]}
+        # The live preview, as on the post form.
+        js = ["blog/admin/post_form.js"]
 
     # The same endpoint as the post form's preview: the body as readers will see it.
     preview_view = PostAdmin.preview_view
@@ -230,6 +234,18 @@ class MenuItemForm(forms.ModelForm):
         return cleaned
 
 
+class MenuPositionForm(forms.ModelForm):
+    """A row of the menu's list: its position input named after the item, for screen readers."""
+
+    class Meta:
+        model = MenuItem
+        fields = ["position"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["position"].widget.attrs["aria-label"] = f"Position of {self.instance.label}"
+
+
 @admin.register(MenuItem)
 class MenuItemAdmin(admin.ModelAdmin):
     """The site header's menu: one row per link, reordered by editing the positions."""
@@ -239,7 +255,8 @@ class MenuItemAdmin(admin.ModelAdmin):
     list_editable = ["position"]
     list_display_links = ["label"]
     list_select_related = ["page", "tag"]
-    autocomplete_fields = ["page", "tag"]
+    # Pages are few: a plain select, which screen readers name; tags may be thousands.
+    autocomplete_fields = ["tag"]
     fieldsets = [
         (None, {"fields": ["label", "position"]}),
         (
@@ -247,6 +264,12 @@ class MenuItemAdmin(admin.ModelAdmin):
             {"fields": ["page", "tag", "section", "url"]},
         ),
     ]
+
+    class Media:
+        css = {"all": ["blog/admin/pages.css"]}
+
+    def get_changelist_form(self, request: HttpRequest, **kwargs: Any) -> type[forms.ModelForm]:
+        return MenuPositionForm
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict:
         last = MenuItem.objects.order_by("-position").values_list("position", flat=True).first()
