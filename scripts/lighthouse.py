@@ -1,10 +1,11 @@
-"""Record Lighthouse scores for the home, a post page and a post with images, as in production.
+"""Record Lighthouse scores for the home, a post, a post with images and a page, as in production.
 
 Also scores the accessibility of the admin's index, post list and post form, signed in.
 
 Builds a throwaway SQLite site from fixtures/ (every seed post published, plus a page of short
-posts, a post imported with a cover and photos into the media library, and site settings with
-a tagline, footer, social link, and a logo and favicon from the library), collects static
+posts, a post imported with a cover and photos into the media library, site settings with
+a tagline, footer, social link, and a logo and favicon from the library, and an About page
+in the menu), collects static
 files, serves it with gunicorn (DEBUG off, whitenoise, hashed static
 names) on 127.0.0.1 and the media folder with a plain file server (nginx's part in
 production), runs Lighthouse 12 from node_modules (`npm ci` first) against Debian's
@@ -214,6 +215,19 @@ def lighthouse(
     raise SystemExit(f"{url}: {error['message']}")
 
 
+# Runs inside `manage.py shell`: an About page, through the pages' write path, in the menu.
+PAGE_SEED = """
+from blog import pages
+from blog.models import MenuItem, Page
+page = pages.save_page(Page(
+    title="About", description="Who writes these notes, and why.", draft=False,
+    body="I write about *programming* and the tools around it.\\n\\n## Contact\\n\\nBy mail.",
+))
+pages.save_menu_item(MenuItem(label="About", page=page, position=1000))
+print(page.get_absolute_url())
+"""
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per page (median reported)")
@@ -239,6 +253,7 @@ def main() -> int:
         images_path = manage(env, "shell", "-c", seed).strip().splitlines()[-1]
         manage(env, "shell", "-c", SETTINGS_SEED)
         session_key, form_path = manage(env, "shell", "-c", ADMIN_SEED).split()[-2:]
+        page_path = manage(env, "shell", "-c", PAGE_SEED).strip().splitlines()[-1]
         manage(env, "collectstatic", "--noinput", "-v0")
         media_server = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
             [str(PYTHON), "-m", "http.server", str(media_port), "--bind", "127.0.0.1"],
@@ -263,7 +278,12 @@ def main() -> int:
         try:
             base = f"http://127.0.0.1:{port}"
             wait_until_up(base + "/")
-            pages = {"home": base + "/", "post": base + post_path, "images": base + images_path}
+            pages = {
+                "home": base + "/",
+                "post": base + post_path,
+                "images": base + images_path,
+                "page": base + page_path,
+            }
             failed = False
             for name, url in pages.items():
                 runs = [

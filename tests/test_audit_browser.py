@@ -17,6 +17,8 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from blog import pages
+from blog.models import MenuItem, Page
 from blog.sitesettings.writes import load_or_default, save_site_settings, set_social_links
 from tests.factories import make_post, make_staff
 
@@ -107,6 +109,10 @@ def site(transactional_db) -> dict[str, str]:
     row.footer_text = "Written by *Ada*. Every post is in the [archive](/archive/)."
     save_site_settings(row)
     set_social_links(row, [("Mastodon", "https://example.social/@ada"), ("GitHub", GITHUB)])
+    about = pages.save_page(
+        Page(title="About", description="Who writes here.", body=LONG_BODY, draft=False)
+    )
+    pages.save_menu_item(MenuItem(label="About", page=about, position=1000))
     when = timezone.localtime(post.publish_date)
     return {
         "home": "/",
@@ -122,6 +128,7 @@ def site(transactional_db) -> dict[str, str]:
         "search-empty": "/search/",
         "search-none": "/search/?q=nothingmatches",
         "not-found": "/no/such/page/",
+        "page": about.get_absolute_url(),
     }
 
 
