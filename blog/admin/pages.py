@@ -277,9 +277,17 @@ class MenuItemAdmin(admin.ModelAdmin):
 
     @admin.display(description="Leads to")
     def leads_to(self, item: MenuItem) -> str:
-        href = item.href()
-        note = " (draft: not shown)" if item.page_id and item.page.draft else ""
-        return format_html("{}{}", href, note)
+        if item.page_id is not None:
+            what = f"Page “{item.page.title}”"
+            if item.page.draft:
+                what += " (a draft: not shown until published)"
+        elif item.tag_id is not None:
+            what = f"Tag “{item.tag.name}”"
+        elif item.section:
+            what = item.get_section_display()
+        else:
+            what = "Link"
+        return format_html("{}: <code>{}</code>", what, item.href())
 
     def save_model(self, request: HttpRequest, obj: MenuItem, form, change: bool) -> None:
         pages.save_menu_item(obj)

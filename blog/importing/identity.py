@@ -12,7 +12,7 @@ from blog import seo
 from blog.models import Post
 
 
-def _normalized_body(body: str) -> str:
+def normalized_body(body: str) -> str:
     # Browsers send textareas with CRLF and Django's form fields strip them: an admin save
     # that changes nothing must not look like an edit.
     return "\n".join(body.replace("\r\n", "\n").replace("\r", "\n").split("\n")).strip()
@@ -27,7 +27,7 @@ def fingerprint(fields: dict[str, Any], tags: Iterable[str]) -> str:
     payload = {
         "title": fields["title"].strip(),
         "slug": fields["slug"],
-        "body": _normalized_body(fields["body"]),
+        "body": normalized_body(fields["body"]),
         "description": fields["description"].strip(),
         "cover_image": fields["cover_image"].strip(),
         "cover_image_alt": fields["cover_image_alt"].strip(),

@@ -22,7 +22,7 @@ from django.utils.text import slugify
 
 from blog import pages
 from blog.importing.html_to_markdown import to_markdown
-from blog.importing.identity import _normalized_body
+from blog.importing.identity import normalized_body
 from blog.importing.platforms import Item
 from blog.models import FALLBACK_SLUG, Page
 from blog.rendering.render import render_post
@@ -45,7 +45,7 @@ def fingerprint(fields: dict[str, Any]) -> str:
     payload = {
         "title": fields["title"].strip(),
         "slug": fields["slug"],
-        "body": _normalized_body(fields["body"]),
+        "body": normalized_body(fields["body"]),
         "description": fields["description"].strip(),
         "draft": bool(fields["draft"]),
     }
