@@ -10,7 +10,9 @@ that apply to pages:
 2. render: the Markdown body becomes the stored HTML, text and contents (once per body);
 3. write the row;
 4. redirect: a changed slug leaves its old address behind, imported permalinks are added;
-5. invalidate: cached pages are dropped (``blog.pagecache``): the menu is on every page.
+5. publish: the change is queued for the static copy (``blog.staticsite``): the page's
+   addresses, or every page when the menu shows the change;
+6. invalidate: cached pages are dropped (``blog.pagecache``): the menu is on every page.
 
 Pages have no versions, tags or search entry; the admin's form keeps the edit-conflict check
 of posts (``blog.admin.pages``).
@@ -44,6 +46,7 @@ from blog.pagecache import invalidate_pages
 from blog.posts import without_title_heading
 from blog.redirects import add_aliases, page_slug_changed
 from blog.rendering.render import Rendered, render_post
+from blog.staticsite import queue as static_queue
 
 # First path segments no page may take, beyond those the URLconf names (``reserved_slugs``):
 # served outside Django's URLconf (uploads, static files) or kept for the site's own use.
@@ -202,8 +205,19 @@ def save_page(
             f"{shadowed.old_path} was an old address of another post or tag: "
             "this page is shown there while it is published"
         )
+    _queue_static(page, stored)
     invalidate_pages()
     return page
+
+
+def _queue_static(page: Page, stored: dict[str, Any] | None) -> None:
+    """Queue the page for the static copy: its own addresses, or, when the menu shows the
+    change (a page in it published, unpublished or moved), every page."""
+    moved_or_shown = stored is None or (stored["slug"], stored["draft"]) != (page.slug, page.draft)
+    if moved_or_shown and page.menu_items.exists():
+        static_queue.everything("a page in the menu changed")
+        return
+    static_queue.page_changed(page.pk, [page.slug, *([stored["slug"]] if stored else [])])
 
 
 def set_pages_draft(queryset: QuerySet[Page], *, draft: bool, user: Any = None) -> int:
@@ -224,7 +238,10 @@ def delete_pages(queryset: QuerySet[Page], *, user: Any = None) -> int:
     down, which needs the publish permission."""
     if queryset.filter(draft=False).exists():
         check_publish_permission(user, False, True)
+    gone = list(queryset.values_list("pk", "slug"))
     _, deleted = queryset.delete()
+    for pk, slug in gone:
+        static_queue.page_changed(pk, [slug])
     invalidate_pages()
     return deleted.get(Page._meta.label, 0)
 
@@ -258,6 +275,7 @@ def save_menu_item(item: MenuItem) -> MenuItem:
     """Save one menu item; every page shows the menu, so every cached page is dropped."""
     check_menu_item(item)
     item.save()
+    static_queue.everything("the menu changed")
     invalidate_pages()
     return item
 
@@ -265,6 +283,7 @@ def save_menu_item(item: MenuItem) -> MenuItem:
 @transaction.atomic
 def delete_menu_items(queryset: QuerySet[MenuItem]) -> int:
     _, deleted = queryset.delete()
+    static_queue.everything("the menu changed")
     invalidate_pages()
     return deleted.get(MenuItem._meta.label, 0)
 

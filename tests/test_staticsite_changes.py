@@ -11,8 +11,9 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from taggit.models import Tag
 
+from blog import pages
 from blog import posts as write
-from blog.models import Post
+from blog.models import MenuItem, Page, Post
 from blog.staticsite.build import build_site
 from blog.staticsite.models import PublishTask
 from blog.staticsite.target import DirectoryTarget
@@ -49,6 +50,9 @@ def site(settings, tmp_path):
     posts["scheduled"] = make_post(
         title="Scheduled walrus", publish_date=now + timedelta(days=2), tags=["walrus", "new"]
     )
+    colophon = pages.save_page(Page(title="Colophon", body="Made with *care*.", draft=False))
+    pages.save_page(Page(title="Colophon 2", body="Not in the menu.", draft=False))
+    pages.save_menu_item(MenuItem(label="Colophon", page=colophon, position=100))
     build_site(DirectoryTarget(tmp_path), jobs=1)
     PublishTask.objects.all().delete()
     return posts
@@ -96,7 +100,22 @@ CHANGES = {
     ),
     "tag deleted": lambda p: write.delete_tags(Tag.objects.filter(slug="even")),
     "author renamed": lambda p: rename_author(),
+    "page published": lambda p: pages.save_page(Page(title="About", body="Me.", draft=False)),
+    "page edited": lambda p: edit_page(title="Colophon, revised"),
+    "page renamed": lambda p: edit_page(slug="made-with"),
+    "page in the menu unpublished": lambda p: edit_page(draft=True),
+    "page deleted": lambda p: pages.delete_pages(Page.objects.filter(slug="colophon-2")),
+    "menu item added": lambda p: pages.save_menu_item(
+        MenuItem(label="Walruses", tag=Tag.objects.get(slug="walrus"))
+    ),
 }
+
+
+def edit_page(**fields) -> None:
+    page = Page.objects.get(slug="colophon")
+    for name, value in fields.items():
+        setattr(page, name, value)
+    pages.save_page(page)
 
 
 def rename_tag(slug: str, name: str, new_slug: str) -> None:

@@ -9,41 +9,126 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
+        ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Post',
+            name="Post",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=300)),
-                ('slug', models.SlugField(allow_unicode=True, blank=True, help_text="The post's address. Made from the title if left empty; changing it once published breaks existing links.", max_length=200, unique=True)),
-                ('body', models.TextField(blank=True, help_text='Markdown. Stored exactly as written.')),
-                ('body_html', models.TextField(blank=True, editable=False)),
-                ('excerpt', models.TextField(blank=True, editable=False)),
-                ('word_count', models.PositiveIntegerField(default=0, editable=False)),
-                ('description', models.TextField(blank=True, help_text='A sentence or two for listings, feeds and search engines.')),
-                ('cover_image', models.CharField(blank=True, help_text='URL of an image shown above the post (http, https or a site path).', max_length=1000, validators=[blog.models.validate_image_url])),
-                ('cover_image_alt', models.CharField(blank=True, help_text='Describe the cover image for readers who cannot see it.', max_length=300)),
-                ('publish_date', models.DateTimeField(default=django.utils.timezone.now, help_text='The post goes live at this time. A future date schedules it.')),
-                ('revised_date', models.DateTimeField(blank=True, help_text='When the author last revised the post, if shown.', null=True)),
-                ('draft', models.BooleanField(default=True, help_text='Drafts are never shown to readers, whatever the date.')),
-                ('extra_front_matter', models.JSONField(blank=True, default=dict, help_text='Front-matter keys from an imported file that have no column of their own.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='posts', to=settings.AUTH_USER_MODEL)),
-                ('tags', taggit.managers.TaggableManager(blank=True, help_text='A comma-separated list of tags.', through='taggit.TaggedItem', to='taggit.Tag', verbose_name='Tags')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=300)),
+                (
+                    "slug",
+                    models.SlugField(
+                        allow_unicode=True,
+                        blank=True,
+                        help_text="The post's address. Made from the title if left empty; changing it once published breaks existing links.",
+                        max_length=200,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "body",
+                    models.TextField(blank=True, help_text="Markdown. Stored exactly as written."),
+                ),
+                ("body_html", models.TextField(blank=True, editable=False)),
+                ("excerpt", models.TextField(blank=True, editable=False)),
+                ("word_count", models.PositiveIntegerField(default=0, editable=False)),
+                (
+                    "description",
+                    models.TextField(
+                        blank=True,
+                        help_text="A sentence or two for listings, feeds and search engines.",
+                    ),
+                ),
+                (
+                    "cover_image",
+                    models.CharField(
+                        blank=True,
+                        help_text="URL of an image shown above the post (http, https or a site path).",
+                        max_length=1000,
+                        validators=[blog.models.validate_image_url],
+                    ),
+                ),
+                (
+                    "cover_image_alt",
+                    models.CharField(
+                        blank=True,
+                        help_text="Describe the cover image for readers who cannot see it.",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "publish_date",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now,
+                        help_text="The post goes live at this time. A future date schedules it.",
+                    ),
+                ),
+                (
+                    "revised_date",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When the author last revised the post, if shown.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "draft",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Drafts are never shown to readers, whatever the date.",
+                    ),
+                ),
+                (
+                    "extra_front_matter",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Front-matter keys from an imported file that have no column of their own.",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="posts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tags",
+                    taggit.managers.TaggableManager(
+                        blank=True,
+                        help_text="A comma-separated list of tags.",
+                        through="taggit.TaggedItem",
+                        to="taggit.Tag",
+                        verbose_name="Tags",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-publish_date', '-id'],
-                'get_latest_by': 'publish_date',
-                'indexes': [models.Index(fields=['draft', '-publish_date', '-id'], name='post_public_listing')],
+                "ordering": ["-publish_date", "-id"],
+                "get_latest_by": "publish_date",
+                "indexes": [
+                    models.Index(
+                        fields=["draft", "-publish_date", "-id"], name="post_public_listing"
+                    )
+                ],
             },
         ),
     ]

@@ -47,25 +47,26 @@ def drop_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('blog', '0001_initial'),
+        ("blog", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='post',
-            name='body_text',
+            model_name="post",
+            name="body_text",
             field=models.TextField(blank=True, editable=False),
         ),
         migrations.AddField(
-            model_name='post',
-            name='search_vector',
-            field=django.contrib.postgres.search.SearchVectorField(blank=True, editable=False, null=True),
+            model_name="post",
+            name="search_vector",
+            field=django.contrib.postgres.search.SearchVectorField(
+                blank=True, editable=False, null=True
+            ),
         ),
         migrations.AddField(
-            model_name='post',
-            name='toc_html',
+            model_name="post",
+            name="toc_html",
             field=models.TextField(blank=True, editable=False),
         ),
         migrations.RunPython(render_existing_posts, migrations.RunPython.noop),

@@ -5,46 +5,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('blog', '0002_readers'),
-        ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
+        ("blog", "0002_readers"),
+        ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='post',
-            name='front_matter_format',
+            model_name="post",
+            name="front_matter_format",
             field=models.CharField(blank=True, editable=False, max_length=10),
         ),
         migrations.AddField(
-            model_name='post',
-            name='front_matter_raw',
+            model_name="post",
+            name="front_matter_raw",
             field=models.TextField(blank=True, editable=False),
         ),
         migrations.AddField(
-            model_name='post',
-            name='imported_at',
+            model_name="post",
+            name="imported_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='post',
-            name='imported_fingerprint',
+            model_name="post",
+            name="imported_fingerprint",
             field=models.CharField(blank=True, editable=False, max_length=64),
         ),
         migrations.AddField(
-            model_name='post',
-            name='source_hash',
-            field=models.CharField(blank=True, editable=False, help_text="SHA-256 of the file's bytes.", max_length=64),
+            model_name="post",
+            name="source_hash",
+            field=models.CharField(
+                blank=True, editable=False, help_text="SHA-256 of the file's bytes.", max_length=64
+            ),
         ),
         migrations.AddField(
-            model_name='post',
-            name='source_path',
-            field=models.CharField(blank=True, editable=False, help_text='The Markdown file this post was imported from, relative to the import root.', max_length=500),
+            model_name="post",
+            name="source_path",
+            field=models.CharField(
+                blank=True,
+                editable=False,
+                help_text="The Markdown file this post was imported from, relative to the import root.",
+                max_length=500,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='post',
-            constraint=models.UniqueConstraint(condition=models.Q(('source_path', ''), _negated=True), fields=('source_path',), name='post_unique_source_path'),
+            model_name="post",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("source_path", ""), _negated=True),
+                fields=("source_path",),
+                name="post_unique_source_path",
+            ),
         ),
     ]

@@ -5,20 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('blog', '0005_authors'),
-        ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
+        ("blog", "0005_authors"),
+        ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='post',
-            name='post_public_listing',
+            model_name="post",
+            name="post_public_listing",
         ),
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(condition=models.Q(('draft', False)), fields=['-publish_date', '-id'], name='post_public_by_date'),
+            model_name="post",
+            index=models.Index(
+                condition=models.Q(("draft", False)),
+                fields=["-publish_date", "-id"],
+                name="post_public_by_date",
+            ),
         ),
     ]

@@ -7,37 +7,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('blog', '0009_tag_page_indexes'),
+        ("blog", "0009_tag_page_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Image',
+            name="Image",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(editable=False, max_length=200, upload_to='')),
-                ('content_hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('alt_text', models.CharField(blank=True, help_text='What the image shows, for readers who cannot see it. Leave empty only for a purely decorative image.', max_length=300)),
-                ('caption', models.CharField(blank=True, max_length=500)),
-                ('credit', models.CharField(blank=True, help_text='Who made the image, and its licence.', max_length=300)),
-                ('original_name', models.CharField(blank=True, editable=False, max_length=255)),
-                ('width', models.PositiveIntegerField(editable=False)),
-                ('height', models.PositiveIntegerField(editable=False)),
-                ('renditions', models.JSONField(blank=True, default=list, editable=False)),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('uploaded_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file", models.FileField(editable=False, max_length=200, upload_to="")),
+                ("content_hash", models.CharField(editable=False, max_length=64, unique=True)),
+                (
+                    "alt_text",
+                    models.CharField(
+                        blank=True,
+                        help_text="What the image shows, for readers who cannot see it. Leave empty only for a purely decorative image.",
+                        max_length=300,
+                    ),
+                ),
+                ("caption", models.CharField(blank=True, max_length=500)),
+                (
+                    "credit",
+                    models.CharField(
+                        blank=True, help_text="Who made the image, and its licence.", max_length=300
+                    ),
+                ),
+                ("original_name", models.CharField(blank=True, editable=False, max_length=255)),
+                ("width", models.PositiveIntegerField(editable=False)),
+                ("height", models.PositiveIntegerField(editable=False)),
+                ("renditions", models.JSONField(blank=True, default=list, editable=False)),
+                (
+                    "uploaded_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-uploaded_at', '-id'],
-                'get_latest_by': 'uploaded_at',
+                "ordering": ["-uploaded_at", "-id"],
+                "get_latest_by": "uploaded_at",
             },
         ),
         migrations.AddField(
-            model_name='post',
-            name='cover_library_image',
-            field=models.ForeignKey(blank=True, help_text='Shown instead of the URL above, in sizes for every screen.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cover_of', to='blog.image', verbose_name='cover image from the library'),
+            model_name="post",
+            name="cover_library_image",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Shown instead of the URL above, in sizes for every screen.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="cover_of",
+                to="blog.image",
+                verbose_name="cover image from the library",
+            ),
         ),
     ]

@@ -5,27 +5,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('blog', '0010_media_library'),
+        ("blog", "0010_media_library"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='image',
-            name='file_hash',
+            model_name="image",
+            name="file_hash",
             field=models.CharField(blank=True, db_index=True, editable=False, max_length=64),
         ),
         migrations.CreateModel(
-            name='ImageSource',
+            name="ImageSource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('src', models.CharField(max_length=1000)),
-                ('image', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sources', to='blog.image')),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='image_sources', to='blog.post')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("src", models.CharField(max_length=1000)),
+                (
+                    "image",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sources",
+                        to="blog.image",
+                    ),
+                ),
+                (
+                    "post",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="image_sources",
+                        to="blog.post",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('post', 'src'), name='image_source_once_per_post')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("post", "src"), name="image_source_once_per_post"
+                    )
+                ],
             },
         ),
     ]

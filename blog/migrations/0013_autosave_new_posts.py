@@ -6,20 +6,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('blog', '0012_autosave'),
+        ("blog", "0012_autosave"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='autosave',
-            name='post',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='autosaves', to='blog.post'),
+            model_name="autosave",
+            name="post",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="autosaves",
+                to="blog.post",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='autosave',
-            constraint=models.UniqueConstraint(condition=models.Q(('post', None)), fields=('user',), name='one_new_post_autosave'),
+            model_name="autosave",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("post", None)), fields=("user",), name="one_new_post_autosave"
+            ),
         ),
     ]

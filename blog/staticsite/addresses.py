@@ -17,7 +17,7 @@ from django.db.models import Count
 
 from blog import views
 from blog.links import url_for
-from blog.models import Post, tagged_posts
+from blog.models import Page, Post, tagged_posts
 from blog.sitemaps import SITEMAPS, section_page_path
 from blog.sitesettings.reading import current
 
@@ -127,9 +127,14 @@ def post_path(slug: str) -> str:
     return url_for("blog:post_detail", slug=slug)
 
 
+def page_path(slug: str) -> str:
+    return url_for("blog:page_detail", slug=slug)
+
+
 def all_paths() -> list[str]:
     """Every public address that is written to a file, posts first."""
     paths = [post_path(slug) for slug in Post.objects.reachable().values_list("slug", flat=True)]
+    paths += [page_path(slug) for slug in Page.objects.published().values_list("slug", flat=True)]
     paths += home_pages()
     paths += [url_for(name) for name in FIXED]
     for slug, count in tag_counts().items():

@@ -34,7 +34,7 @@ from blog.links import url_for
 from blog.models import Post, tagged_posts
 from blog.staticsite import addresses
 from blog.staticsite.models import BuiltLink
-from blog.staticsite.queue import AUTHOR, IMAGE, POST, TAGS, post_states
+from blog.staticsite.queue import AUTHOR, IMAGE, PAGE, POST, TAGS, post_states
 from blog.staticsite.target import Target
 
 SITE_PAGES = ("blog:tag_list", "blog:archive_index", "blog:feed_atom", "blog:feed_rss")
@@ -257,7 +257,16 @@ def author_paths(data: dict[str, Any], change: Change) -> None:
     change.paths |= change.pages_showing(post_ids)
 
 
+def page_paths(data: dict[str, Any], change: Change) -> None:
+    """A page saved, published, unpublished, renamed or deleted: its addresses, old and new
+    (the worker deletes those that are no page any more), and the sitemaps. A change the menu
+    shows rebuilds everything instead (``blog.pages``)."""
+    change.paths.update(addresses.page_path(slug) for slug in data["slugs"])
+    change.paths.update(addresses.sitemap_pages())
+
+
 AFFECTED: dict[str, Callable[[dict[str, Any], Change], None]] = {
+    PAGE: page_paths,
     POST: post_paths,
     TAGS: tags_paths,
     IMAGE: image_paths,

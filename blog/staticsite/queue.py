@@ -27,6 +27,7 @@ from blog.staticsite.target import enabled
 MAX_POSTS_PER_CHANGE = 50
 
 POST, TAGS, IMAGE, AUTHOR, EVERYTHING = "post", "tags", "image", "author", "everything"
+PAGE = "page"
 
 
 def post_states(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
@@ -91,6 +92,13 @@ def tags_changed(slugs: Iterable[str], post_ids: Iterable[int]) -> None:
         everything("a tag of many posts changed")
         return
     PublishTask.objects.create(kind=TAGS, data={"slugs": sorted(set(slugs)), "post_ids": post_ids})
+
+
+def page_changed(page_id: int, slugs: Iterable[str]) -> None:
+    """Queue a change of one page (new, edited, published, unpublished, renamed or deleted);
+    ``slugs`` are the addresses it had before and has now."""
+    if enabled():
+        PublishTask.objects.create(kind=PAGE, data={"id": page_id, "slugs": sorted(set(slugs))})
 
 
 def everything(reason: str) -> None:
