@@ -26,6 +26,6 @@ def remove_default_menu(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("blog", "0019_pages_and_menu")]
+    dependencies = [("blog", "0022_pages_and_menu")]
 
     operations = [migrations.RunPython(add_default_menu, remove_default_menu)]
