@@ -58,6 +58,9 @@ _DEFAULT_IMPORT = re.compile(
 _CLOSING = {"{": "}", "(": ")", "[": "]"}
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _LOOSE_COMPONENT = re.compile(rf"</?[A-Z][\w.]*(?:\s[^<>\n]{{0,{MAX_TAG}}})?/?>")
+# A component's opening cut short by another tag ("<Foo</Callout>>"): removed too, or what
+# is left once that tag goes would join into a whole tag.
+_CUT_SHORT = re.compile(rf"</?[A-Z][\w.]*[^<>\n]{{0,{MAX_TAG}}}(?=<)")
 
 
 # --- import and export statements --------------------------------------------------------------
@@ -297,7 +300,7 @@ def construct(text: str, start: int, context: Context) -> tuple[str, int] | None
     _charge(state, text, start, tag.end if tag else None)
     if tag is None:
         # A component tag JSX would refuse (a stray quote): removed all the same, reported.
-        loose = _LOOSE_COMPONENT.match(text, start)
+        loose = _LOOSE_COMPONENT.match(text, start) or _CUT_SHORT.match(text, start)
         if loose is None:
             return None
         context.miss(start, loose.group(0))
