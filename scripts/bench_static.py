@@ -45,14 +45,13 @@ def environment(tmp: Path, database_url: str) -> dict[str, str]:
 
 
 def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603 - fixed argv
-        [str(PYTHON), "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        [str(PYTHON), "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
     )
+    if result.returncode:
+        # What went wrong, not just that it did.
+        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+    return result
 
 
 def child(argv: list[str]) -> None:
