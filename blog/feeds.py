@@ -1,4 +1,4 @@
-"""Atom and RSS feeds of published posts, for the whole site and for tags.
+"""Atom and RSS feeds of published posts, for the whole site, for tags and for authors.
 
 Feeds carry the full post: feed readers are where many people read a blog, and a summary-only
 feed makes them leave it for every post. Each entry also has the post's summary (its
@@ -23,9 +23,11 @@ from taggit.models import Tag
 from blog.links import absolute
 from blog.media.markup import largest_fallback_url
 from blog.models import MAX_FILTER_TAGS, TAG_SEPARATOR, Post, attach_tag_lists
+from blog.profiles import BYLINE_RELATION, AuthorProfile, profile_of, public_name
 from blog.rendering.sanitize import map_url_attributes
 from blog.rendering.text import strip_control_characters
 from blog.sitesettings.reading import Site, current
+from blog.views import author_or_404
 
 FEED_ITEMS = 20
 
@@ -139,7 +141,7 @@ class PostFeed(Feed):
         return Post.objects.published()
 
     def items(self, obj: Any = None):
-        posts = self.posts(obj).select_related("author", "cover_library_image")
+        posts = self.posts(obj).select_related(BYLINE_RELATION, "cover_library_image")
         posts = list(posts.defer("body", "body_text", "toc_html", "search_vector")[:FEED_ITEMS])
         attach_tag_lists(posts)
         return posts
@@ -159,10 +161,15 @@ class PostFeed(Feed):
         return max(post.publish_date, post.revised_date or post.publish_date)
 
     def item_author_name(self, post: Post) -> str | None:
-        if post.author is None:
-            return None
         # A display name or none (the feed's own author stands in): never a login name.
-        return post.author.get_full_name() or None
+        return public_name(post.author) or None
+
+    def item_author_link(self, post: Post) -> str | None:
+        """The author page (Atom's ``<uri>``), for an author who has one."""
+        profile = profile_of(post.author) if post.author else None
+        if profile is None or not public_name(post.author, profile):
+            return None
+        return absolute(profile.get_absolute_url())
 
     def item_categories(self, post: Post) -> list[str]:
         return [tag.name for tag in post.tag_list]
@@ -233,3 +240,40 @@ def _slugs(tags: list[Tag]) -> str:
 class TagAtomFeed(TagRssFeed):
     feed_type = FullContentAtom
     url_name = "blog:tag_feed_atom"
+
+
+class AuthorRssFeed(PostFeed):
+    """An author's published posts (404 for anyone readers have no page for)."""
+
+    def get_object(self, request: HttpRequest, slug: str) -> AuthorProfile:
+        return author_or_404(slug)
+
+    def posts(self, author: AuthorProfile):
+        return Post.objects.published().filter(author_id=author.user_id)
+
+    def title(self, author: AuthorProfile) -> str:
+        return f"{self.site.title}: posts by {author.name}"
+
+    def description(self, author: AuthorProfile) -> str:
+        return f"Posts by {author.name} on {self.site.title}."
+
+    subtitle = description
+
+    url_name = "blog:author_feed_rss"
+
+    def link(self, author: AuthorProfile) -> str:
+        return absolute(author.get_absolute_url())
+
+    def feed_url(self, author: AuthorProfile) -> str:
+        return absolute(reverse(self.url_name, kwargs={"slug": author.slug}))
+
+    def author_name(self, author: AuthorProfile) -> str:
+        return author.name
+
+    def author_link(self, author: AuthorProfile) -> str:
+        return absolute(author.get_absolute_url())
+
+
+class AuthorAtomFeed(AuthorRssFeed):
+    feed_type = FullContentAtom
+    url_name = "blog:author_feed_atom"

@@ -21,6 +21,7 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
 from blog.links import url_for
+from blog.profiles import BYLINE_FIELDS, BYLINE_RELATION
 from blog.rendering.text import CONTROL_CHARACTERS, minutes_to_read
 
 SLUG_MAX_LENGTH = 200
@@ -186,9 +187,14 @@ class PostQuerySet(models.QuerySet):
         return self.published().filter(noindex=False, canonical_url="")
 
     def for_listing(self) -> PostQuerySet:
-        """Published posts as list pages show them: the columns of a summary. The page's
-        tags come from ``attach_tag_lists`` on the posts shown."""
-        return self.published().only(*SUMMARY_FIELDS)
+        """Published posts as list pages show them: the columns of a summary and its byline.
+        The page's tags come from ``attach_tag_lists`` on the posts shown."""
+        return self.published().with_byline().only(*SUMMARY_FIELDS, *BYLINE_FIELDS)
+
+    def with_byline(self) -> PostQuerySet:
+        """The author and their profile read with each post, for its byline (no query per
+        post)."""
+        return self.select_related(BYLINE_RELATION)
 
     def rows(self, start: int, stop: int) -> PostQuerySet:
         """Rows ``start:stop`` of these posts as listings show them (``SUMMARY_FIELDS``, the
@@ -200,7 +206,8 @@ class PostQuerySet(models.QuerySet):
         queryset's filters again, SQLite drove it from a tag's every tagging instead.
         """
         ids = self.values("pk")[start:stop]
-        return self.model._default_manager.filter(pk__in=ids).only(*SUMMARY_FIELDS)
+        rows = self.model._default_manager.filter(pk__in=ids).with_byline()
+        return rows.only(*SUMMARY_FIELDS, *BYLINE_FIELDS)
 
     def tagged_with_all(self, tags) -> PostQuerySet:
         """Posts carrying every one of ``tags``: one ``id IN (tagged with it)`` per tag.
@@ -409,6 +416,12 @@ class Post(models.Model):
                 fields=["id", "publish_date"],
                 condition=models.Q(draft=False, unlisted=False),
                 name="post_public_by_id",
+            ),
+            # An author's page lists their public posts newest first (blog.views).
+            models.Index(
+                fields=["author", "-publish_date", "-id"],
+                condition=models.Q(draft=False, unlisted=False),
+                name="post_public_by_author",
             ),
         ]
         constraints = [
@@ -747,8 +760,10 @@ class ShareLink(models.Model):
 
 # The media library's model lives in blog.media; importing it here registers it with the app.
 # The writing desk's autosave slots live in blog.autosave; importing registers the model.
+# Author profiles live in blog.profiles, likewise.
 from blog.autosave import Autosave  # noqa: E402, F401
 from blog.media.models import Image, ImageSource  # noqa: E402, F401
+from blog.profiles import AuthorProfile  # noqa: E402, F401
 
 # The site's settings (one row) and its social links live in blog.sitesettings.
 from blog.sitesettings.models import SiteSettings, SocialLink  # noqa: E402, F401

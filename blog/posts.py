@@ -9,7 +9,7 @@ bodies again after the renderer changed. Each runs the same steps, in this order
 1. render: the Markdown body becomes the stored HTML, excerpt, word count and text
    (``render()``; once per body: an unchanged body is not rendered again);
 2. record: the version being replaced is kept as a ``Revision`` (``blog.revisions``);
-3. write: the row, then its tags;
+3. write: the row (and a profile for an author who has none, blog.authors), then its tags;
 4. index: the post's search vector (``blog.search``);
 5. redirect: a changed slug leaves its old address behind, imported aliases are added
    (``blog.redirects``);
@@ -42,6 +42,7 @@ from django.utils.html import strip_tags
 from taggit.models import Tag, TaggedItem
 
 from blog import revisions, search
+from blog.authors import ensure_profiles
 from blog.media.markup import responsive_images
 from blog.models import (
     MAX_DESCRIPTION_CHARS,
@@ -200,6 +201,7 @@ def save_post(
         new = revisions.version_of(post, tags=_names(tags) if tags is not None else stored["tags"])
         revisions.record_previous(post, user, new=new, stored=stored)
     post.save()
+    ensure_profiles([post.author_id])
     if tags is not None:
         post.tags.set(tags)
     search.refresh_search_vector(post.pk)
@@ -238,6 +240,7 @@ def create_posts(new: list[NewPost]) -> None:
         if search.uses_full_text_search():
             item.post.search_vector = search.search_vector_of(item.post, _names(item.tags))
     Post.objects.bulk_create([item.post for item in new])
+    ensure_profiles(item.post.author_id for item in new)
     content_type = ContentType.objects.get_for_model(Post)
     TaggedItem.objects.bulk_create(
         TaggedItem(tag=tag, content_type=content_type, object_id=item.post.pk)

@@ -1,7 +1,7 @@
 """sitemap.xml: every public page a search engine should know about, with its last change.
 
-/sitemap.xml is a sitemap index pointing to one sitemap per section (pages, posts, tags), the
-posts' in pages of PostSitemap.limit.
+/sitemap.xml is a sitemap index pointing to one sitemap per section (pages, posts, tags,
+authors), the posts' in pages of PostSitemap.limit.
 
 Entries carry <loc> and <lastmod> only. <changefreq> and <priority> are left out: Google
 ignores both, as its sitemap documentation says, and they were over a third of each
@@ -23,7 +23,7 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
 from django.contrib.sites.shortcuts import get_current_site
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, QueryDict
 from django.template.response import TemplateResponse
@@ -31,6 +31,8 @@ from django.utils.functional import cached_property
 
 from blog.links import absolute, url_for
 from blog.models import Page, Post
+from blog.profiles import AuthorProfile
+from blog.views import named_authors
 
 
 def latest_change(posts) -> datetime | None:
@@ -154,5 +156,47 @@ class TagSitemap(SiteSitemap):
         return row["latest"]
 
 
+class AuthorSitemap(SiteSitemap):
+    """Author pages (only those readers may open); each last changed when the author's newest
+    post appeared or their profile changed."""
+
+    def items(self) -> list[AuthorProfile]:
+        return self.rows
+
+    @cached_property
+    def rows(self) -> list[AuthorProfile]:
+        """One query, with each author's newest post date (the index asks, then the section)."""
+        newest = (
+            Post.objects.published()
+            .filter(author_id=OuterRef("user_id"))
+            .order_by("-publish_date")
+            .values("publish_date")[:1]
+        )
+        profiles = (
+            named_authors()
+            .annotate(newest=Subquery(newest))
+            .filter(newest__isnull=False)
+            .select_related("user")
+            .order_by("slug")
+        )
+        rows = []
+        for profile in profiles:
+            if profile.name:
+                profile.latest = max(profile.newest, profile.updated_at)
+                rows.append(profile)
+        return rows
+
+    def location(self, profile: AuthorProfile) -> str:
+        return profile.get_absolute_url()
+
+    def lastmod(self, profile: AuthorProfile) -> datetime:
+        return profile.latest
+
+
 # Classes, not instances: see the module docstring.
-SITEMAPS = {"pages": PageSitemap, "posts": PostSitemap, "tags": TagSitemap}
+SITEMAPS = {
+    "pages": PageSitemap,
+    "posts": PostSitemap,
+    "tags": TagSitemap,
+    "authors": AuthorSitemap,
+}

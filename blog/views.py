@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import InterfaceError, OperationalError
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.http import (
     Http404,
@@ -31,6 +31,7 @@ from blog.health import run_checks
 from blog.links import url_for
 from blog.models import MAX_FILTER_TAGS, TAG_SEPARATOR, Post, attach_tag_lists, tagged_posts
 from blog.models import Page as SitePage  # Django's paginator has a Page too
+from blog.profiles import BYLINE_RELATION, AuthorProfile
 from blog.sharing import active_link
 from blog.sitesettings.reading import current
 
@@ -268,6 +269,72 @@ class TagListView(ListView):
         ]
 
 
+def named_authors() -> QuerySet[AuthorProfile]:
+    """Profiles with a public name (a display name, or a full name)."""
+    named = ~Q(display_name="") | ~Q(user__first_name="") | ~Q(user__last_name="")
+    return AuthorProfile.objects.filter(named)
+
+
+def public_authors() -> QuerySet[AuthorProfile]:
+    """Profiles readers may see: a public name and a published post. No other staff
+    account is ever listed or given a page."""
+    return (
+        named_authors()
+        .filter(user__in=Post.objects.published().values("author_id"))
+        .select_related("user", "avatar")
+    )
+
+
+def author_or_404(slug: str) -> AuthorProfile:
+    """The public author at ``slug``; 404 for anyone else (no enumeration of accounts)."""
+    profile = public_authors().filter(slug=slug).first()
+    if profile is None or not profile.name:
+        raise Http404("No such author.")
+    return profile
+
+
+class AuthorDetailView(PublishedPostsMixin, ListView):
+    """An author's name, avatar, bio and links, then their published posts, paginated."""
+
+    template_name = "blog/author_detail.html"
+    empty_is_404 = True
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.author = author_or_404(self.kwargs["slug"])
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return super().get_queryset().filter(author_id=self.author.user_id)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(
+            author=self.author, several_authors=public_authors()[1:2].exists(), **kwargs
+        )
+
+
+class AuthorListView(ListView):
+    """Every public author, with their count of published posts. A 404 while the blog has only
+    one: a list of one name tells a reader nothing the byline does not."""
+
+    template_name = "blog/author_list.html"
+    context_object_name = "authors"
+
+    def get_queryset(self) -> list[AuthorProfile]:
+        counts = dict(
+            Post.objects.published()
+            .exclude(author=None)
+            .values_list("author_id")
+            .annotate(count=Count("id"))
+            .order_by()
+        )
+        authors = [profile for profile in public_authors() if profile.name]
+        if len(authors) < 2:
+            raise Http404("This blog has one author.")
+        for profile in authors:
+            profile.post_count = counts.get(profile.user_id, 0)
+        return sorted(authors, key=lambda profile: profile.name.casefold())
+
+
 def month_counts(posts: Any) -> list[dict[str, Any]]:
     """Published posts per month, newest first: [{"month": datetime, "count": n}], one query."""
     return list(
@@ -390,7 +457,7 @@ class PostDetailView(DetailView):
         # vector, and the front matter as written are never shown here.
         return (
             Post.objects.visible_to(self.request.user)
-            .select_related("author", "cover_library_image", "social_library_image")
+            .select_related(BYLINE_RELATION, "cover_library_image", "social_library_image")
             .defer("body", "body_text", "search_vector", "front_matter_raw", "extra_front_matter")
         )
 

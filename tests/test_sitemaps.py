@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 import pytest
+from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
@@ -35,14 +36,15 @@ def sitemap_entries(client, **extra) -> dict[str, str | None]:
 
 
 def test_sitemap_is_an_index_of_sections_with_pages(client, monkeypatch):
-    """/sitemap.xml lists the pages, posts and tags sitemaps, each with its latest lastmod;
-    posts come in pages of PostSitemap.limit."""
+    """/sitemap.xml lists the pages, posts, tags and authors sitemaps, each with its latest
+    lastmod; posts come in pages of PostSitemap.limit."""
     from blog.sitemaps import PostSitemap
 
     monkeypatch.setattr(PostSitemap, "limit", 2)
     now = timezone.now()
+    author = User.objects.create_user("ada", first_name="Ada", last_name="Lovelace")
     for days in (9, 7, 5, 3, 1):
-        make_post(publish_date=now - timedelta(days=days), tags=["python"])
+        make_post(publish_date=now - timedelta(days=days), tags=["python"], author=author)
     response = client.get(reverse("blog:sitemap"))
     index = ElementTree.fromstring(response.content)
     found = {
@@ -59,11 +61,12 @@ def test_sitemap_is_an_index_of_sections_with_pages(client, monkeypatch):
         posts.replace(".xml", "-2.xml"),
         posts.replace(".xml", "-3.xml"),
         reverse("blog:sitemap_section", kwargs={"section": "tags"}),
+        reverse("blog:sitemap_section", kwargs={"section": "authors"}),
     }
     assert all(found.values())
     assert found[posts].startswith(now.strftime("%Y-%m-%d"))  # the posts were just saved
     assert response.has_header("Last-Modified")
-    assert len(sitemap_entries(client)) == 3 + 5 + 1
+    assert len(sitemap_entries(client)) == 3 + 5 + 1 + 1
 
 
 def test_sitemap_lists_pages_posts_and_tags_with_lastmod(client):

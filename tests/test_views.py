@@ -254,11 +254,17 @@ def test_favicon(client):
 
 
 def _populate(n_posts: int, n_tags: int) -> None:
+    """Posts by two authors (bylines on every listing) sharing tags."""
     now = timezone.now()
+    authors = [make_staff("writer-a"), make_staff("writer-b")]
+    for author, name in zip(authors, ["Ada", "Grace"], strict=True):
+        author.first_name, author.last_name = name, "Writer"
+        author.save()
     for i in range(n_posts):
         make_post(
             publish_date=now - timedelta(hours=i + 1),
             tags=["shared"] + [f"tag-{(i + k) % n_tags}" for k in range(3)],
+            author=authors[i % 2],
         )
 
 
@@ -291,8 +297,13 @@ def test_query_counts_are_constant(
         reverse("blog:feed_rss"): 2,
         reverse("blog:tag_feed_atom", kwargs={"slug": "shared"}): 4,  # tag, exists, posts, tags
         reverse("blog:tag_feed_rss", kwargs={"slug": "shared+tag-0"}): 4,
-        # latest change of listings and of posts, published pages, post count, tags
-        reverse("blog:sitemap"): 5,
+        reverse("blog:author_list"): 2,  # posts per author, the authors
+        reverse("blog:author_detail", args=["ada-writer"]): 5,  # author, others?, count, page, tags
+        reverse("blog:author_feed_atom", args=["ada-writer"]): 3,  # author, posts, tags
+        reverse("blog:author_feed_rss", args=["grace-writer"]): 3,
+        # latest change of listings and of posts, published pages, post count, tags, authors
+        reverse("blog:sitemap"): 6,
+        reverse("blog:sitemap_section", args=["authors"]): 1,
         reverse("blog:sitemap_section", args=["posts"]): 2,  # count and page of posts
         reverse("blog:sitemap_section", args=["tags"]): 1,
         reverse("blog:sitemap_section", args=["pages"]): 2,  # latest change, published pages
@@ -316,7 +327,8 @@ def test_a_post_with_an_author_costs_no_extra_query(
     post = make_post(author=author, tags=["x"])
     with django_assert_num_queries(6):  # post and author, tags, previous, next, related, menu
         content = client.get(post.get_absolute_url()).content.decode()
-    assert '"author": {"@type": "Person", "name": "Grace Hopper"}' in content
+    assert '"author": {"@type": "Person", "name": "Grace Hopper", "url": "' in content
+    assert '/authors/grace-hopper/"}' in content
 
 
 # Archives, multi-tag filtering and reading aids.

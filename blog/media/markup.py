@@ -25,6 +25,8 @@ MIME_TYPES = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg", 
 # less its padding); below that they fill the screen.
 BODY_SIZES = "(max-width: 46rem) 100vw, 44rem"
 COVER_SIZES = BODY_SIZES
+# An author page's avatar: a square of 8rem, 6rem on a phone (static/css/site.css).
+AVATAR_SIZES = "(max-width: 30rem) 6rem, 8rem"
 # A library image's stored name, as it appears at the end of its URL.
 _LIBRARY_NAME = re.compile(r"/images/[0-9a-f]{2}/([0-9a-f]{64})(?:-\d+)?\.(?:jpg|png|webp|avif)$")
 # <img> as the sanitizer writes it: lower-case, double-quoted values, never "/>".

@@ -1,10 +1,11 @@
-"""Library images on reader pages: a post's cover as a ``<picture>``, and its share URL."""
+"""Library images on reader pages: a post's cover as a ``<picture>``, and its share URL; an
+author's avatar."""
 
 from __future__ import annotations
 
 from django import template
 
-from blog.media.markup import COVER_SIZES, largest_fallback_url, picture
+from blog.media.markup import AVATAR_SIZES, COVER_SIZES, largest_fallback_url, picture
 from blog.media.models import Image
 
 register = template.Library()
@@ -48,3 +49,10 @@ def listing_cover(context, post) -> str:
     return picture(
         image, alt=post.cover_image_alt or image.alt_text, sizes=COVER_SIZES, lazy=not first
     )
+
+
+@register.simple_tag
+def author_avatar(profile) -> str:
+    """An author's avatar (read with the profile) as a ``<picture>``, at its small size."""
+    image = profile.avatar
+    return picture(image, sizes=AVATAR_SIZES, lazy=False, css_class="avatar")

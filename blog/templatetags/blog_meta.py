@@ -16,7 +16,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 from blog import search, seo
 from blog.links import absolute
+from blog.media.markup import largest_fallback_url
 from blog.models import Post
+from blog.profiles import AuthorProfile, profile_of, public_name
 
 register = template.Library()
 
@@ -74,6 +76,19 @@ def page_title(post: Post, site_title: str) -> str:
     return seo.page_title(post, site_title)
 
 
+@register.simple_tag
+def byline(post: Post) -> dict[str, str] | None:
+    """``{"name": …, "url": …}`` for the post's author (``url`` "" without an author page),
+    or None when the author has no public name: a login name is never shown. Reads nothing:
+    the posts of every page come with their author and profile (``with_byline``)."""
+    author = post.author if post.author_id else None
+    name = public_name(author)
+    if not name:
+        return None
+    profile = profile_of(author)
+    return {"name": name, "url": profile.get_absolute_url() if profile else ""}
+
+
 @register.simple_tag(takes_context=True)
 def post_json_ld(
     context: dict[str, Any], post: Post, tags: seo.PostSeo | None = None
@@ -100,10 +115,30 @@ def post_json_ld(
     if site is not None and site.logo:
         data["publisher"]["logo"] = {"@type": "ImageObject", "url": absolute(site.logo.url)}
     # Only a display name: a login name would tell anyone half of what signing in takes.
-    if post.author and post.author.get_full_name():
-        data["author"] = {"@type": "Person", "name": post.author.get_full_name()}
+    if author := byline(post):
+        data["author"] = {"@type": "Person", "name": author["name"]}
+        if author["url"]:
+            data["author"]["url"] = absolute_url(context, author["url"])
     if tags.image:
         data["image"] = tags.image
+    return _json_ld(data)
+
+
+@register.simple_tag(takes_context=True)
+def author_json_ld(context: dict[str, Any], profile: AuthorProfile) -> SafeString:
+    """A schema.org ProfilePage for an author page: the person, their page and profiles."""
+    url = absolute_url(context, profile.get_absolute_url())
+    person: dict[str, Any] = {"@type": "Person", "name": profile.name, "url": url}
+    if same_as := [link["url"] for link in profile.link_list]:
+        person["sameAs"] = same_as
+    if profile.avatar_id:
+        person["image"] = absolute_url(context, largest_fallback_url(profile.avatar))
+    return _json_ld(
+        {"@context": "https://schema.org", "@type": "ProfilePage", "url": url, "mainEntity": person}
+    )
+
+
+def _json_ld(data: dict[str, Any]) -> SafeString:
     encoded = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
     # The escapes above make the JSON inert inside <script>; browsers never run ld+json.
     return format_html(
