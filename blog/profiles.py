@@ -80,7 +80,8 @@ class AuthorProfile(models.Model):
         unique=True,
         allow_unicode=True,
         blank=True,
-        help_text="The author page's address, /authors/<slug>/. Made from the name if left empty.",
+        help_text="The last part of the author page's address (/authors/ada-lovelace/). Made "
+        "from the name if left empty; changing it breaks existing links.",
     )
     bio = models.TextField(
         blank=True,

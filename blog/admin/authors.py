@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from blog.authors import delete_profiles, render_bio, save_profile
 from blog.profiles import AuthorProfile
@@ -23,6 +24,15 @@ def edits_all(request: HttpRequest) -> bool:
 
 
 class AuthorProfileForm(forms.ModelForm):
+    # Declared, so that "ada.example" typed without a scheme means https://ada.example.
+    website = forms.URLField(
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text=AuthorProfile._meta.get_field("website").help_text,
+        widget=forms.URLInput(attrs={"class": "vURLField"}),
+    )
+
     class Meta:
         model = AuthorProfile
         fields = ["user", "display_name", "slug", "bio", "avatar", "website", "links"]
@@ -61,7 +71,8 @@ class AuthorProfileAdmin(admin.ModelAdmin):
         if not profile.bio_html:
             return "Shown here once the profile is saved."
         # Sanitized by blog.authors.render_bio when the profile was saved.
-        return format_html('<div class="author-bio-preview">{}</div>', profile.bio_html)
+        html = mark_safe(profile.bio_html)  # noqa: S308
+        return format_html('<div class="author-bio-preview">{}</div>', html)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuthorProfile]:
         profiles = super().get_queryset(request).select_related("user")

@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('display_name', models.CharField(blank=True, help_text="The name on bylines, feeds and the author page. Left empty, the user's first and last name are shown; the login name never is.", max_length=150, validators=[blog.profiles.validate_plain_name])),
-                ('slug', models.SlugField(allow_unicode=True, blank=True, help_text="The author page's address, /authors/<slug>/. Made from the name if left empty.", max_length=100, unique=True)),
+                ('slug', models.SlugField(allow_unicode=True, blank=True, help_text="The last part of the author page's address (/authors/ada-lovelace/). Made from the name if left empty; changing it breaks existing links.", max_length=100, unique=True)),
                 ('bio', models.TextField(blank=True, help_text='Markdown, shown on the author page.', max_length=5000)),
                 ('bio_html', models.TextField(blank=True, editable=False)),
                 ('website', models.URLField(blank=True, help_text='The author\'s own site; linked with rel="me" so it can verify this page.', max_length=500)),
