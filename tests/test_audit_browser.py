@@ -121,6 +121,7 @@ def site(transactional_db) -> dict[str, str]:
         "tag": "/tags/python/",
         "tags-combined": "/tags/python+pytorch/",
         "tag-index": "/tags/",
+        "author": "/authors/ada-lovelace/",
         "archive": "/archive/",
         "archive-year": f"/archive/{when.year}/",
         "archive-month": f"/archive/{when.year}/{when.month:02d}/",

@@ -147,8 +147,9 @@ def invalidate_pages() -> None:
 
 
 # Everything a public page shows comes from posts, tags and authors. Posts and tags change
-# through the write path (blog.posts), which calls invalidate_pages(); authors are users,
-# changed by Django's own admin, so only their signals tell.
+# through the write path (blog.posts), author profiles through blog.authors, both calling
+# invalidate_pages(); users (an author's full name) are changed by Django's own admin, so only
+# their signals tell.
 
 
 def _changed(sender: Any, **kwargs: Any) -> None:
