@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from blog.authors import save_profile
 from blog.importing.importer import CREATED, FAILED, SKIPPED, UNCHANGED, import_posts
 from blog.models import Page, Post, Redirect
+from blog.profiles import AuthorProfile
 
 pytestmark = pytest.mark.django_db
 
@@ -358,10 +360,40 @@ def test_authors_are_matched_by_login_or_created_inactive(export, django_user_mo
     result = wordpress(export)
     assert Post.objects.get(slug="hello-gutenberg").author == alice
     bob = Post.objects.get(slug="classic-shortcodes").author
-    assert (bob.username, bob.first_name, bob.is_active) == ("bob", "Bob", False)
+    # Bob's display name is his login: never a name readers see.
+    assert (bob.username, bob.first_name, bob.is_active) == ("bob", "", False)
     assert not bob.has_usable_password()
     notes = [note for item in result.outcomes for note in item.notes]
     assert notes.count("author 'bob' created as an inactive user") == 1
+
+
+def test_wordpress_display_names_fill_author_profiles(export, django_user_model, client):
+    """An author's display name becomes their profile's, unless it is their login; their
+    posts' bylines then link to their author page."""
+    wordpress(export)
+    alice = AuthorProfile.objects.get(user__username="alice")
+    assert (alice.display_name, alice.slug) == ("Alice Liddell", "alice-liddell")
+    assert not AuthorProfile.objects.filter(user__username="bob").exists()
+    post = Post.objects.get(slug="hello-gutenberg")
+    assert 'rel="author">Alice Liddell</a>' in client.get(post.get_absolute_url()).content.decode()
+
+
+def test_ghost_authors_bring_name_slug_bio_and_website(export, client):
+    """A Ghost author's name, slug, bio and website fill their profile; a re-import never
+    overwrites what was edited in the admin."""
+    import_posts([export("ghost.json")], workers=1)
+    gina = AuthorProfile.objects.get(user__username="gina")
+    assert (gina.display_name, gina.slug, gina.website) == (
+        "Gina Ghost",
+        "gina",
+        "https://gina.example/",
+    )
+    assert gina.bio_html == "<p>Writes <em>ghost</em> stories.</p>"
+    gina.display_name = "Gina G."
+    save_profile(gina)
+    import_posts([export("ghost.json", "again.json")], workers=1)
+    gina.refresh_from_db()
+    assert (gina.display_name, gina.website) == ("Gina G.", "https://gina.example/")
 
 
 def test_a_dry_run_creates_no_author(export, django_user_model):
@@ -457,3 +489,18 @@ def test_html_to_markdown_round_trip_keeps_structure():
     assert '<span class="n">x</span>' in html  # highlighted as Python
     assert "<table>" in html and "<td>a</td>" in html
     assert "<blockquote>" in html and "quoted" in html
+
+
+def test_export_authors_fill_only_empty_profile_fields(django_user_model):
+    """An existing profile keeps what it has; empty fields are filled; a value the profile
+    refuses is noted and left out, and the rest is saved."""
+    from blog.importing.authors import ExportAuthors
+
+    user = django_user_model.objects.create_user("gina")
+    save_profile(AuthorProfile(user=user, display_name="Set by hand"))
+    notes: list[str] = []
+    said = {"display_name": "Gina Ghost", "bio": "New *bio*", "website": "not a url"}
+    assert ExportAuthors(dry_run=False).user("gina", "Gina Ghost", notes, profile=said) == user
+    profile = AuthorProfile.objects.get(user=user)
+    assert (profile.display_name, profile.bio, profile.website) == ("Set by hand", "New *bio*", "")
+    assert notes == ["author profile: website not imported (Enter a valid URL.)"]

@@ -142,6 +142,12 @@ def _item(
         author_name=str(author.get("name") or ""),
         notes=notes,
         kind=kind,
+        author_profile={
+            "display_name": str(author.get("name") or "").strip(),
+            "slug": str(author.get("slug") or "").strip(),
+            "bio": str(author.get("bio") or "").strip(),
+            "website": str(author.get("website") or "").strip(),
+        },
     )
 
 

@@ -241,6 +241,7 @@ class _Job:
     pending: Future | Prepared | None = None  # a worker's Future, or a Prepared made here
     item: platforms.Item | None = None  # a post of a platform's export, not a file
     author: tuple[str, str] = ("", "")  # an export's author (login, name)
+    author_profile: dict[str, str] = field(default_factory=dict)  # and what it says of them
     where: Path | None = None  # how an export's post is named in messages, if not by path
 
 
@@ -422,6 +423,7 @@ class Importer:
         job = _Job(outcome, path, root=path.parent, item=item, source_hash=item.digest())
         job.where = Path(outcome.path)
         job.author = (item.author, item.author_name)
+        job.author_profile = item.author_profile
         if item.source_path in self.seen_sources:
             outcome.outcome = SKIPPED
             outcome.reason = f"the same post as {self.seen_sources[item.source_path]}"
@@ -730,7 +732,9 @@ class Importer:
         fields = self._file_fields(job, post_data)
         login, name = job.author
         if login:
-            fields["author"] = self.authors.user(login, name, job.outcome.notes)
+            fields["author"] = self.authors.user(
+                login, name, job.outcome.notes, profile=job.author_profile
+            )
         return fields
 
     def _file_fields(self, job: _Job, post_data: PostData) -> dict[str, Any]:

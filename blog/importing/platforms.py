@@ -78,6 +78,9 @@ class Item:
     # Post columns of blog.seo the export sets (meta_title, canonical_url, ...).
     seo: dict[str, Any] = field(default_factory=dict)
     kind: str = POST  # POST, or PAGE: one of the site's pages (blog.importing.pages)
+    # What the export says of the author, for their profile (blog.importing.authors):
+    # display_name, first_name, last_name, slug, bio, website; each optional.
+    author_profile: dict[str, str] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -89,6 +92,8 @@ class Item:
         if fields["kind"] == POST:
             # Only a page's digest names its kind: a post's stays what it was without it.
             del fields["kind"]
+        # About the author, not the post: it only fills a profile's empty fields.
+        del fields["author_profile"]
         encoded = json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.sha256(encoded.encode()).hexdigest()
 

@@ -121,13 +121,21 @@ def read(opener: Callable[[], BinaryIO]) -> Iterator[Item | Skip]:
                 "",
             )
             attachments[fields.get("wp:post_id", "")] = (url.strip(), alt.strip())
+    profiles: dict[str, dict[str, str]] = {}  # login -> what the export says of the author
     for element in _elements(opener, "author"):
         fields = _fields(element)
         login = fields.get("wp:author_login", "").strip()
         if login:
             authors[login] = fields.get("wp:author_display_name", "").strip() or login
+            profiles[login] = {
+                key: fields.get(f"wp:author_{key}", "").strip()
+                for key in ("display_name", "first_name", "last_name")
+            }
     for element in _elements(opener, "item"):
-        yield _item(element, attachments, authors)
+        item = _item(element, attachments, authors)
+        if isinstance(item, Item):
+            item.author_profile = profiles.get(item.author, {})
+        yield item
 
 
 def _item(
