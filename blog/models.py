@@ -417,12 +417,6 @@ class Post(models.Model):
                 condition=models.Q(draft=False, unlisted=False),
                 name="post_public_by_id",
             ),
-            # An author's page lists their public posts newest first (blog.views).
-            models.Index(
-                fields=["author", "-publish_date", "-id"],
-                condition=models.Q(draft=False, unlisted=False),
-                name="post_public_by_author",
-            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -1,4 +1,5 @@
-"""Record Lighthouse scores for the home, a post, a post with images and a page, as in production.
+"""Record Lighthouse scores for the home, a post, a post with images, a page and an author
+page, as in production.
 
 Also scores the accessibility of the admin's index, post list and post form, signed in.
 
@@ -156,6 +157,25 @@ set_social_links(row, [("Mastodon", "https://example.social/@notes")])
 """
 
 
+# Runs inside `manage.py shell` after the seeds above: the short notes get an author whose
+# profile has a bio, a link and an avatar from the library (the imported cover).
+AUTHOR_SEED = """
+from django.contrib.auth.models import User
+from blog.authors import save_profile
+from blog.media.models import Image
+from blog.models import Post
+from blog.profiles import AuthorProfile
+user = User.objects.create_user("ada-login", first_name="Ada", last_name="Lovelace")
+Post.objects.filter(title__startswith="Short note").update(author=user)
+profile = AuthorProfile(
+    user=user, website="https://example.org/", avatar=Image.objects.order_by("pk").first(),
+    bio="Writes *short notes* about tools.\\n\\nAnd longer ones, [now and then](/).",
+)
+save_profile(profile)
+print(profile.get_absolute_url())
+"""
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -252,6 +272,7 @@ def main() -> int:
         seed = IMAGES_SEED.replace("FOLDER", repr(f"{tmp}/import"))
         images_path = manage(env, "shell", "-c", seed).strip().splitlines()[-1]
         manage(env, "shell", "-c", SETTINGS_SEED)
+        author_path = manage(env, "shell", "-c", AUTHOR_SEED).strip().splitlines()[-1]
         session_key, form_path = manage(env, "shell", "-c", ADMIN_SEED).split()[-2:]
         page_path = manage(env, "shell", "-c", PAGE_SEED).strip().splitlines()[-1]
         manage(env, "collectstatic", "--noinput", "-v0")
@@ -283,6 +304,7 @@ def main() -> int:
                 "post": base + post_path,
                 "images": base + images_path,
                 "page": base + page_path,
+                "author": base + author_path,
             }
             failed = False
             for name, url in pages.items():

@@ -417,3 +417,37 @@ def test_the_admin_refuses_a_bad_link_and_keeps_the_text(client):
     assert response.status_code == 200
     assert "Line 1 is not an http(s) address" in response.content.decode()
     assert response.context["adminform"].form["bio"].value() == "Kept"
+
+
+def test_an_author_page_reads_by_index_on_postgresql():
+    """On a blog of 4,000 posts, most by one author, an author page reads by index, never
+    the whole of blog_post: the prolific author's posts by walking the public posts in date
+    order, an occasional author's few by the author column's index."""
+    from django.db import connection
+
+    from blog.models import Post
+
+    if connection.vendor != "postgresql":
+        pytest.skip("query plans are checked on PostgreSQL")
+    users = [User.objects.create_user(f"writer-{n}") for n in range(20)]
+    now = timezone.now()
+    Post.objects.bulk_create(
+        Post(
+            title=f"Post {i}",
+            slug=f"post-{i}",
+            body_text="x" * 2000,
+            author=users[0] if i % 10 else users[i % 20],
+            draft=i % 37 == 0,
+            publish_date=now - timedelta(hours=i),
+        )
+        for i in range(4000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE blog_post")
+    prolific = Post.objects.for_listing().filter(author_id=users[0].pk)
+    for plan in (prolific.rows(0, 10).explain(), prolific.rows(1000, 1010).explain()):
+        assert "post_public_by_date" in plan, plan
+        assert "Seq Scan on blog_post" not in plan, plan
+    occasional = Post.objects.for_listing().filter(author_id=users[3].pk).rows(0, 10).explain()
+    assert "blog_post_author_id" in occasional, occasional
+    assert "Seq Scan on blog_post" not in occasional, occasional

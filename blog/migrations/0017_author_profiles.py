@@ -53,10 +53,6 @@ class Migration(migrations.Migration):
                 'permissions': [('change_any_authorprofile', "Can change every author's profile")],
             },
         ),
-        migrations.AddIndex(
-            model_name='post',
-            index=models.Index(condition=models.Q(('draft', False), ('unlisted', False)), fields=['author', '-publish_date', '-id'], name='post_public_by_author'),
-        ),
         migrations.AddField(
             model_name='authorprofile',
             name='avatar',
