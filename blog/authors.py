@@ -17,6 +17,7 @@ from blog.media.markup import responsive_images
 from blog.pagecache import invalidate_pages
 from blog.profiles import AuthorProfile, public_name, unique_slug
 from blog.rendering.render import RenderLimitError, render_post
+from blog.staticsite import queue as static_queue
 
 AUTHORS_GROUP = "Authors"
 # (app label, codename). Writing, publishing, sharing and tag upkeep; no user management.
@@ -84,7 +85,9 @@ def save_profile(profile: AuthorProfile, *, bio_html: str | None = None) -> Auth
     if not profile.slug:
         profile.slug = unique_slug(public_name(profile.user, profile), exclude_pk=profile.pk)
     profile.bio_html = render_bio(profile.bio) if bio_html is None else bio_html
+    old_slug = static_queue.profile_before(profile.pk)
     profile.save()
+    static_queue.profile_changed(profile.user_id, [old_slug])
     invalidate_pages()
     return profile
 
@@ -92,7 +95,10 @@ def save_profile(profile: AuthorProfile, *, bio_html: str | None = None) -> Auth
 @transaction.atomic
 def delete_profiles(queryset: QuerySet[AuthorProfile]) -> int:
     """Delete profiles; their authors' bylines fall back to their full names, unlinked."""
+    gone = list(queryset.values_list("user_id", "slug"))
     deleted, _ = queryset.delete()
+    for user_id, slug in gone:
+        static_queue.profile_changed(user_id, [slug])
     invalidate_pages()
     return deleted
 

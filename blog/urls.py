@@ -98,6 +98,11 @@ urlpatterns = [
     path("tags/<segment:slug>/feed.rss", feeds.TagRssFeed(), name="tag_feed_rss"),
     path("authors/", views.AuthorListView.as_view(), name="author_list"),
     path("authors/<segment:slug>/", views.AuthorDetailView.as_view(), name="author_detail"),
+    path(
+        "authors/<segment:slug>/page/<page:page>/",
+        views.AuthorDetailView.as_view(),
+        name="author_detail_page",
+    ),
     path("authors/<segment:slug>/feed.atom", feeds.AuthorAtomFeed(), name="author_feed_atom"),
     path("authors/<segment:slug>/feed.rss", feeds.AuthorRssFeed(), name="author_feed_rss"),
     path("archive/", views.ArchiveIndexView.as_view(), name="archive_index"),

@@ -298,6 +298,7 @@ class AuthorDetailView(PublishedPostsMixin, ListView):
 
     template_name = "blog/author_detail.html"
     empty_is_404 = True
+    url_name = "blog:author_detail"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.author = author_or_404(self.kwargs["slug"])

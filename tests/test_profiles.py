@@ -83,11 +83,13 @@ def test_author_pages_are_paginated_like_tag_pages(client, settings):
     for i in range(12):
         make_post(author=ada.user, publish_date=now - timedelta(hours=i + 1))
     first = client.get(author_page(ada))
-    second = client.get(author_page(ada) + "?page=2")
+    second = client.get(author_page(ada) + "page/2/")
     assert len(first.context["posts"]) == settings.POSTS_PER_PAGE
     assert len(second.context["posts"]) == 12 - settings.POSTS_PER_PAGE
     assert "Page 2 of 2" in second.content.decode()
-    assert client.get(author_page(ada) + "?page=3").status_code == 404
+    assert 'href="/authors/ada-lovelace/page/2/" rel="next"' in first.content.decode()
+    assert client.get(author_page(ada) + "page/3/").status_code == 404
+    assert client.get(author_page(ada) + "?page=2")["Location"] == author_page(ada) + "page/2/"
 
 
 def test_authors_without_published_posts_or_names_have_no_page(client):

@@ -13,7 +13,9 @@ from taggit.models import Tag
 
 from blog import pages
 from blog import posts as write
+from blog.authors import save_profile
 from blog.models import MenuItem, Page, Post
+from blog.profiles import AuthorProfile
 from blog.staticsite.build import build_site
 from blog.staticsite.models import PublishTask
 from blog.staticsite.target import DirectoryTarget
@@ -108,6 +110,11 @@ CHANGES = {
     "menu item added": lambda p: pages.save_menu_item(
         MenuItem(label="Walruses", tag=Tag.objects.get(slug="walrus"))
     ),
+    "author profile edited": lambda p: edit_profile(display_name="Ada King", bio="*New* bio"),
+    "author address changed": lambda p: edit_profile(slug="ada"),
+    "author's post unpublished": lambda p: write.set_draft(
+        Post.objects.filter(pk=p[0].pk), draft=True
+    ),
 }
 
 
@@ -128,6 +135,13 @@ def rename_author() -> None:
     author = User.objects.get(username="ada")
     author.first_name = "Augusta"
     author.save()
+
+
+def edit_profile(**fields) -> None:
+    profile = AuthorProfile.objects.get(user__username="ada")
+    for name, value in fields.items():
+        setattr(profile, name, value)
+    save_profile(profile)
 
 
 @pytest.mark.parametrize("kind", CHANGES)

@@ -33,6 +33,7 @@ FIXED = (
     "blog:sitemap",
 )
 TAG_FEEDS = ("blog:tag_feed_atom", "blog:tag_feed_rss")
+AUTHOR_FEEDS = ("blog:author_feed_atom", "blog:author_feed_rss")
 
 
 def file_name(path: str) -> str | None:
@@ -82,6 +83,33 @@ def tag_pages(slug: str, count: int) -> list[str]:
         *listing("blog:tag_detail", count, slug=slug),
         *(url_for(name, slug=slug) for name in TAG_FEEDS),
     ]
+
+
+def author_counts(user_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """Published posts per author (user id; authors with none are left out)."""
+    rows = Post.objects.published().exclude(author=None)
+    if user_ids is not None:
+        rows = rows.filter(author_id__in=list(user_ids))
+    return dict(rows.values_list("author_id").annotate(count=Count("id")).order_by())
+
+
+def author_pages(slug: str, count: int) -> list[str]:
+    """An author's listing pages and feeds."""
+    return [
+        *listing("blog:author_detail", count, slug=slug),
+        *(url_for(name, slug=slug) for name in AUTHOR_FEEDS),
+    ]
+
+
+def all_author_pages() -> list[str]:
+    """The author index (a 404, so never written, while the blog has one author) and every
+    public author's pages and feeds."""
+    counts = author_counts()
+    paths = [url_for("blog:author_list")]
+    for profile in views.public_authors():
+        if profile.name:
+            paths += author_pages(profile.slug, counts.get(profile.user_id, 0))
+    return paths
 
 
 def archive_pages(months: Iterable[tuple[int, int]]) -> list[str]:
@@ -140,5 +168,6 @@ def all_paths() -> list[str]:
     for slug, count in tag_counts().items():
         paths += tag_pages(slug, count)
     paths += all_archive_pages()
+    paths += all_author_pages()
     paths += sitemap_pages()
     return [path for path in dict.fromkeys(paths) if file_name(path)]

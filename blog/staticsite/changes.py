@@ -80,6 +80,20 @@ class Change:
         paths = self.listing("blog:tag_detail", count, slug=slug)
         return paths | {url_for(name, slug=slug) for name in addresses.TAG_FEEDS}
 
+    def author(self, user_id: int, old_slugs: Iterable[str] = ()) -> set[str]:
+        """Every page and feed of an author, at their address now and at ``old_slugs``, and
+        the author index; pages that are 404 now (no public name, no post) are deleted."""
+        from blog.profiles import AuthorProfile
+
+        slug = AuthorProfile.objects.filter(user_id=user_id).values_list("slug", flat=True)
+        current = slug.first()
+        count = addresses.author_counts([user_id]).get(user_id, 0)
+        paths = {url_for("blog:author_list")}
+        for each in {current, *old_slugs} - {None, ""}:
+            paths |= self.listing("blog:author_detail", count if each == current else 0, slug=each)
+            paths |= {url_for(name, slug=each) for name in addresses.AUTHOR_FEEDS}
+        return paths
+
     @cached_property
     def related(self) -> RelatedPosts:
         return RelatedPosts()
@@ -107,8 +121,8 @@ def post_paths(data: dict[str, Any], change: Change) -> None:
     unmoved = (
         before
         and now
-        and (before["listed"], before["date"], before["tags"])
-        == (now["listed"], now["date"], now["tags"])
+        and (before["listed"], before["date"], before["tags"], before.get("author"))
+        == (now["listed"], now["date"], now["tags"], now.get("author"))
     )
     if unmoved:
         return  # the pages showing it are those that showed it
@@ -123,6 +137,8 @@ def post_paths(data: dict[str, Any], change: Change) -> None:
         when = timezone.localtime(_date(state))
         months.add((when.year, when.month))
     change.paths |= archive(change, months)
+    for author_id in {state.get("author") for state in listed} - {None}:
+        change.paths |= change.author(author_id)
     change.paths.update(url_for(name) for name in SITE_PAGES)
     if now and now["listed"]:
         change.paths |= neighbours_of(post_id, _date(now))
@@ -245,6 +261,8 @@ def image_paths(data: dict[str, Any], change: Change) -> None:
         return
     post_ids = [post.pk for post in posts_using([image])[image.pk]]
     change.paths |= change.pages_showing(post_ids)
+    for user_id in image.avatar_of.values_list("user_id", flat=True):
+        change.paths |= change.author(user_id)
     reachable = Post.objects.reachable().filter(pk__in=post_ids)
     change.paths.update(
         addresses.post_path(slug) for slug in reachable.values_list("slug", flat=True)
@@ -252,9 +270,13 @@ def image_paths(data: dict[str, Any], change: Change) -> None:
 
 
 def author_paths(data: dict[str, Any], change: Change) -> None:
-    """An author's name changed: the pages of their posts (post pages and feeds name them)."""
+    """An author's name or profile changed (``slugs``: the addresses it had): the pages of
+    their posts (bylines, feeds and JSON-LD name them), their own pages, the author index
+    and the sitemaps."""
     post_ids = list(Post.objects.filter(author_id=data["id"]).values_list("pk", flat=True))
     change.paths |= change.pages_showing(post_ids)
+    change.paths |= change.author(data["id"], data.get("slugs", ()))
+    change.paths.update(addresses.sitemap_pages())
 
 
 def page_paths(data: dict[str, Any], change: Change) -> None:

@@ -1,10 +1,11 @@
 """The queue of changes for the static copy, filled in the writer's own transaction.
 
 The write path (blog.posts) takes a post's state before it writes (``posts_before``) and
-queues the change after (``posts_changed``); tag changes, images and authors queue theirs
-too. A change is one ``PublishTask`` row, committed or rolled back with the change itself,
-so the worker never misses one and never sees one that did not happen. With static
-publishing off every function returns at once: saving costs nothing more.
+queues the change after (``posts_changed``); tag changes, images, authors and their profiles
+(``profile_changed``, from blog.authors) queue theirs too. A change is one ``PublishTask``
+row, committed or rolled back with the change itself, so the worker never misses one and
+never sees one that did not happen. With static publishing off every function returns at
+once: saving costs nothing more.
 
 What a task holds is what the change replaced (the post's old address, date, tags...): the
 worker finds the files of the old state from it, and those of the new state from the
@@ -41,9 +42,9 @@ def post_states(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     now = timezone.now()
     states = {}
     rows = Post.objects.filter(pk__in=ids).values_list(
-        "pk", "slug", "draft", "unlisted", "publish_date"
+        "pk", "slug", "draft", "unlisted", "publish_date", "author_id"
     )
-    for pk, slug, draft, unlisted, publish_date in rows:
+    for pk, slug, draft, unlisted, publish_date, author_id in rows:
         reachable = not draft and publish_date <= now
         states[pk] = {
             "id": pk,
@@ -52,6 +53,7 @@ def post_states(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
             "listed": reachable and not unlisted,
             "date": publish_date.isoformat(),
             "tags": [],
+            "author": author_id,
         }
     tags = tagged_posts().filter(object_id__in=list(states)).order_by("tag__slug")
     for post_id, slug in tags.values_list("object_id", "tag__slug"):
@@ -99,6 +101,24 @@ def page_changed(page_id: int, slugs: Iterable[str]) -> None:
     ``slugs`` are the addresses it had before and has now."""
     if enabled():
         PublishTask.objects.create(kind=PAGE, data={"id": page_id, "slugs": sorted(set(slugs))})
+
+
+def profile_before(profile_pk: int | None) -> str:
+    """The address (slug) an author profile had before a change ("" when new, or when static
+    publishing is off)."""
+    if not enabled() or profile_pk is None:
+        return ""
+    from blog.profiles import AuthorProfile
+
+    return AuthorProfile.objects.filter(pk=profile_pk).values_list("slug", flat=True).first() or ""
+
+
+def profile_changed(user_id: int, old_slugs: Iterable[str] = ()) -> None:
+    """Queue the change of an author's profile (name, address, bio, avatar, links), with the
+    addresses it had before: their files go if the address changed."""
+    if enabled():
+        slugs = sorted({slug for slug in old_slugs if slug})
+        PublishTask.objects.create(kind=AUTHOR, data={"id": user_id, "slugs": slugs})
 
 
 def everything(reason: str) -> None:
