@@ -62,6 +62,9 @@ class AuthorProfileAdmin(admin.ModelAdmin):
         ("Links", {"fields": ["website", "links"]}),
     ]
 
+    class Media:
+        css = {"all": ["blog/admin/authors.css"]}
+
     @admin.display(description="Name", ordering="display_name")
     def label(self, profile: AuthorProfile) -> str:
         return profile.name or "(no public name: bylines show none)"
