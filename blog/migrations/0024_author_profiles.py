@@ -30,7 +30,7 @@ def profiles_for_existing_authors(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('blog', '0021_seo'),
+        ('blog', '0023_default_menu'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
