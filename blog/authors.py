@@ -43,7 +43,11 @@ AUTHOR_PERMISSIONS = [
     ("blog", "view_authorprofile"),
     ("blog", "add_authorprofile"),
     ("blog", "change_authorprofile"),
+    # The editor's drop, paste and Image button upload to the library; alt text is edited
+    # there. Deleting images stays with editors.
     ("blog", "view_image"),
+    ("blog", "add_image"),
+    ("blog", "change_image"),
 ]
 
 

@@ -480,6 +480,25 @@ def test_an_author_in_the_group_can_write_and_publish(client):
     assert not post.draft
 
 
+def test_an_author_in_the_group_can_upload_an_image(client, settings, tmp_path):
+    """The editor's drag, paste and Image button work for the Authors group."""
+    from django.contrib.auth.models import Group
+    from django.urls import reverse
+
+    from blog.authors import ensure_authors_group
+    from blog.media.models import Image
+    from tests.media_helpers import image_bytes, upload
+
+    settings.MEDIA_ROOT = tmp_path
+    ensure_authors_group()
+    author = make_staff("author", can_change_posts=False)
+    author.groups.add(Group.objects.get(name="Authors"))
+    client.force_login(author)
+    response = client.post(reverse("admin:blog_image_upload"), {"file": upload(image_bytes())})
+    assert response.status_code == 201, response.content
+    assert response.json()["url"] == Image.objects.get().url
+
+
 def test_editor_without_publish_permission_cannot_publish(client):
     """Change permission alone lets an editor write, not publish: no actions, no draft box."""
     client.force_login(make_staff())
