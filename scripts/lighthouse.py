@@ -53,28 +53,22 @@ from pathlib import Path
 import yaml
 from django.utils import timezone
 from blog.models import Post
-from blog.posts import render
+from blog.posts import save_post
 
 now = timezone.now()
 for i, path in enumerate(sorted(Path("fixtures").iterdir())):
     _, front, body = path.read_text().split("---", 2)
     meta = yaml.safe_load(front)
-    post = Post.objects.create(
+    save_post(Post(
         title=meta["title"], description=meta.get("description", ""), body=body,
         draft=False, publish_date=now - timedelta(days=i + 1),
-    )
-    render(post)  # the body's HTML and excerpt, as the write path stores them
-    post.save()
-    post.tags.set(meta.get("tags") or [])
+    ), tags=meta.get("tags") or [])
 for i in range(12):
-    post = Post.objects.create(
+    save_post(Post(
         title=f"Short note {i}", description=f"A short note about tools, number {i}.",
         body="Some *Markdown* text.\\n\\n## A heading\\n\\nMore text.", draft=False,
         publish_date=now - timedelta(days=10 + i),
-    )
-    render(post)
-    post.save()
-    post.tags.set(["notes", "python"] if i % 2 else ["notes"])
+    ), tags=["notes", "python"] if i % 2 else ["notes"])
 print(Post.objects.get(title__startswith="Starting journey").get_absolute_url())
 """
 
