@@ -70,13 +70,10 @@ class Uploads:
             return None
         assert self.remote is not None
         try:
-            fetched = self.remote.fetch(url)
+            image = self.remote.store(url)
         except FetchFailed as failed:
             notes.append(f"image not fetched: {url}: {failed}: its address is kept")
             return None
-        name = Path(unquote(urlsplit(fetched.url).path)).name or "image"
-        try:
-            image, _ = store_upload(ContentFile(fetched.data, name=name))
         except ImageRejected as error:
             notes.append(f"image {url} not added to the media library: {error}")
             return None

@@ -20,7 +20,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -151,15 +151,9 @@ class ImageImporter:
             return Image(content_hash="", width=0, height=0)
         assert self.remote is not None
         try:
-            fetched = self.remote.fetch(url)
-        except FetchFailed as failed:
+            return self.remote.store(url, alt_text=alt)
+        except (FetchFailed, ImageRejected) as failed:
             return str(failed)
-        name = os.path.basename(unquote(urlsplit(fetched.url).path)) or "image"
-        try:
-            image, _ = store_upload(ContentFile(fetched.data, name=name), alt_text=alt)
-        except ImageRejected as rejected:
-            return str(rejected).removeprefix(f"{name}: ")
-        return image
 
     def _find(self, root: Path, path: Path, src: str) -> tuple[Path, Path] | None:
         """(the folder it must be inside, the file) for ``src``, or None if there is none."""

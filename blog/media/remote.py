@@ -13,13 +13,18 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
+import os
 import socket
 import ssl
 import time
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+
+from blog.media.images import ImageRejected, store_upload
+from blog.media.models import Image
 
 MAX_REDIRECTS = 5
 DEFAULT_TIMEOUT = 10.0  # seconds, for each image
@@ -68,6 +73,17 @@ class RemoteImages:
         if isinstance(known, str):
             raise FetchFailed(known)
         return known
+
+    def store(self, url: str, alt_text: str = "") -> Image:
+        """The media library's copy of the image at ``url``. Raises FetchFailed, or
+        ImageRejected with the reason (the URL names the file) when the library refuses it."""
+        fetched = self.fetch(url)
+        name = os.path.basename(unquote(urlsplit(fetched.url).path)) or "image"
+        try:
+            image, _ = store_upload(ContentFile(fetched.data, name=name), alt_text=alt_text)
+        except ImageRejected as rejected:
+            raise ImageRejected(str(rejected).removeprefix(f"{name}: ")) from None
+        return image
 
     def _fetch(self, url: str) -> Fetched:
         limit = self.max_bytes or settings.MEDIA_MAX_UPLOAD_BYTES
