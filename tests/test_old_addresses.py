@@ -63,36 +63,53 @@ def test_hugo_default_address_and_bundle(client, tmp_path):
     assert moved_to(client, "/notes/bundle/") == b.get_absolute_url()
 
 
-def test_hugo_url_front_matter(client, tmp_path):
-    write(tmp_path, "content/posts/a.md", "---\ntitle: A\nurl: /2015/05/21/old-a/\n---\nA\n")
-    post = imported([tmp_path])
-    assert moved_to(client, "/2015/05/21/old-a/") == post.get_absolute_url()
-
-
-def test_zola_strips_the_date_prefix(client, tmp_path):
-    write(tmp_path, "config.toml", 'base_url = "https://old.example"\n')
-    write(tmp_path, "content/blog/2020-01-01-first.md", "+++\ntitle = 'Z'\n+++\nZ\n")
-    post = imported([tmp_path / "content"])
-    assert moved_to(client, "/blog/first/") == post.get_absolute_url()
-
-
-def test_pelican_slug_html(client, tmp_path):
-    write(tmp_path, "content/a.md", "Title: Pelican Post\nDate: 2020-01-01\n\nText.\n")
-    post = imported([tmp_path])
-    assert moved_to(client, "/pelican-post.html") == post.get_absolute_url()
-
-
-def test_astro_collection(client, tmp_path):
-    write(tmp_path, "src/content/blog/first.md", "---\ntitle: F\npubDate: 2020-01-01\n---\nF\n")
-    post = imported([tmp_path / "src/content/blog"])
-    assert moved_to(client, "/blog/first/") == post.get_absolute_url()
-
-
-def test_eleventy_path_from_the_project(client, tmp_path):
-    write(tmp_path, "eleventy.config.js", "export default function () {}\n")
-    write(tmp_path, "blog/hello.md", "---\ntitle: E\ndate: 2020-01-01\n---\nE\n")
-    post = imported([tmp_path / "blog"])
-    assert moved_to(client, "/blog/hello/") == post.get_absolute_url()
+@pytest.mark.parametrize(
+    ("files", "folder", "old"),
+    [
+        pytest.param(
+            {"content/posts/a.md": "---\ntitle: A\nurl: /2015/05/21/old-a/\n---\nA\n"},
+            "",
+            "/2015/05/21/old-a/",
+            id="hugo-url-front-matter",
+        ),
+        pytest.param(
+            {
+                "config.toml": 'base_url = "https://old.example"\n',
+                "content/blog/2020-01-01-first.md": "+++\ntitle = 'Z'\n+++\nZ\n",
+            },
+            "content",
+            "/blog/first/",
+            id="zola-strips-the-date-prefix",
+        ),
+        pytest.param(
+            {"content/a.md": "Title: Pelican Post\nDate: 2020-01-01\n\nText.\n"},
+            "",
+            "/pelican-post.html",
+            id="pelican-slug-html",
+        ),
+        pytest.param(
+            {"src/content/blog/first.md": "---\ntitle: F\npubDate: 2020-01-01\n---\nF\n"},
+            "src/content/blog",
+            "/blog/first/",
+            id="astro-collection",
+        ),
+        pytest.param(
+            {
+                "eleventy.config.js": "export default function () {}\n",
+                "blog/hello.md": "---\ntitle: E\ndate: 2020-01-01\n---\nE\n",
+            },
+            "blog",
+            "/blog/hello/",
+            id="eleventy-path-from-the-project",
+        ),
+    ],
+)
+def test_platform_address(client, tmp_path, files, folder, old):
+    """Each generator's old address for a post, with ``files`` imported from ``folder``."""
+    for name, text in files.items():
+        write(tmp_path, name, text)
+    post = imported([tmp_path / folder])
+    assert moved_to(client, old) == post.get_absolute_url()
 
 
 def test_pattern_given_to_the_import(client, tmp_path):
