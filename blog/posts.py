@@ -424,7 +424,7 @@ def render_again(
                 # Only what the pages show changed: their address, date and tags did not.
                 static_queue.posts_changed(ids, static_queue.posts_before(ids))
                 Post.objects.bulk_update(differ, fields)
-                search.update_search_vectors(Post.objects.filter(pk__in=[p.pk for p in differ]))
+                search.update_search_vectors(Post.objects.filter(pk__in=ids))
         seen += len(posts)
         changed.extend(differ)
         if on_batch:
