@@ -20,10 +20,20 @@ _CONTAINER_END = re.compile(r"^[ \t]*(?P<colons>:{3,})[ \t]*$")
 _INDENT = "    "
 
 
+def admonition_kind(kind: str) -> str:
+    """``kind`` as an admonition's class: lower-case letters, digits and hyphens, else note."""
+    return re.sub(r"[^a-z0-9-]", "", kind.lower()) or "note"
+
+
+def admonition_title(title: str) -> str:
+    """``title`` on one line, with no quote that would end it early."""
+    return " ".join(title.replace('"', "\u201d").split())
+
+
 def admonition_opening(indent: str, kind: str, title: str) -> str:
     """``!!! kind "title"`` as the admonition extension reads it."""
-    kind = re.sub(r"[^a-z0-9-]", "", kind.lower()) or "note"
-    title = " ".join(title.replace('"', "\u201d").split())
+    kind = admonition_kind(kind)
+    title = admonition_title(title)
     return f'{indent}!!! {kind} "{title}"' if title else f"{indent}!!! {kind}"
 
 

@@ -19,7 +19,7 @@ import re
 from html import escape
 
 from blog.rendering.generators import embeds
-from blog.rendering.generators.callouts import admonition_opening
+from blog.rendering.generators.callouts import admonition_kind, admonition_title
 from blog.rendering.generators.report import Report
 from blog.rendering.generators.templates import MAX_TAG, Context
 
@@ -412,9 +412,8 @@ def _convert(key: str, values: dict[str, str], context: Context) -> tuple[str, s
         kind = values.get("type") or values.get("kind") or values.get("variant") or ""
         kind = kind or values.get("status") or (key if key not in {"callout", "aside"} else "note")
         title = values.get("title") or values.get("label") or ""
-        opening = admonition_opening("", kind, title)
-        css = opening.split()[1]
-        title = opening.partition('"')[2].rstrip('"') or css.capitalize()
+        css = admonition_kind(kind)
+        title = admonition_title(title) or css.capitalize()
         html = f'<div class="admonition {escape(css)}"><p>{escape(title)}</p>'
         return context.block(html), context.block("</div>")
     html = _embed(key, values)
