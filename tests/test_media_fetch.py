@@ -305,3 +305,20 @@ def test_a_wordpress_export_fetches_its_images_without_the_uploads_folder(tmp_pa
     notes = {note for outcome in result.outcomes for note in outcome.notes}
     dog = f"{old_host}/wp/uploads/2020/01/dog.jpg"
     assert f"image not fetched: {dog}: HTTP 404 Not Found: its address is kept" in notes
+
+
+def test_an_export_image_the_library_refuses_is_noted_and_keeps_its_address(old_host):
+    """--fetch-images on an export: a fetched file that is not an image is not stored."""
+    from blog.importing.platforms import Item
+    from blog.importing.uploads import Uploads
+
+    script = f"{old_host}/script.png"
+    html = f'<p><img src="{script}" alt=""></p>'
+    item = Item(platform="wordpress", id="1", title="T", source_path="wp:1", html=html)
+    Uploads(None, dry_run=False, remote=fetcher()).localize(item)
+    assert item.html == html
+    assert item.notes == [
+        f"image {script} not added to the media library: script.png is not an image this "
+        "site accepts: it must be a JPEG, PNG, GIF, WebP or AVIF file."
+    ]
+    assert Image.objects.count() == 0
