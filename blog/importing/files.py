@@ -56,6 +56,14 @@ def _kind(mode: int) -> str:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
+def within(folder: Path, path: str | os.PathLike) -> Path | None:
+    """``path`` with its ``..`` parts resolved, or None when they lead out of ``folder``.
+    Links are not followed here: ``read_file`` judges where they lead."""
+    normal = Path(os.path.normpath(path))
+    inside = os.path.abspath(folder).rstrip(os.sep) + os.sep
+    return normal if os.path.abspath(normal).startswith(inside) else None
+
+
 def read_file(root: Path, path: Path, max_bytes: int | None = None) -> bytes:
     """The bytes of ``path``, a regular file inside ``root`` once links are resolved, of at
     most ``max_bytes`` (default: the IMPORT_MAX_FILE_BYTES setting); Refused otherwise.

@@ -28,7 +28,7 @@ from typing import Any
 
 from django.conf import settings
 
-from blog.importing.files import Refused, read_file
+from blog.importing.files import Refused, read_file, within
 from blog.rendering.generators import pelican
 from blog.rendering.limits import MAX_BODY_CHARS, MAX_NESTING_DEPTH, nesting_depth
 
@@ -127,16 +127,8 @@ class NotebookError(Exception):
     """A notebook that is not there or cannot be read; the message says why."""
 
 
-def _inside(root: Path, relative: str) -> Path | None:
-    if relative is None or relative.startswith("../") or relative == "..":
-        return None
-    file = Path(os.path.normpath(root / relative))
-    inside = os.path.abspath(root).rstrip(os.sep) + os.sep
-    return file if os.path.abspath(file).startswith(inside) else None
-
-
 def _is_file(root: Path, relative: str) -> bool:
-    file = _inside(root, relative)
+    file = within(root, root / relative)
     return file is not None and file.is_file() and not file.is_symlink()
 
 
@@ -159,7 +151,7 @@ def notebook_candidates(source_path: str, written: str) -> list[str]:
 def read_notebook(root: Path, source_path: str, written: str) -> dict[str, Any]:
     """The bounded, rendered-ready form of the notebook ``written`` names (see the module)."""
     for relative in notebook_candidates(source_path, written):
-        file = _inside(root, relative)
+        file = within(root, root / relative)
         if file is None or not os.path.lexists(file):
             continue
         try:

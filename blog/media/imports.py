@@ -25,7 +25,7 @@ from urllib.parse import unquote
 from django.conf import settings
 from django.core.files.base import ContentFile
 
-from blog.importing.files import Refused, read_file
+from blog.importing.files import Refused, read_file, within
 from blog.media.images import ImageRejected, store_upload
 from blog.media.markup import ATTRIBUTE, IMG_TAG, is_path, library_hash
 from blog.media.models import Image, ImageSource
@@ -167,10 +167,9 @@ class ImageImporter:
             candidates = [(folder, file) for folder in (root, *self.static_dirs)]
         for folder, file in candidates:
             # "/../../etc/x.png" or "../../x.png" leading out of the folder is not there.
-            file = Path(os.path.normpath(file))
-            inside = os.path.abspath(folder).rstrip(os.sep) + os.sep
-            if os.path.abspath(file).startswith(inside) and os.path.lexists(file):
-                return folder, file
+            found = within(folder, file)
+            if found is not None and os.path.lexists(found):
+                return folder, found
         return None
 
     def _store(self, folder: Path, file: Path, alt: str) -> Image | str:
