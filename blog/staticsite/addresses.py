@@ -112,23 +112,6 @@ def all_author_pages() -> list[str]:
     return paths
 
 
-def archive_pages(months: Iterable[tuple[int, int]]) -> list[str]:
-    """Every page of the years and months given as (year, month), as they are now."""
-    months = set(months)
-    paths = []
-    for year in {year for year, _ in months}:
-        count = Post.objects.published().filter(publish_date__year=year).count()
-        paths += listing("blog:archive_year", count, year=year)
-    for year, month in months:
-        count = (
-            Post.objects.published()
-            .filter(publish_date__year=year, publish_date__month=month)
-            .count()
-        )
-        paths += listing("blog:archive_month", count, year=year, month=month)
-    return paths
-
-
 def all_archive_pages() -> list[str]:
     paths = []
     years: dict[int, int] = {}
