@@ -94,9 +94,18 @@ class Change:
             paths |= {url_for(name, slug=each) for name in addresses.AUTHOR_FEEDS}
         return paths
 
+    # Worked out once per batch: they are the same for every task in it.
     @cached_property
     def related(self) -> RelatedPosts:
         return RelatedPosts()
+
+    @cached_property
+    def sitemap_pages(self) -> list[str]:
+        return addresses.sitemap_pages()
+
+    @cached_property
+    def published_count(self) -> int:
+        return Post.objects.published().count()
 
 
 def _number(path: str) -> int:
@@ -117,7 +126,7 @@ def post_paths(data: dict[str, Any], change: Change) -> None:
     listed = [state for state in (before, now) if state and state["listed"]]
     if not listed:
         return  # a draft, a scheduled post or an unlisted one: its own page only
-    change.paths.update(addresses.sitemap_pages())
+    change.paths.update(change.sitemap_pages)
     unmoved = (
         before
         and now
@@ -127,9 +136,8 @@ def post_paths(data: dict[str, Any], change: Change) -> None:
     if unmoved:
         return  # the pages showing it are those that showed it
     # It entered, left or moved in the lists: every page from where it was or is now shifts.
-    count = Post.objects.published().count()
     first = min(addresses.page_of(position(post_id, _date(state))) for state in listed)
-    change.paths |= change.listing("blog:post_list", count, first=first)
+    change.paths |= change.listing("blog:post_list", change.published_count, first=first)
     for slug in {slug for state in listed for slug in state["tags"]}:
         change.paths |= change.tag(slug)
     months = set()
@@ -247,7 +255,7 @@ def tags_paths(data: dict[str, Any], change: Change) -> None:
     for slug in slugs:
         change.paths |= change.tag(slug)
     change.paths.update(url_for(name) for name in SITE_PAGES)
-    change.paths.update(addresses.sitemap_pages())
+    change.paths.update(change.sitemap_pages)
 
 
 def image_paths(data: dict[str, Any], change: Change) -> None:
@@ -276,7 +284,7 @@ def author_paths(data: dict[str, Any], change: Change) -> None:
     post_ids = list(Post.objects.filter(author_id=data["id"]).values_list("pk", flat=True))
     change.paths |= change.pages_showing(post_ids)
     change.paths |= change.author(data["id"], data.get("slugs", ()))
-    change.paths.update(addresses.sitemap_pages())
+    change.paths.update(change.sitemap_pages)
 
 
 def page_paths(data: dict[str, Any], change: Change) -> None:
@@ -284,7 +292,7 @@ def page_paths(data: dict[str, Any], change: Change) -> None:
     (the worker deletes those that are no page any more), and the sitemaps. A change the menu
     shows rebuilds everything instead (``blog.pages``)."""
     change.paths.update(addresses.page_path(slug) for slug in data["slugs"])
-    change.paths.update(addresses.sitemap_pages())
+    change.paths.update(change.sitemap_pages)
 
 
 AFFECTED: dict[str, Callable[[dict[str, Any], Change], None]] = {
