@@ -11,12 +11,13 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from taggit.models import Tag
 
-from blog import pages
+from blog import pages, views
 from blog import posts as write
 from blog.authors import save_profile
-from blog.models import MenuItem, Page, Post
+from blog.models import MenuItem, Page, Post, attach_tag_lists
 from blog.profiles import AuthorProfile
 from blog.staticsite.build import build_site
+from blog.staticsite.changes import RelatedPosts
 from blog.staticsite.models import PublishTask
 from blog.staticsite.target import DirectoryTarget
 from blog.staticsite.worker import run_once
@@ -233,3 +234,32 @@ def test_the_purge_hook_gets_the_addresses_replaced(site, tmp_path, settings):
     assert not everything
     assert "/posts/walrus-twelve-moved/" in addresses and f"/posts/{site[12].slug}/" in addresses
     assert len(addresses) == len(set(touched))
+
+
+def test_related_posts_worked_out_backwards_match_the_post_pages(settings):
+    """changes.RelatedPosts finds which posts list a post as related with its own copy of the
+    post page's ranking (most shared tags, newest, highest id): both must pick the same."""
+    settings.STATIC_SITE_DIR = ""
+    now = timezone.now()
+    tags = ["a", "b", "c", "d"]
+    for n in range(14):
+        # Ties in shared tags, and in dates (posts 0-1 and 6-7 share one), broken by id.
+        make_post(
+            publish_date=now - timedelta(days=1 + n // 2 * 2 + n % 2 * (n % 3 > 0)),
+            tags=[tag for i, tag in enumerate(tags) if (n >> i) & 1 or i == n % 4],
+        )
+    make_post(unlisted=True, tags=["a", "b", "c"])
+    make_post(draft=True, tags=["a", "b"])
+    make_post(publish_date=now + timedelta(days=1), tags=["a", "b", "c", "d"])
+    view = views.PostDetailView()
+    reachable = list(Post.objects.reachable())
+    attach_tag_lists(reachable)
+    related = RelatedPosts()
+    for post in Post.objects.published():
+        own = sorted(post.tags.values_list("slug", flat=True))
+        listing_it = {
+            other.slug
+            for other in reachable
+            if post.pk in {shown.pk for shown in view.related_posts(other)}
+        }
+        assert sorted(related.showing(post.pk, own)) == sorted(listing_it), post.title
