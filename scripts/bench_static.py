@@ -26,8 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = Path(os.environ.get("PYTHON", sys.executable))
+from scripts.bench_site import PYTHON, ROOT, run
 
 
 def environment(tmp: Path, database_url: str) -> dict[str, str]:
@@ -44,28 +43,13 @@ def environment(tmp: Path, database_url: str) -> dict[str, str]:
     }
 
 
-def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run(  # noqa: S603 - fixed argv
-        [str(PYTHON), "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if result.returncode:
-        # What went wrong, not just that it did.
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
-    return result
-
-
 def child(argv: list[str]) -> None:
-    """In a child process with Django set up: fill the database, or time a save."""
+    """In a child process with Django set up: time a save (``_save <tree>``)."""
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
-    if argv[0] == "_populate":
-        from scripts.bench_site import build
-
-        build(int(argv[1]), int(argv[2]))
-    elif argv[0] == "_save":
-        time_a_save(Path(argv[1]))
+    time_a_save(Path(argv[1]))
 
 
 def wait_for(check, timeout: float = 120.0) -> float:
@@ -141,24 +125,14 @@ def main() -> int:
         else:
             database_url = f"sqlite:///{tmp / 'db.sqlite3'}"
         env = environment(tmp, database_url)
-        manage(env, "collectstatic", "--noinput", "-v0")
-        manage(env, "migrate", "--noinput", "-v0")
-        subprocess.run(  # noqa: S603 - fixed argv
-            [
-                str(PYTHON),
-                "-m",
-                "scripts.bench_static",
-                "_populate",
-                str(args.posts),
-                str(args.tags),
-            ],
-            cwd=ROOT,
-            env=env,
-            check=True,
+        run(env, "manage.py", "collectstatic", "--noinput", "-v0")
+        run(env, "manage.py", "migrate", "--noinput", "-v0")
+        print(
+            run(env, "-m", "scripts.bench_site", "_build", str(args.posts), str(args.tags)), end=""
         )
         for label in ("full build", "again, nothing changed"):
             started = time.monotonic()
-            out = manage(env, "publish_site", "--jobs", str(args.jobs)).stdout.strip()
+            out = run(env, "manage.py", "publish_site", "--jobs", str(args.jobs)).strip()
             seconds = time.monotonic() - started
             print(f"  publish_site ({label}, {args.jobs} jobs): {seconds:.1f}s wall")
             print(f"    {out}")
