@@ -50,8 +50,7 @@ from scripts.prod.harness import wrk as harness_wrk
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = Path(os.environ.get("PYTHON", sys.executable))
 WRK = shutil.which("wrk")
-# Debian puts nginx in /usr/sbin, which is not on every user's PATH.
-NGINX = shutil.which("nginx", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")
+NGINX = static_nginx.NGINX
 RESULTS = ROOT / "bench-results"
 REDIS_PREFIX = "bench-site"
 
