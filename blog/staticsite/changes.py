@@ -74,11 +74,15 @@ class Change:
         built = self.built_pages(url_name, **kwargs)
         return pages | {page for page in built if page not in pages and _number(page) >= first}
 
-    def tag(self, slug: str) -> set[str]:
-        """Every page and feed of a tag, as it is now and as it is built."""
-        count = addresses.tag_counts([slug]).get(slug, 0)
-        paths = self.listing("blog:tag_detail", count, slug=slug)
-        return paths | {url_for(name, slug=slug) for name in addresses.TAG_FEEDS}
+    def tags(self, slugs: Iterable[str]) -> set[str]:
+        """Every page and feed of these tags, as they are now and as they are built."""
+        slugs = set(slugs)
+        counts = addresses.tag_counts(slugs)
+        paths = set()
+        for slug in slugs:
+            paths |= self.listing("blog:tag_detail", counts.get(slug, 0), slug=slug)
+            paths.update(url_for(name, slug=slug) for name in addresses.TAG_FEEDS)
+        return paths
 
     def author(self, user_id: int, old_slugs: Iterable[str] = ()) -> set[str]:
         """Every page and feed of an author, at their address now and at ``old_slugs``, and
@@ -138,8 +142,7 @@ def post_paths(data: dict[str, Any], change: Change) -> None:
     # It entered, left or moved in the lists: every page from where it was or is now shifts.
     first = min(addresses.page_of(position(post_id, _date(state))) for state in listed)
     change.paths |= change.listing("blog:post_list", change.published_count, first=first)
-    for slug in {slug for state in listed for slug in state["tags"]}:
-        change.paths |= change.tag(slug)
+    change.paths |= change.tags(slug for state in listed for slug in state["tags"])
     months = set()
     for state in listed:
         when = timezone.localtime(_date(state))
@@ -252,8 +255,7 @@ def tags_paths(data: dict[str, Any], change: Change) -> None:
     # Tag pages list the tags that narrow them, by name: every tag these posts carry now.
     slugs = set(data["slugs"])
     slugs.update(tagged_posts().filter(object_id__in=post_ids).values_list("tag__slug", flat=True))
-    for slug in slugs:
-        change.paths |= change.tag(slug)
+    change.paths |= change.tags(slugs)
     change.paths.update(url_for(name) for name in SITE_PAGES)
     change.paths.update(change.sitemap_pages)
 
