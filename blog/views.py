@@ -474,7 +474,10 @@ class PostDetailView(DetailView):
         return context
 
     def related_posts(self, post: Post) -> list[Post]:
-        """Published posts sharing the most tags with ``post`` (newest first on ties)."""
+        """Published posts sharing the most tags with ``post`` (newest first on ties).
+
+        The static copy's worker repeats this ranking backwards (blog.staticsite.changes.
+        RelatedPosts): change both."""
         tag_ids = [tag.id for tag in post.tag_list]
         if not tag_ids:
             return []
