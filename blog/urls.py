@@ -43,7 +43,7 @@ class SegmentConverter:
 class PageConverter:
     """A listing's page past the first: no sign, no leading zero, no offset SQL refuses."""
 
-    regex = "[1-9][0-9]{0,17}"
+    regex = views.PAGE_NUMBER.pattern
 
     def to_python(self, value: str) -> int:
         return int(value)

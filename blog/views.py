@@ -112,7 +112,7 @@ class PublishedPostsMixin:
         if self.url_name:
             in_query = request.GET.get("page")
             if in_query is not None:
-                if not _PAGE_NUMBER.fullmatch(in_query):
+                if not PAGE_NUMBER.fullmatch(in_query):
                     raise Http404("No such page.")
                 address = page_address(self.url_name, kwargs, int(in_query))
                 return HttpResponsePermanentRedirect(address)
@@ -151,8 +151,9 @@ class PublishedPostsMixin:
         return context
 
 
-# A page number as a path or query string may give it: 1 or more, no sign, no leading zero.
-_PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,17}")
+# A page number as a path (blog.urls.PageConverter) or query string may give it: 1 or more,
+# no sign, no leading zero, no more digits than an OFFSET SQL takes.
+PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,17}")
 
 
 def page_address(url_name: str, kwargs: dict[str, Any], number: int) -> str:
