@@ -145,7 +145,9 @@ def attach_tag_lists(posts: Iterable[Post]) -> None:
         f" ON t.{tag_id} = i.{q(item.get_field('tag').column)}"
         f" WHERE i.{q(item.get_field('content_type').column)} = %s"
         f" AND i.{object_id} IN ({{ids}})"
-        f" ORDER BY i.{q(item.pk.column)}"
+        # By post, then in the order added: ordered by id alone, SQLite read every tagging
+        # through the content type's index instead of the (content type, post) one.
+        f" ORDER BY i.{object_id}, i.{q(item.pk.column)}"
     )
     content_type = ContentType.objects.db_manager(using).get_for_model(Post)
     ids = list(by_id)

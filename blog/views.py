@@ -20,13 +20,14 @@ from django.http import (
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.functional import cached_property
 from django.views import defaults
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, RedirectView, TemplateView, dates
 from taggit.models import Tag
 
-from blog import search, seo
+from blog import search, seo, snapshot
 from blog.health import run_checks
 from blog.links import url_for
 from blog.models import MAX_FILTER_TAGS, TAG_SEPARATOR, Post, attach_tag_lists, tagged_posts
@@ -51,6 +52,15 @@ class PostPaginator(Paginator):
     """
 
     counted = True
+    # Which listing this is (set by the view), so a static build counts it once for all of
+    # its pages (blog.snapshot); None counts every time.
+    count_key: tuple | None = None
+
+    @cached_property
+    def count(self) -> int:
+        if self.count_key is None:
+            return self.object_list.count()
+        return snapshot.shared(("listing count", self.count_key), self.object_list.count)
 
     def validate_number(self, number: Any) -> int:
         if self.counted:
@@ -135,9 +145,13 @@ class PublishedPostsMixin:
         return current(self.request).posts_per_page
 
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kw):
-        return super().get_paginator(
+        paginator = super().get_paginator(
             queryset, per_page, orphans, allow_empty_first_page=not self.empty_is_404, **kw
         )
+        if self.url_name:
+            arguments = sorted((key, value) for key, value in self.kwargs.items() if key != "page")
+            paginator.count_key = (self.url_name, tuple(arguments))
+        return paginator
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -216,6 +230,9 @@ class TagDetailView(PublishedPostsMixin, ListView):
         )
         if len(slugs) >= MAX_FILTER_TAGS:
             narrowing = []
+        else:
+            # The same for every page of the listing: a static build asks once.
+            narrowing = snapshot.shared(("tag narrowing", tuple(slugs)), lambda: list(narrowing))
         return super().get_context_data(
             tags=self.tags,
             tag=self.tags[0] if len(self.tags) == 1 else None,
@@ -389,6 +406,11 @@ class ArchiveYearView(PublishedDatesMixin, PublishedPostsMixin, dates.YearArchiv
     url_name = "blog:archive_year"
     make_object_list = True
 
+    def get_date_list(self, queryset, date_type=None, ordering="ASC") -> list[dict[str, Any]]:
+        # The same for every page of the year: a static build counts once.
+        key = ("archive months", self.get_year())
+        return snapshot.shared(key, lambda: super(ArchiveYearView, self).get_date_list(queryset))
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(months=self.date_list, **kwargs)
 
@@ -429,6 +451,10 @@ class SearchView(PublishedPostsMixin, ListView):
 
 def neighbour(post: Post, *, older: bool) -> Post | None:
     """The published post just before (older) or after ``post`` in reading order."""
+    order = snapshot.reading_order()
+    if order is not None:
+        found = order.neighbour(post.publish_date, post.pk, older=older)
+        return None if found is None else post_of(found)
     if older:
         after = Q(publish_date__lt=post.publish_date) | Q(
             publish_date=post.publish_date, id__lt=post.id
@@ -445,6 +471,17 @@ def neighbour(post: Post, *, older: bool) -> Post | None:
         .only("title", "slug", "publish_date")
         .order_by(*order)
         .first()
+    )
+
+
+def post_of(entry: snapshot.Entry) -> Post:
+    """A post as a neighbour or related-posts link shows it, from the reading order."""
+    return Post(
+        id=entry.id,
+        title=entry.title,
+        slug=entry.slug,
+        publish_date=entry.publish_date,
+        word_count=entry.word_count,
     )
 
 
@@ -477,11 +514,14 @@ class PostDetailView(DetailView):
     def related_posts(self, post: Post) -> list[Post]:
         """Published posts sharing the most tags with ``post`` (newest first on ties).
 
-        The static copy's worker repeats this ranking backwards (blog.staticsite.changes.
-        RelatedPosts): change both."""
+        During a static build the ranking is done in memory (blog.snapshot.ReadingOrder,
+        which the static copy's worker also uses backwards): change both."""
         tag_ids = [tag.id for tag in post.tag_list]
         if not tag_ids:
             return []
+        order = snapshot.reading_order()
+        if order is not None:
+            return [post_of(entry) for entry in order.related(post.pk, tag_ids, RELATED_POSTS)]
         ranking = ("-shared_tags", "-publish_date", "-id")
         # Counted after the filter, so only the shared tags count. The winners are picked
         # by id first, from the publish-date index alone: joined with whole rows, PostgreSQL

@@ -133,3 +133,24 @@ def test_build_into_a_storage_backend(client, tmp_path):
     assert problems(client, tmp_path) == []
     assert (tmp_path / "feed.atom.br").is_file()
     assert build_site(target, jobs=1).written == []
+
+
+def test_pages_of_one_build_share_their_counts(client):
+    """A build renders a tag's later pages without counting its posts again (blog.snapshot),
+    and the pages are still what the app serves, which counts on every request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from blog.staticsite.render import Renderer
+
+    make_site()
+    renderer = Renderer()
+    first = renderer.render("/tags/walrus/")
+    with CaptureQueriesContext(connection) as queries:
+        second = renderer.render("/tags/walrus/page/2/")
+    assert not [query["sql"] for query in queries if "COUNT(" in query["sql"]]
+    assert first.body == client.get("/tags/walrus/").content
+    assert second.body == client.get("/tags/walrus/page/2/").content
+    with CaptureQueriesContext(connection) as queries:
+        Renderer().render("/tags/walrus/page/2/")
+    assert [query["sql"] for query in queries if "COUNT(" in query["sql"]]

@@ -102,13 +102,13 @@ def author_pages(slug: str, count: int) -> list[str]:
 
 
 def all_author_pages() -> list[str]:
-    """The author index (a 404, so never written, while the blog has one author) and every
-    public author's pages and feeds."""
+    """The author index (a 404 while the blog has one author, as AuthorListView says) and
+    every public author's pages and feeds."""
     counts = author_counts()
-    paths = [url_for("blog:author_list")]
-    for profile in views.public_authors():
-        if profile.name:
-            paths += author_pages(profile.slug, counts.get(profile.user_id, 0))
+    authors = [profile for profile in views.public_authors() if profile.name]
+    paths = [url_for("blog:author_list")] if len(authors) >= 2 else []
+    for profile in authors:
+        paths += author_pages(profile.slug, counts.get(profile.user_id, 0))
     return paths
 
 

@@ -19,10 +19,8 @@ change is written.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from itertools import chain
 from typing import Any
 
 from django.db.models import Q
@@ -32,6 +30,7 @@ from django.utils.functional import cached_property
 from blog import views
 from blog.links import url_for
 from blog.models import Post, tagged_posts
+from blog.snapshot import ReadingOrder
 from blog.staticsite import addresses
 from blog.staticsite.models import BuiltLink
 from blog.staticsite.queue import AUTHOR, IMAGE, PAGE, POST, TAGS, post_states
@@ -201,47 +200,35 @@ def neighbours_of(post_id: int, date: datetime) -> set[str]:
 
 class RelatedPosts:
     """Which posts list a given post among their related posts, as the post page ranks them
-    (``PostDetailView.related_posts``: most shared tags, then newest), worked out from every
-    published post's tags in memory: one query per post would cost seconds."""
+    (``PostDetailView.related_posts``), with the ranking of a static build
+    (``blog.snapshot.ReadingOrder``) over every published post in memory: one query per
+    post would cost seconds."""
 
     def __init__(self) -> None:
-        published = Post.objects.published()
-        self.dates = dict(published.values_list("id", "publish_date"))
-        self.by_tag: dict[str, list[int]] = {}
-        rows = tagged_posts().filter(object_id__in=published.values("id"))
-        for post_id, slug in rows.values_list("object_id", "tag__slug"):
-            self.by_tag.setdefault(slug, []).append(int(post_id))
+        self.order = ReadingOrder.load()
 
     def showing(self, post_id: int, tags: list[str]) -> list[str]:
         """Slugs of the reachable posts whose related posts include ``post_id``."""
-        if post_id not in self.dates or not tags:
+        if post_id not in self.order.by_id or not tags:
             return []
         candidates = Post.objects.reachable().filter(
             pk__in=tagged_posts().filter(tag__slug__in=tags).values("object_id")
         )
-        own = set(tags)
-        slugs = []
-        tags_of: dict[int, list[str]] = {}
+        tags_of: dict[int, list[int]] = {}
         rows = tagged_posts().filter(object_id__in=candidates.values("id"))
-        for candidate, slug in rows.values_list("object_id", "tag__slug"):
-            tags_of.setdefault(int(candidate), []).append(slug)
-        wanted = {pk: slug for pk, slug in candidates.values_list("id", "slug")}
-        for candidate, slug in wanted.items():
-            if candidate == post_id:
-                continue
-            their = tags_of.get(candidate, [])
-            shared = Counter(chain.from_iterable(self.by_tag.get(tag, ()) for tag in their))
-            shared.pop(candidate, None)
-            mine = (len(own.intersection(their)), self.dates[post_id], post_id)
-            ahead = 0
-            for other, count in shared.items():
-                if other != post_id and (count, self.dates[other], other) > mine:
-                    ahead += 1
-                    if ahead >= views.RELATED_POSTS:
-                        break
-            if ahead < views.RELATED_POSTS:
-                slugs.append(slug)
-        return slugs
+        for candidate, tag_id in rows.values_list("object_id", "tag_id"):
+            tags_of.setdefault(int(candidate), []).append(tag_id)
+        return [
+            slug
+            for candidate, slug in candidates.values_list("id", "slug")
+            if candidate != post_id
+            and any(
+                entry.id == post_id
+                for entry in self.order.related(
+                    candidate, tags_of.get(candidate, []), views.RELATED_POSTS
+                )
+            )
+        ]
 
 
 def tags_paths(data: dict[str, Any], change: Change) -> None:

@@ -21,6 +21,7 @@ from django.test import RequestFactory, override_settings
 from blog.links import url_for
 from blog.models import Post
 from blog.pagecache.middleware import is_public_response
+from blog.snapshot import Snapshot
 
 PAGE_CACHE = "blog.pagecache.middleware.PageCacheMiddleware"
 # An address that is never a page: what the 404 page is rendered from.
@@ -39,9 +40,12 @@ class Page:
 
 
 class Renderer:
-    """Renders addresses through the app's handler, one after another."""
+    """Renders addresses through the app's handler, one after another, from one state of
+    the blog: what pages share (reading order, counts) is worked out once per renderer
+    (blog.snapshot). A renderer lives for one build or one batch of changes."""
 
     def __init__(self) -> None:
+        self.snapshot = Snapshot()
         middleware = [name for name in settings.MIDDLEWARE if name != PAGE_CACHE]
         with override_settings(MIDDLEWARE=middleware):
             self.handler = BaseHandler()
@@ -56,7 +60,8 @@ class Renderer:
 
     def response(self, path: str) -> tuple[HttpRequest, HttpResponse]:
         request = self.factory.get(path, secure=self.secure)
-        return request, self.handler.get_response(request)
+        with self.snapshot.active():
+            return request, self.handler.get_response(request)
 
     def render(self, path: str) -> Page:
         request, response = self.response(path)

@@ -1,0 +1,124 @@
+"""Work that many pages rendered from one state of the blog share.
+
+A static build (blog.staticsite) renders thousands of pages one after another: every page of
+a tag counts the same posts, every post page looks for its neighbours and related posts in
+the same reading order. While a ``Snapshot`` is active (``with snapshot.active():``), such
+results are worked out once and kept until it ends. Outside one, as in every request the app
+answers, ``shared`` just computes, and the views query as usual.
+
+A snapshot is a moment's state: whatever changes while it is active is a queued change of
+its own, and the static copy's worker renders the pages it affects again afterwards.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_active: ContextVar[Snapshot | None] = ContextVar("blog_snapshot", default=None)
+
+
+class Snapshot:
+    """Results shared by the pages rendered while it is active."""
+
+    def __init__(self) -> None:
+        self._values: dict[Hashable, Any] = {}
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        if key not in self._values:
+            self._values[key] = compute()
+        return self._values[key]
+
+    @contextmanager
+    def active(self) -> Iterator[Snapshot]:
+        token = _active.set(self)
+        try:
+            yield self
+        finally:
+            _active.reset(token)
+
+
+def shared(key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, worked out once per active snapshot for ``key``."""
+    current = _active.get()
+    return compute() if current is None else current.get(key, compute)
+
+
+def reading_order() -> ReadingOrder | None:
+    """The published posts in memory, when a snapshot is active; None otherwise."""
+    current = _active.get()
+    return None if current is None else current.get(ReadingOrder, ReadingOrder.load)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What a neighbour or related-posts link shows of a post."""
+
+    id: int
+    title: str
+    slug: str
+    publish_date: datetime
+    word_count: int
+
+
+class ReadingOrder:
+    """Every published post in reading order (publish date, then id), and the posts of each
+    tag: what ``blog.views.neighbour`` and ``PostDetailView.related_posts`` ask the database
+    for on each request, answered in memory for a whole build.
+
+    Both views rank the same way here as in their SQL; the static copy's crawl tests compare
+    the app's pages with the built ones.
+    """
+
+    def __init__(self, entries: Iterable[Entry], tags: Iterable[tuple[int, int]]) -> None:
+        self.entries = sorted(entries, key=lambda entry: (entry.publish_date, entry.id))
+        self.keys = [(entry.publish_date, entry.id) for entry in self.entries]
+        self.by_id = {entry.id: entry for entry in self.entries}
+        self.by_tag: dict[int, list[int]] = {}
+        for post_id, tag_id in tags:
+            if post_id in self.by_id:
+                self.by_tag.setdefault(tag_id, []).append(post_id)
+
+    @classmethod
+    def load(cls) -> ReadingOrder:
+        from blog.models import Post, tagged_posts
+
+        published = Post.objects.published()
+        rows = published.values_list("id", "title", "slug", "publish_date", "word_count")
+        tags = tagged_posts().filter(object_id__in=published.values("id"))
+        return cls(
+            (Entry(*row) for row in rows.iterator(chunk_size=2000)),
+            ((int(post_id), tag_id) for post_id, tag_id in tags.values_list("object_id", "tag_id")),
+        )
+
+    def neighbour(self, publish_date: datetime, post_id: int, *, older: bool) -> Entry | None:
+        """The published post just before (older) or after a post at this date and id,
+        whether or not that post is itself in the list (an unlisted post has neighbours)."""
+        key = (publish_date, post_id)
+        if older:
+            at = bisect.bisect_left(self.keys, key) - 1
+            return self.entries[at] if at >= 0 else None
+        at = bisect.bisect_right(self.keys, key)
+        return self.entries[at] if at < len(self.entries) else None
+
+    def related(self, post_id: int, tag_ids: Iterable[int], limit: int) -> list[Entry]:
+        """Published posts sharing the most of ``tag_ids`` with the post, newest first on
+        ties, the post itself left out."""
+        shared_tags = Counter()
+        for tag_id in set(tag_ids):
+            shared_tags.update(self.by_tag.get(tag_id, ()))
+        shared_tags.pop(post_id, None)
+
+        def rank(other: int) -> tuple[int, datetime, int]:
+            return shared_tags[other], self.by_id[other].publish_date, other
+
+        return [self.by_id[other] for other in heapq.nlargest(limit, shared_tags, key=rank)]
