@@ -122,3 +122,26 @@ class ReadingOrder:
             return shared_tags[other], self.by_id[other].publish_date, other
 
         return [self.by_id[other] for other in heapq.nlargest(limit, shared_tags, key=rank)]
+
+    def lists_as_related(
+        self, other: int, other_tags: Iterable[int], post_id: int, limit: int
+    ) -> bool:
+        """Whether ``post_id`` is among the related posts of ``other``, which carries
+        ``other_tags``: what the static copy's worker asks of every post sharing a tag with
+        a changed one. ``related`` answers the same, ranking every candidate; this stops as
+        soon as ``limit`` posts rank ahead."""
+        counts = Counter()
+        for tag_id in set(other_tags):
+            counts.update(self.by_tag.get(tag_id, ()))
+        counts.pop(other, None)
+        mine = counts.get(post_id)
+        if not mine:
+            return False
+        ahead = sum(1 for count in counts.values() if count > mine)
+        key = (self.by_id[post_id].publish_date, post_id)
+        for candidate, count in counts.items():
+            if ahead >= limit:
+                return False
+            if count == mine and (self.by_id[candidate].publish_date, candidate) > key:
+                ahead += 1
+        return ahead < limit

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from blog import snapshot
 from blog.models import Post, attach_tag_lists
-from blog.snapshot import Snapshot
+from blog.snapshot import ReadingOrder, Snapshot
 from blog.views import RELATED_POSTS, PostDetailView, neighbour
 from tests.factories import make_post
 
@@ -79,3 +79,18 @@ def test_reading_order_ranks_as_the_queries_do():
         from_memory = {post.pk: (related_ids(post), neighbour_ids(post)) for post in posts}
     assert from_memory == from_queries
     assert any(len(related) == RELATED_POSTS for related, _ in from_queries.values())
+
+
+def test_lists_as_related_agrees_with_the_ranking():
+    """The worker's question (is this post among that one's related posts?) has the answer
+    the ranking gives, for every pair of posts."""
+    tricky_posts()
+    posts = list(Post.objects.reachable())
+    attach_tag_lists(posts)
+    order = ReadingOrder.load()
+    for other in posts:
+        tag_ids = [tag.id for tag in other.tag_list]
+        related = {entry.id for entry in order.related(other.pk, tag_ids, RELATED_POSTS)}
+        for post in posts:
+            listed = order.lists_as_related(other.pk, tag_ids, post.pk, RELATED_POSTS)
+            assert listed == (post.pk in related), (other.title, post.title)

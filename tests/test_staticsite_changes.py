@@ -263,3 +263,21 @@ def test_related_posts_worked_out_backwards_match_the_post_pages(settings):
             if post.pk in {shown.pk for shown in view.related_posts(other)}
         }
         assert sorted(related.showing(post.pk, own)) == sorted(listing_it), post.title
+
+
+def test_a_changed_post_is_written_before_the_pages_that_show_it(client, site, tmp_path):
+    """The post's own page is the first file the worker replaces, ahead of the lists, feeds
+    and related posts that a move in the lists affects."""
+    written = []
+
+    class Recording(DirectoryTarget):
+        def write(self, name: str, data: bytes) -> bool:
+            written.append(name)
+            return super().write(name, data)
+
+    post = reload(site[5])
+    edit(post, title="Walrus moved", publish_date=timezone.now() - timedelta(hours=1))
+    run_once(Recording(tmp_path))
+    assert written[0] == f"posts/{post.slug}/index.html"
+    assert "index.html" in written[1:]
+    assert problems(client, tmp_path) == []

@@ -45,8 +45,6 @@ class Change:
     def __init__(self, target: Target) -> None:
         self.target = target
         self.paths: set[str] = set()
-        # Written before the rest: the changed posts' own pages.
-        self.first: list[str] = []
         # Media files (storage names) to copy or delete.
         self.media: set[str] = set()
 
@@ -116,6 +114,15 @@ def _number(path: str) -> int:
     return int(parts[-1]) if len(parts) > 2 and parts[-2] == "page" else 1
 
 
+def own_pages(tasks: Iterable[Any]) -> list[str]:
+    """The addresses of the posts these tasks changed, as readers reach them now: written
+    before the other affected pages are even worked out, which takes a while on a large
+    blog."""
+    ids = [task.data["id"] for task in tasks if task.kind == POST]
+    states = post_states(ids).values()
+    return sorted(addresses.post_path(state["slug"]) for state in states if state["reachable"])
+
+
 def post_paths(data: dict[str, Any], change: Change) -> None:
     """A post saved, published, unpublished, scheduled, gone live or deleted."""
     post_id, before = data["id"], data.get("before")
@@ -124,8 +131,6 @@ def post_paths(data: dict[str, Any], change: Change) -> None:
     for state in (before, now):
         if state:
             change.paths.add(addresses.post_path(state["slug"]))
-    if now and now["reachable"]:
-        change.first.append(addresses.post_path(now["slug"]))
     listed = [state for state in (before, now) if state and state["listed"]]
     if not listed:
         return  # a draft, a scheduled post or an unlisted one: its own page only
@@ -222,11 +227,8 @@ class RelatedPosts:
             slug
             for candidate, slug in candidates.values_list("id", "slug")
             if candidate != post_id
-            and any(
-                entry.id == post_id
-                for entry in self.order.related(
-                    candidate, tags_of.get(candidate, []), views.RELATED_POSTS
-                )
+            and self.order.lists_as_related(
+                candidate, tags_of.get(candidate, []), post_id, views.RELATED_POSTS
             )
         ]
 

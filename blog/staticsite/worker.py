@@ -30,7 +30,7 @@ from django.utils.module_loading import import_string
 
 from blog.models import Post
 from blog.staticsite.build import Outcome, build_site, publish_paths, site_folder
-from blog.staticsite.changes import AFFECTED, Change
+from blog.staticsite.changes import AFFECTED, Change, own_pages
 from blog.staticsite.models import PublishState, PublishTask
 from blog.staticsite.queue import EVERYTHING, POST
 from blog.staticsite.target import Target
@@ -95,16 +95,19 @@ def run_once(target: Target, *, jobs: int = 1) -> Run | None:
         purge(run)
         return run
     started = time.monotonic()
-    change = Change(target)
-    for task in tasks:
-        AFFECTED[task.kind](task.data, change)
     outcome = Outcome()
     # What readers look at first goes first: the changed posts, then every first page (home,
     # tags, neighbours, feeds), then the pages further down the lists and the sitemaps.
-    rest = change.paths.difference(change.first)
+    first = own_pages(tasks)
+    if first:
+        outcome.add(publish_paths(first, target, jobs=jobs))
+    change = Change(target)
+    for task in tasks:
+        AFFECTED[task.kind](task.data, change)
+    rest = change.paths.difference(first)
     soon = sorted(path for path in rest if "/page/" not in path and "sitemap" not in path)
     later = sorted(rest.difference(soon))
-    for group in (change.first, soon, later):
+    for group in (soon, later):
         if group:
             outcome.add(publish_paths(group, target, jobs=jobs))
     outcome.add(sync_media(change.media, target))
