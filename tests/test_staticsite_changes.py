@@ -16,6 +16,7 @@ from blog import posts as write
 from blog.authors import save_profile
 from blog.models import MenuItem, Page, Post, attach_tag_lists
 from blog.profiles import AuthorProfile
+from blog.sitemaps import PostSitemap
 from blog.staticsite.build import build_site
 from blog.staticsite.changes import RelatedPosts
 from blog.staticsite.models import PublishTask
@@ -28,10 +29,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def site(settings, tmp_path):
+def site(settings, tmp_path, monkeypatch):
     """Thirteen posts (two pages), two tags with combinations, an unlisted post, a draft and
-    a scheduled post, built; static publishing on."""
+    a scheduled post, built; static publishing on. The posts' sitemap has pages of four, so
+    a change that moves a post in it shifts the pages after."""
     settings.STATIC_SITE_DIR = str(tmp_path)
+    monkeypatch.setattr(PostSitemap, "limit", 4)
     now = timezone.now()
     author = User.objects.create_user("ada", first_name="Ada", last_name="Lovelace")
     posts = {

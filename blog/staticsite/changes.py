@@ -30,6 +30,7 @@ from django.utils.functional import cached_property
 from blog import views
 from blog.links import url_for
 from blog.models import Post, tagged_posts
+from blog.sitemaps import SITEMAPS, section_page_path
 from blog.snapshot import ReadingOrder
 from blog.staticsite import addresses
 from blog.staticsite.models import BuiltLink
@@ -102,11 +103,37 @@ class Change:
 
     @cached_property
     def sitemap_pages(self) -> list[str]:
-        return addresses.sitemap_pages()
+        """Every sitemap page as it is now, and those past a section's last page that are
+        still built (the section shrank): rendered as 404s, their files are deleted."""
+        paths = addresses.sitemap_pages()
+        for section in SITEMAPS:
+            first = url_for("blog:sitemap_section", section=section)
+            number = sum(1 for path in paths if _section_of(path, first))
+            while True:
+                number += 1
+                path = section_page_path(first, number)
+                name = addresses.file_name(path)
+                if name is None or self.target.read(name) is None:
+                    break
+                paths.append(path)
+        return paths
+
+    @cached_property
+    def sitemap_pages_but_posts(self) -> list[str]:
+        """The sitemap index and every section but the posts': their dates move with any
+        edit, and they are a few pages whatever the blog's size."""
+        posts = url_for("blog:sitemap_section", section="posts").removesuffix(".xml")
+        return [path for path in self.sitemap_pages if not path.startswith(posts)]
 
     @cached_property
     def published_count(self) -> int:
         return Post.objects.published().count()
+
+
+def _section_of(path: str, first: str) -> bool:
+    """Whether ``path`` is a page of the sitemap section whose first page is ``first``."""
+    stem = first.removesuffix(".xml")
+    return path == first or (path.startswith(stem + "-") and path[len(stem) + 1 : -4].isdigit())
 
 
 def _number(path: str) -> int:
@@ -134,7 +161,17 @@ def post_paths(data: dict[str, Any], change: Change) -> None:
     listed = [state for state in (before, now) if state and state["listed"]]
     if not listed:
         return  # a draft, a scheduled post or an unlisted one: its own page only
-    change.paths.update(change.sitemap_pages)
+    change.paths.update(change.sitemap_pages_but_posts)
+    in_place = (
+        before
+        and now
+        and before.get("indexed") is not None
+        and (before["indexed"], before["date"]) == (now["indexed"], now["date"])
+    )
+    if not in_place:
+        # It entered, left or moved in the posts' sitemap: every page of it may shift. In
+        # place, its entry is on the page that showed it (pages_showing, above).
+        change.paths.update(change.sitemap_pages)
     unmoved = (
         before
         and now

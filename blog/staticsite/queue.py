@@ -42,15 +42,17 @@ def post_states(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     now = timezone.now()
     states = {}
     rows = Post.objects.filter(pk__in=ids).values_list(
-        "pk", "slug", "draft", "unlisted", "publish_date", "author_id"
+        "pk", "slug", "draft", "unlisted", "publish_date", "author_id", "noindex", "canonical_url"
     )
-    for pk, slug, draft, unlisted, publish_date, author_id in rows:
+    for pk, slug, draft, unlisted, publish_date, author_id, noindex, canonical_url in rows:
         reachable = not draft and publish_date <= now
         states[pk] = {
             "id": pk,
             "slug": slug,
             "reachable": reachable,
             "listed": reachable and not unlisted,
+            # In the posts' sitemap (PostQuerySet.indexable).
+            "indexed": reachable and not unlisted and not noindex and not canonical_url,
             "date": publish_date.isoformat(),
             "tags": [],
             "author": author_id,
