@@ -83,6 +83,7 @@ class ReadingOrder:
         self.entries = sorted(entries, key=lambda entry: (entry.publish_date, entry.id))
         self.keys = [(entry.publish_date, entry.id) for entry in self.entries]
         self.by_id = {entry.id: entry for entry in self.entries}
+        self.dates = {entry.id: entry.publish_date for entry in self.entries}
         self.by_tag: dict[int, list[int]] = {}
         for post_id, tag_id in tags:
             if post_id in self.by_id:
@@ -117,11 +118,9 @@ class ReadingOrder:
         for tag_id in set(tag_ids):
             shared_tags.update(self.by_tag.get(tag_id, ()))
         shared_tags.pop(post_id, None)
-
-        def rank(other: int) -> tuple[int, datetime, int]:
-            return shared_tags[other], self.by_id[other].publish_date, other
-
-        return [self.by_id[other] for other in heapq.nlargest(limit, shared_tags, key=rank)]
+        dates = self.dates
+        ranked = ((count, dates[other], other) for other, count in shared_tags.items())
+        return [self.by_id[other] for _, _, other in heapq.nlargest(limit, ranked)]
 
     def lists_as_related(
         self, other: int, other_tags: Iterable[int], post_id: int, limit: int
@@ -138,10 +137,10 @@ class ReadingOrder:
         if not mine:
             return False
         ahead = sum(1 for count in counts.values() if count > mine)
-        key = (self.by_id[post_id].publish_date, post_id)
+        key = (self.dates[post_id], post_id)
         for candidate, count in counts.items():
             if ahead >= limit:
                 return False
-            if count == mine and (self.by_id[candidate].publish_date, candidate) > key:
+            if count == mine and (self.dates[candidate], candidate) > key:
                 ahead += 1
         return ahead < limit

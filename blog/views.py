@@ -206,7 +206,10 @@ class TagDetailView(PublishedPostsMixin, ListView):
             slug = TAG_SEPARATOR.join(sorted(set(slugs)))
             address = page_address(self.url_name, {"slug": slug}, self.kwargs.get("page", 1))
             return HttpResponseRedirect(address + query)
-        self.tags = list(Tag.objects.filter(slug__in=slugs).order_by("name"))
+        self.tags = snapshot.shared(
+            ("tags", tuple(slugs)),
+            lambda: list(Tag.objects.filter(slug__in=slugs).order_by("name")),
+        )
         if len(self.tags) != len(slugs):
             raise Http404("No such tag.")
         return super().get(request, *args, **kwargs)

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 
+from blog import snapshot
 from blog.pagecache.invalidation import (
     VERSION_KEY,
     cache_failed,
@@ -135,7 +136,8 @@ def current(request: HttpRequest | None = None) -> Site:
     """The site's settings for ``request`` (or for code outside a request)."""
     site = getattr(request, _ON_REQUEST, None)
     if site is None:
-        site = _cached(request)
+        # Once per static build (a change of settings rebuilds everything).
+        site = snapshot.shared("site settings", lambda: _cached(request))
         if request is not None:
             setattr(request, _ON_REQUEST, site)
     return site
