@@ -458,3 +458,19 @@ def test_no_pelican_marker_reaches_an_address(body):
     rendered = render_post(body, PELICAN)
     assert_inert(rendered.html, body)
     assert not _MARKER_IN_ADDRESS.search(rendered.html), (body, rendered.html)
+
+
+@pytest.mark.parametrize(
+    ("body", "source", "code"),
+    [
+        ("```\n<Callout>", MDX, "&lt;Callout&gt;"),
+        ("Intro.\n\n```python\nx = 1", None, '<span class="mi">1</span>'),
+        ("> ```\n> quoted code", None, "quoted code"),
+    ],
+)
+def test_an_unclosed_fence_is_code_to_the_end(body, source, code):
+    """As in CommonMark and every generator: the fence runs to the end of the body (or the
+    quote), so its lines show as code, never as text or markup."""
+    html = render_post(body, source).html
+    assert "```" not in html
+    assert re.search(r"<code>.*" + re.escape(code), html, re.DOTALL), html

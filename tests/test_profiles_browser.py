@@ -163,6 +163,8 @@ def test_an_author_edits_their_profile_in_the_admin(page: Page, live_server, ada
     page.get_by_role("button", name="Log in").click()
     page.get_by_role("link", name="Author profiles").first.click()
     expect(page).to_have_url(f"{live_server.url}/admin/blog/authorprofile/{ada.pk}/change/")
+    # The form is parsed only after the admin's blocking scripts (jsi18n) have loaded.
+    expect(page.get_by_label("Display name:")).to_be_visible()
     expect(page.get_by_label("User:")).to_have_count(0)
     if AXE.exists():
         # Django's own autocompletes (select2) are left out: their comboboxes have no name.

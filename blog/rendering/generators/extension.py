@@ -62,6 +62,9 @@ class GeneratorSyntax(Preprocessor):
                 out.extend(
                     templates.CODE_ESCAPES.sub("", line) for line in lines[index + 1 : last + 1]
                 )
+                closing = fences.missing_close(lines, index, last)
+                if closing is not None:
+                    out.append(closing)
                 index = last + 1
                 continue
             end = index

@@ -56,6 +56,18 @@ def fence_lines(lines: list[str]) -> Iterator[tuple[int, int]]:
         index = end + 1
 
 
+def missing_close(lines: list[str], first: int, last: int) -> str | None:
+    """The closing line an unclosed fence (``first`` to ``last``, from ``fence_lines``)
+    lacks; None when it is closed. Python-Markdown leaves an unclosed fence as text, where
+    CommonMark makes it code to the end, as every generator shows it."""
+    opening = _OPEN.match(lines[first])
+    closing = _CLOSE.match(lines[last]) if last > first else None
+    fence = opening["fence"]
+    if closing and closing["fence"][0] == fence[0] and len(closing["fence"]) >= len(fence):
+        return None
+    return opening["indent"] + fence
+
+
 def normalize_opening(line: str) -> str:
     """A fence's opening line with its info string in SuperFences' form."""
     match = _OPEN.match(line)
