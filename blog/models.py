@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
+from blog import snapshot
 from blog.links import url_for
 from blog.profiles import BYLINE_FIELDS, BYLINE_RELATION
 from blog.rendering.text import CONTROL_CHARACTERS, minutes_to_read
@@ -123,8 +124,11 @@ def attach_tag_lists(posts: Iterable[Post]) -> None:
     spent most of a page's query time building querysets. A tag shown on several posts is
     one ``Tag`` object.
     """
-    by_id: dict[int, list[Post]] = {}
     posts = list(posts)
+    order = snapshot.reading_order()
+    if order is not None and order.tag_lists(posts):
+        return  # a static build: every published post's tags are in memory
+    by_id: dict[int, list[Post]] = {}
     for post in posts:
         post.tag_list = []
         by_id.setdefault(post.pk, []).append(post)
@@ -207,7 +211,10 @@ class PostQuerySet(models.QuerySet):
         only the rows shown are read. The outer query names nothing but those ids: given this
         queryset's filters again, SQLite drove it from a tag's every tagging instead.
         """
-        ids = self.values("pk")[start:stop]
+        return self.rows_by_id(self.values("pk")[start:stop])
+
+    def rows_by_id(self, ids: Iterable[int] | models.QuerySet) -> PostQuerySet:
+        """The posts of ``ids`` as listings show them, in the model's ordering."""
         rows = self.model._default_manager.filter(pk__in=ids).with_byline()
         return rows.only(*SUMMARY_FIELDS, *BYLINE_FIELDS)
 

@@ -20,7 +20,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from taggit.models import Tag
 
 T = TypeVar("T")
 
@@ -45,6 +48,12 @@ class Snapshot:
             yield self
         finally:
             _active.reset(token)
+
+
+def current() -> Snapshot | None:
+    """The active snapshot, if any: for work worth sharing only when a build renders many
+    pages (reading a whole listing's ids, say), never per request."""
+    return _active.get()
 
 
 def shared(key: Hashable, compute: Callable[[], T]) -> T:
@@ -79,27 +88,56 @@ class ReadingOrder:
     the app's pages with the built ones.
     """
 
-    def __init__(self, entries: Iterable[Entry], tags: Iterable[tuple[int, int]]) -> None:
+    def __init__(self, entries: Iterable[Entry], tags: Iterable[tuple[int, Tag]]) -> None:
+        """``tags``: (post id, tag) for each tagging, in the order the tags were added."""
         self.entries = sorted(entries, key=lambda entry: (entry.publish_date, entry.id))
         self.keys = [(entry.publish_date, entry.id) for entry in self.entries]
         self.by_id = {entry.id: entry for entry in self.entries}
         self.dates = {entry.id: entry.publish_date for entry in self.entries}
         self.by_tag: dict[int, list[int]] = {}
-        for post_id, tag_id in tags:
+        self.tags_of: dict[int, list[Tag]] = {}
+        for post_id, tag in tags:
             if post_id in self.by_id:
-                self.by_tag.setdefault(tag_id, []).append(post_id)
+                self.by_tag.setdefault(tag.pk, []).append(post_id)
+                self.tags_of.setdefault(post_id, []).append(tag)
 
     @classmethod
     def load(cls) -> ReadingOrder:
+        from taggit.models import Tag
+
         from blog.models import Post, tagged_posts
 
         published = Post.objects.published()
         rows = published.values_list("id", "title", "slug", "publish_date", "word_count")
-        tags = tagged_posts().filter(object_id__in=published.values("id"))
+        taggings = (
+            tagged_posts()
+            .filter(object_id__in=published.values("id"))
+            .order_by("id")
+            .values_list("object_id", "tag_id", "tag__name", "tag__slug")
+        )
+        using = Post.objects.db
+        tags: dict[int, Tag] = {}
+
+        def tag(pk: int, name: str, slug: str) -> Tag:
+            # One object per tag, as attach_tag_lists gives.
+            if pk not in tags:
+                tags[pk] = Tag.from_db(using, ["id", "name", "slug"], (pk, name, slug))
+            return tags[pk]
+
         return cls(
             (Entry(*row) for row in rows.iterator(chunk_size=2000)),
-            ((int(post_id), tag_id) for post_id, tag_id in tags.values_list("object_id", "tag_id")),
+            ((int(post_id), tag(*rest)) for post_id, *rest in taggings.iterator(chunk_size=5000)),
         )
+
+    def tag_lists(self, posts: Iterable[Any]) -> bool:
+        """Give each of ``posts`` its tags as ``attach_tag_lists`` does, from memory; False
+        (and nothing given) when one of them is not a published post."""
+        posts = list(posts)
+        if any(post.pk not in self.by_id for post in posts):
+            return False
+        for post in posts:
+            post.tag_list = list(self.tags_of.get(post.pk, ()))
+        return True
 
     def neighbour(self, publish_date: datetime, post_id: int, *, older: bool) -> Entry | None:
         """The published post just before (older) or after a post at this date and id,

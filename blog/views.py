@@ -75,12 +75,24 @@ class PostPaginator(Paginator):
             raise EmptyPage(self.error_messages["no_results"])
         return number  # the last page is not known: see page()
 
+    def rows(self, start: int, stop: int) -> Any:
+        """Posts ``start:stop`` of the listing. A static build reads the listing's ids once
+        for all of its pages, and each page's posts by id."""
+        building = snapshot.current()
+        if building is None or self.count_key is None:
+            return self.object_list.rows(start, stop)
+        ids = building.get(
+            ("listing ids", self.count_key),
+            lambda: list(self.object_list.values_list("pk", flat=True)),
+        )
+        return self.object_list.rows_by_id(ids[start:stop])
+
     def page(self, number: Any) -> Page:
         number = self.validate_number(number)
         start = (number - 1) * self.per_page
         if self.counted:
-            return Page(self.object_list.rows(start, start + self.per_page), number, self)
-        posts = list(self.object_list.rows(start, start + self.per_page + 1))
+            return Page(self.rows(start, start + self.per_page), number, self)
+        posts = list(self.rows(start, start + self.per_page + 1))
         if not posts and number > 1:
             raise EmptyPage(self.error_messages["no_results"])
         return UncountedPage(posts[: self.per_page], number, self, more=len(posts) > self.per_page)
@@ -371,6 +383,9 @@ class PublishedDatesMixin:
     """What the archives add to Django's date-based views."""
 
     date_field = "publish_date"
+    # Django's date views order by the date alone: posts of the same moment could then move
+    # between pages from one query to the next.
+    ordering = ["-publish_date", "-id"]
     # published() already leaves scheduled posts out, with the same "now" as every page.
     allow_future = True
     # An empty year or month is a 404 through the paginator's count (empty_is_404), without

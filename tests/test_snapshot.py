@@ -94,3 +94,23 @@ def test_lists_as_related_agrees_with_the_ranking():
         for post in posts:
             listed = order.lists_as_related(other.pk, tag_ids, post.pk, RELATED_POSTS)
             assert listed == (post.pk in related), (other.title, post.title)
+
+
+def test_tag_lists_from_memory_are_those_of_the_query():
+    """Inside a snapshot, published posts get their tags from memory, in the order added;
+    a list holding any other post (unlisted, draft) is asked of the database."""
+    tricky_posts()
+    posts = list(Post.objects.all())
+    attach_tag_lists(posts)
+    expected = {post.pk: [(tag.pk, tag.name, tag.slug) for tag in post.tag_list] for post in posts}
+    published = list(Post.objects.published())
+    with Snapshot().active():
+        for group in (published, posts):
+            fresh = [Post.objects.get(pk=post.pk) for post in group]
+            attach_tag_lists(fresh)
+            got = {
+                post.pk: [(tag.pk, tag.name, tag.slug) for tag in post.tag_list] for post in fresh
+            }
+            assert got == {pk: expected[pk] for pk in got}
+        assert snapshot.reading_order().tag_lists(published)
+        assert not snapshot.reading_order().tag_lists(posts)

@@ -154,3 +154,19 @@ def test_pages_of_one_build_share_their_counts(client):
     with CaptureQueriesContext(connection) as queries:
         Renderer().render("/tags/walrus/page/2/")
     assert [query["sql"] for query in queries if "COUNT(" in query["sql"]]
+
+
+def test_posts_of_one_moment_keep_their_pages(client, tmp_path):
+    """Posts published at the same moment are listed in one order by the app and the build,
+    on the home page, tag pages and archives alike: none moves to another page."""
+    moment = timezone.now() - timedelta(days=3)
+    for n in range(25):
+        make_post(title=f"Same moment {n}", publish_date=moment, tags=["tied"])
+    root = built(tmp_path)
+    assert problems(client, root) == []
+    listed = [
+        client.get(path).content
+        for path in ("/tags/tied/", "/tags/tied/page/2/", "/tags/tied/page/3/")
+    ]
+    for n in range(25):
+        assert sum(f"Same moment {n}<".encode() in page for page in listed) == 1
