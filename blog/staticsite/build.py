@@ -35,6 +35,8 @@ from blog.staticsite.target import SIBLINGS, Target
 CHUNK = 100
 # Below this many addresses, forking costs more than it saves.
 PARALLEL_FROM = 200
+# Below this many, reading what pages share (blog.snapshot) costs more than it saves.
+SHARED_FROM = 50
 
 
 @dataclass
@@ -91,7 +93,7 @@ def render_all(
     if any(conn.in_atomic_block for conn in connections.all()):
         jobs = 1  # a caller's transaction cannot be seen from another process
     if jobs <= 1 or len(paths) < PARALLEL_FROM:
-        renderer = Renderer()
+        renderer = Renderer(shared=len(paths) >= SHARED_FROM)
         for done, path in enumerate(paths, 1):
             yield _write(renderer, target, path)
             if progress and done % CHUNK == 0:

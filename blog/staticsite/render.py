@@ -41,11 +41,14 @@ class Page:
 
 class Renderer:
     """Renders addresses through the app's handler, one after another, from one state of
-    the blog: what pages share (reading order, counts) is worked out once per renderer
-    (blog.snapshot). A renderer lives for one build or one batch of changes."""
+    the blog: unless ``shared`` is False, what pages share (reading order, counts) is worked
+    out once per renderer (blog.snapshot). A renderer lives for one build or one batch of
+    changes."""
 
-    def __init__(self) -> None:
-        self.snapshot = Snapshot()
+    def __init__(self, *, shared: bool = True) -> None:
+        # Sharing costs a read of every published post's order and tags up front: for a
+        # handful of pages (a worker's batch) plain queries are quicker.
+        self.snapshot = Snapshot() if shared else None
         middleware = [name for name in settings.MIDDLEWARE if name != PAGE_CACHE]
         with override_settings(MIDDLEWARE=middleware):
             self.handler = BaseHandler()
@@ -60,6 +63,8 @@ class Renderer:
 
     def response(self, path: str) -> tuple[HttpRequest, HttpResponse]:
         request = self.factory.get(path, secure=self.secure)
+        if self.snapshot is None:
+            return request, self.handler.get_response(request)
         with self.snapshot.active():
             return request, self.handler.get_response(request)
 
