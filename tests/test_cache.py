@@ -652,3 +652,22 @@ def test_unpublishing_while_redis_refuses_writes_is_seen_here(client, redis_cach
             set_draft(Post.objects.filter(pk=post.pk), draft=True)
         assert "Could not invalidate" in caplog.text
         assert "Taken down soon" not in get(client, HOME).content.decode()
+
+
+def test_editing_a_library_images_alt_text_invalidates(client, settings, tmp_path):
+    """A cover's alt text is read live, so an edit in the image library must show; a new
+    upload, which no page shows yet, keeps the cached pages."""
+    from blog.media.images import store_upload
+    from tests.media_helpers import image_bytes, upload
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    image, _ = store_upload(upload(image_bytes(800, 400), "cover.jpg"), alt_text="Old words")
+    post = make_post(cover_library_image=image)
+    url = post.get_absolute_url()
+    assert 'alt="Old words"' in get(client, url).content.decode()
+    version = ContentVersion.objects.get(pk=1).version
+    store_upload(upload(image_bytes(400, 200), "other.jpg"), alt_text="Unused")
+    assert ContentVersion.objects.get(pk=1).version == version
+    image.alt_text = "New words"
+    image.save()
+    assert 'alt="New words"' in get(client, url).content.decode()

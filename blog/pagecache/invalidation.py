@@ -146,7 +146,7 @@ def invalidate_pages() -> None:
         ContentVersion.objects.update_or_create(pk=1, defaults={"version": new})
 
 
-# Everything a public page shows comes from posts, tags and authors. Posts and tags change
+# Everything a public page shows comes from posts, tags, authors and images. Posts and tags change
 # through the write path (blog.posts), author profiles through blog.authors, both calling
 # invalidate_pages(); users (an author's full name) are changed by Django's own admin, so only
 # their signals tell.
@@ -167,3 +167,14 @@ def _author_saved(sender: Any, update_fields: Any = None, **kwargs: Any) -> None
 
 
 post_delete.connect(_changed, sender=get_user_model(), dispatch_uid="page-cache-delete-user")
+
+
+# Library images are edited in their own admin: covers, avatars and the site's logo show
+# their alt text and renditions live. A new upload shows nowhere until a post names it.
+@receiver(post_save, sender="blog.Image")
+def _image_saved(sender: Any, created: bool = False, **kwargs: Any) -> None:
+    if not created:
+        _changed(sender, **kwargs)
+
+
+post_delete.connect(_changed, sender="blog.Image", dispatch_uid="page-cache-delete-image")
