@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
 
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.middleware import common as django_common
 from django.urls import Resolver404, resolve, reverse
 from taggit.models import Tag
 
@@ -245,3 +246,28 @@ class RedirectFallbackMiddleware:
             return response
         url = find_redirect(request)
         return HttpResponsePermanentRedirect(url) if url else response
+
+
+class CommonMiddleware(django_common.CommonMiddleware):
+    """Django's, but a missing slash is added only where the address with it can answer.
+
+    Pages sit at the root (``/<slug>/``), so every ``/anything`` would otherwise be a 301 to
+    ``/anything/`` and then a 404. With a slash added, an address that only the page pattern
+    matches leads somewhere when a page (any status: a draft's editor may be asking) or an
+    old address (``Redirect``) has it; any other address is a 404 at once.
+    """
+
+    def should_redirect_with_slash(self, request: HttpRequest) -> bool:
+        if not super().should_redirect_with_slash(request):
+            return False
+        with_slash = request.path_info + "/"
+        try:
+            match = resolve(with_slash, getattr(request, "urlconf", None))
+        except Resolver404:
+            return False
+        if match.view_name != "blog:page_detail":
+            return True
+        return (
+            Page.objects.filter(slug=match.kwargs["slug"]).exists()
+            or Redirect.objects.filter(old_path=request.path + "/").exists()
+        )

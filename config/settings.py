@@ -104,7 +104,8 @@ MIDDLEWARE = [
     # Pages are stored compressed; anonymous, cookie-less pages only.
     "blog.pagecache.middleware.PublicGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    # Django's, adding a slash only where the address with it can answer (blog.redirects).
+    "blog.redirects.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -292,3 +292,24 @@ def test_a_menu_item_without_a_target_is_explained_in_the_admin(client):
     )
     assert response.status_code == 200
     assert "Choose exactly one thing to link to" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("path", "answer"),
+    [
+        ("/about", "/about/"),  # a page
+        ("/about-me", "/about/"),  # a page's old address, straight to where it went
+        ("/tags", "/tags/"),  # one of the site's own addresses
+        ("/no-such-thing", None),  # only the page pattern matches it: a 404 at once
+        ("/posts/x/feed", None),  # nothing matches it with a slash either
+    ],
+)
+def test_a_missing_slash_is_added_only_where_the_address_can_answer(client, path, answer):
+    page = make_page(slug="about-me")
+    page.slug = "about"
+    pages.save_page(page)
+    response = client.get(path)
+    if answer is None:
+        assert response.status_code == 404
+    else:
+        assert response.status_code == 301 and response["Location"] == answer
