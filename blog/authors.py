@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from blog import redirects
 from blog.media.markup import responsive_images
 from blog.pagecache import invalidate_pages
 from blog.profiles import AuthorProfile, public_name, unique_slug
@@ -89,9 +90,11 @@ def save_profile(profile: AuthorProfile, *, bio_html: str | None = None) -> Auth
     if not profile.slug:
         profile.slug = unique_slug(public_name(profile.user, profile), exclude_pk=profile.pk)
     profile.bio_html = render_bio(profile.bio) if bio_html is None else bio_html
-    old_slug = static_queue.profile_before(profile.pk)
+    before = AuthorProfile.objects.filter(pk=profile.pk).values_list("slug", flat=True).first()
     profile.save()
-    static_queue.profile_changed(profile.user_id, [old_slug])
+    if before and before != profile.slug:
+        redirects.author_moved(before, profile)
+    static_queue.profile_changed(profile.user_id, [before or ""])
     invalidate_pages()
     return profile
 

@@ -707,15 +707,31 @@ class Redirect(models.Model):
     page = models.ForeignKey(
         Page, null=True, blank=True, on_delete=models.CASCADE, related_name="redirects"
     )
+    author = models.ForeignKey(
+        "blog.AuthorProfile",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="redirects",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["old_path"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(post__isnull=False, tag__isnull=True, page__isnull=True)
-                | models.Q(post__isnull=True, tag__isnull=False, page__isnull=True)
-                | models.Q(post__isnull=True, tag__isnull=True, page__isnull=False),
+                condition=models.Q(
+                    post__isnull=False, tag__isnull=True, page__isnull=True, author__isnull=True
+                )
+                | models.Q(
+                    post__isnull=True, tag__isnull=False, page__isnull=True, author__isnull=True
+                )
+                | models.Q(
+                    post__isnull=True, tag__isnull=True, page__isnull=False, author__isnull=True
+                )
+                | models.Q(
+                    post__isnull=True, tag__isnull=True, page__isnull=True, author__isnull=False
+                ),
                 name="redirect_one_target",
             ),
         ]

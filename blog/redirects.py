@@ -19,6 +19,7 @@ from django.urls import Resolver404, resolve, reverse
 from taggit.models import Tag
 
 from blog.models import Page, Post, Redirect, tagged_posts
+from blog.profiles import AuthorProfile
 
 MAX_PATH_LENGTH = Redirect._meta.get_field("old_path").max_length
 # WordPress's address of a post or page by its id, kept with its query as an old path.
@@ -40,10 +41,15 @@ def normalize_path(path: str) -> str:
 
 
 def _point(
-    old_path: str, *, post: Post | None = None, tag: Tag | None = None, page: Page | None = None
+    old_path: str,
+    *,
+    post: Post | None = None,
+    tag: Tag | None = None,
+    page: Page | None = None,
+    author: AuthorProfile | None = None,
 ) -> Redirect:
     redirect, _ = Redirect.objects.update_or_create(
-        old_path=old_path, defaults={"post": post, "tag": tag, "page": page}
+        old_path=old_path, defaults={"post": post, "tag": tag, "page": page, "author": author}
     )
     return redirect
 
@@ -118,6 +124,22 @@ def tag_paths(slug: str) -> list[str]:
     ]
 
 
+def author_paths(slug: str) -> list[str]:
+    """Every public address that belongs to one author (pages past the first follow)."""
+    return [
+        reverse(name, kwargs={"slug": slug})
+        for name in ("blog:author_detail", "blog:author_feed_atom", "blog:author_feed_rss")
+    ]
+
+
+def author_moved(old_slug: str, profile: AuthorProfile) -> None:
+    """An author's address changed from ``old_slug``: their page and feeds lead on."""
+    for path in author_paths(old_slug):
+        _point(path, author=profile)
+    for path in author_paths(profile.slug):
+        Redirect.objects.filter(old_path=path).delete()
+
+
 def tag_moved(old_slug: str, tag: Tag) -> None:
     """The tag once at ``old_slug`` (renamed, or merged away) now lives at ``tag``."""
     for path in tag_paths(old_slug):
@@ -127,12 +149,15 @@ def tag_moved(old_slug: str, tag: Tag) -> None:
 
 
 def target_url(redirect: Redirect, old_path: str) -> str:
-    """Where ``redirect`` leads, keeping the feed suffix of a tag address."""
+    """Where ``redirect`` leads, keeping the feed suffix of a tag's or author's address."""
     if redirect.post_id is not None:
         return redirect.post.get_absolute_url()
     if redirect.page_id is not None:
         return redirect.page.get_absolute_url()
-    detail, atom, rss = tag_paths(redirect.tag.slug)
+    if redirect.author_id is not None:
+        detail, atom, rss = author_paths(redirect.author.slug)
+    else:
+        detail, atom, rss = tag_paths(redirect.tag.slug)
     if old_path.endswith("feed.atom"):
         return atom
     if old_path.endswith("feed.rss"):
@@ -202,7 +227,9 @@ def find_redirect(request: HttpRequest, old_path: str | None = None) -> str | No
     if "\x00" in path:  # never stored (PostgreSQL refuses NUL in text)
         return None
     candidates = [path, path[:-1] if path.endswith("/") else path + "/"]
-    found = Redirect.objects.filter(old_path__in=candidates).select_related("post", "tag", "page")
+    found = Redirect.objects.filter(old_path__in=candidates).select_related(
+        "post", "tag", "page", "author"
+    )
     if not found:
         if path.lower().endswith(SOURCE_SUFFIXES):
             url = _post_file(request, path)
@@ -218,6 +245,12 @@ def find_redirect(request: HttpRequest, old_path: str | None = None) -> str | No
     elif redirect.page_id is not None:
         if not Page.objects.visible_to(request.user).filter(pk=redirect.page_id).exists():
             return None
+    elif redirect.author_id is not None:
+        from blog.views import public_authors  # the views import this module
+
+        public = public_authors().filter(pk=redirect.author_id).first()
+        if public is None or not public.name:
+            return None  # as the author page itself: no address of a non-author is revealed
     elif not (
         tagged_posts().filter(tag=redirect.tag_id, object_id__in=visible.values("pk")).exists()
     ):

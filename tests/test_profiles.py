@@ -462,3 +462,28 @@ def test_an_author_page_reads_by_index_on_postgresql():
     occasional = Post.objects.for_listing().filter(author_id=users[3].pk).rows(0, 10).explain()
     assert "blog_post_author_id" in occasional, occasional
     assert "Seq Scan on blog_post" not in occasional, occasional
+
+
+def test_a_changed_author_address_leads_on_from_the_old_one(client):
+    """The old page and feeds answer 301 to the new ones, back and forth; an author who is
+    not public (no published post) is a 404 at the old address too."""
+    profile = make_author(slug="ada-lovelace")
+    make_post(author=profile.user)
+    profile.slug = "ada"
+    save_profile(profile)
+    for old, new in [
+        ("/authors/ada-lovelace/", "/authors/ada/"),
+        ("/authors/ada-lovelace/feed.atom", "/authors/ada/feed.atom"),
+        ("/authors/ada-lovelace/feed.rss", "/authors/ada/feed.rss"),
+    ]:
+        response = client.get(old)
+        assert response.status_code == 301 and response["Location"] == new
+    assert client.get("/authors/ada/").status_code == 200
+    profile.slug = "ada-lovelace"  # back to the first address: it is live again
+    save_profile(profile)
+    assert client.get("/authors/ada-lovelace/").status_code == 200
+    assert client.get("/authors/ada/")["Location"] == "/authors/ada-lovelace/"
+    quiet = make_author("grace", "Grace", "Hopper", slug="grace-hopper")
+    quiet.slug = "grace"
+    save_profile(quiet)
+    assert client.get("/authors/grace-hopper/").status_code == 404

@@ -11,9 +11,9 @@ from blog.redirects import target_url
 @admin.register(Redirect)
 class RedirectAdmin(admin.ModelAdmin):
     list_display = ["old_path", "target", "created_at"]
-    search_fields = ["old_path", "post__title", "tag__name", "page__title"]
-    autocomplete_fields = ["post", "tag", "page"]
-    list_select_related = ["post", "tag", "page"]
+    search_fields = ["old_path", "post__title", "tag__name", "page__title", "author__display_name"]
+    autocomplete_fields = ["post", "tag", "page", "author"]
+    list_select_related = ["post", "tag", "page", "author"]
 
     @admin.display(description="Leads to")
     def target(self, redirect: Redirect) -> str:

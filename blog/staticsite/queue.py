@@ -105,16 +105,6 @@ def page_changed(page_id: int, slugs: Iterable[str]) -> None:
         PublishTask.objects.create(kind=PAGE, data={"id": page_id, "slugs": sorted(set(slugs))})
 
 
-def profile_before(profile_pk: int | None) -> str:
-    """The address (slug) an author profile had before a change ("" when new, or when static
-    publishing is off)."""
-    if not enabled() or profile_pk is None:
-        return ""
-    from blog.profiles import AuthorProfile
-
-    return AuthorProfile.objects.filter(pk=profile_pk).values_list("slug", flat=True).first() or ""
-
-
 def profile_changed(user_id: int, old_slugs: Iterable[str] = ()) -> None:
     """Queue the change of an author's profile (name, address, bio, avatar, links), with the
     addresses it had before: their files go if the address changed."""
