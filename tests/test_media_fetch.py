@@ -322,3 +322,32 @@ def test_an_export_image_the_library_refuses_is_noted_and_keeps_its_address(old_
         "site accepts: it must be a JPEG, PNG, GIF, WebP or AVIF file."
     ]
     assert Image.objects.count() == 0
+
+
+def test_a_wordpress_pages_images_are_fetched_too(tmp_path, old_host):
+    """Pages of an export (About, with its owl) get their images as posts do."""
+    from blog.models import Page
+
+    here = Path(__file__).parent / "platforms" / "wordpress_pages.xml"
+    wxr = tmp_path / "pages.xml"
+    wxr.write_text(here.read_text().replace("https://old.example.com/wp-content", old_host + "/wp"))
+    Handler.requests = []
+    original = Handler.do_GET
+
+    def do_get(handler: Handler) -> None:
+        if handler.path == "/wp/uploads/owl.jpg":
+            Handler.requests.append(handler.path)
+            handler.reply(200, PHOTO, "image/jpeg")
+        else:
+            original(handler)
+
+    Handler.do_GET = do_get  # type: ignore[method-assign]
+    try:
+        result = import_posts([wxr], workers=1, fetch_images=fetcher())
+    finally:
+        Handler.do_GET = original  # type: ignore[method-assign]
+    owl = Image.objects.get()
+    about = Page.objects.get(body__contains="birds")
+    assert result.ok, result.outcomes
+    assert Handler.requests == ["/wp/uploads/owl.jpg"]
+    assert owl.url in about.body and old_host not in about.body
