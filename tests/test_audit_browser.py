@@ -7,8 +7,6 @@ node_modules/). Without them these tests skip on a laptop and fail in CI.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from datetime import timedelta
 from pathlib import Path
@@ -20,13 +18,10 @@ from django.utils import timezone
 from blog import pages
 from blog.models import MenuItem, Page
 from blog.sitesettings.writes import load_or_default, save_site_settings, set_social_links
+from tests.audit import AXE, VNU, require, require_java, run_axe
 from tests.factories import make_post, make_staff
 
-NODE_MODULES = Path(settings.BASE_DIR) / "node_modules"
-AXE = NODE_MODULES / "axe-core" / "axe.min.js"
-VNU = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "audit"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 PHONE = {"width": 375, "height": 740}
 GITHUB = "https://github.com/ada"
 
@@ -63,13 +58,6 @@ The end.
 
 [^1]: A footnote with more detail.
 """
-
-
-def require(path: Path, what: str) -> None:
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} missing: run `npm ci` ({what})")
-        pytest.skip(f"{path} missing: run `npm ci` ({what})")
 
 
 @pytest.fixture
@@ -133,18 +121,6 @@ def site(transactional_db) -> dict[str, str]:
     }
 
 
-def run_axe(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
-        AXE_TAGS,
-    )
-    return [
-        {"rule": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in result["violations"]
-    ]
-
-
 def test_axe_finds_no_violations(page, live_server, site):
     """Every reader page passes axe's WCAG 2.2 AA and best-practice rules, light and dark."""
     require(AXE, "axe-core")
@@ -203,12 +179,7 @@ def test_print_shows_only_the_post(page, live_server, site):
 
 def test_nu_html_checker_finds_no_errors(page, live_server, site):
     """The HTML of every reader page is valid, checked by vnu in one JVM run."""
-    require(VNU, "vnu-jar")
-    java = shutil.which("java")
-    if java is None:
-        if os.environ.get("CI"):
-            pytest.fail("java is needed for the Nu HTML checker")
-        pytest.skip("java not found")
+    java = require_java()
     out = ARTIFACTS / "html"
     out.mkdir(parents=True, exist_ok=True)
     files = []

@@ -15,14 +15,13 @@ from playwright.sync_api import Page, expect
 
 from blog.media.models import Image
 from blog.models import Post
+from tests.audit import AUTOCOMPLETES, AXE, require, run_axe
 from tests.factories import make_post
 from tests.media_helpers import image_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "desk"
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 PASSWORD = "a long test password"
 MOD = "Meta" if os.uname().sysname == "Darwin" else "Control"
 
@@ -148,10 +147,7 @@ def test_the_form_works_without_the_editor_script(page: Page, live_server, autho
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_no_violations_on_the_change_form(browser, live_server, author, scheme):
     """The change form with the editor passes axe's WCAG 2.2 AA and best-practice rules."""
-    if not AXE.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{AXE} missing: run `npm ci`")
-        pytest.skip(f"{AXE} missing: run `npm ci`")
+    require(AXE, "axe-core")
     post = make_post(title="Audited", body="## Heading\n\nText with `code`.\n\n> A quote.")
     # axe is injected as a script: the Content-Security-Policy must not block it.
     context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
@@ -166,15 +162,7 @@ def test_axe_finds_no_violations_on_the_change_form(browser, live_server, author
         summary.click()
     expect(page.locator("#id_revised_date_0")).to_be_visible()
     expect(page.locator(".seo-result-title")).to_be_visible()
-    page.add_script_tag(path=str(AXE))
-    # Django's own autocompletes (select2) are left out: their comboboxes have no name.
-    result = page.evaluate(
-        """async (tags) => await axe.run(
-            {exclude: [[".select2-container"]]},
-            {runOnly: {type: 'tag', values: tags}})""",
-        AXE_TAGS,
-    )
-    problems = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+    problems = run_axe(page, exclude=AUTOCOMPLETES)
     context.close()
     assert problems == []
 

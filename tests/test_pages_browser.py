@@ -1,6 +1,5 @@
 """Pages and the menu in headless Chromium: add an About page to the menu, as an editor would."""
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,12 +10,11 @@ from playwright.sync_api import Page, expect
 from blog import pages
 from blog.models import MenuItem
 from blog.models import Page as SitePage
+from tests.audit import AUTOCOMPLETES, AXE, require, run_axe
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "pages"
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 PASSWORD = "a long test password"
 
 
@@ -111,10 +109,7 @@ def test_a_draft_page_is_only_previewed_by_editors(browser, live_server, editor_
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_no_violations_on_the_page_admin(browser, live_server, editor_user, scheme):
     """The page form with the editor and the menu list pass axe's WCAG 2.2 AA rules."""
-    if not AXE.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{AXE} missing: run `npm ci`")
-        pytest.skip(f"{AXE} missing: run `npm ci`")
+    require(AXE, "axe-core")
     about = pages.save_page(SitePage(title="About", body="## Me\n\nText.", draft=False))
     pages.save_menu_item(MenuItem(label="About", page=about, position=99))
     context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
@@ -131,15 +126,7 @@ def test_axe_finds_no_violations_on_the_page_admin(browser, live_server, editor_
         page.goto(live_server.url + path)
         if name == "page-form":
             expect(page.locator("#desk-preview h2")).to_have_text("Me")
-        page.add_script_tag(path=str(AXE))
-        # Django's own autocompletes (select2) are left out: their comboboxes have no name.
-        result = page.evaluate(
-            """async (tags) => await axe.run(
-                {exclude: [[".select2-container"]]},
-                {runOnly: {type: 'tag', values: tags}})""",
-            AXE_TAGS,
-        )
-        found = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+        found = run_axe(page, exclude=AUTOCOMPLETES)
         if found:
             problems[name] = found
         shot(page, f"{name}-{scheme}")

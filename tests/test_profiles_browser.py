@@ -4,8 +4,6 @@ nothing on either."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -17,38 +15,17 @@ from playwright.sync_api import Page, expect
 from blog.authors import ensure_authors_group, save_profile
 from blog.media.images import store_upload
 from blog.profiles import AuthorProfile
+from tests.audit import AUTOCOMPLETES, AXE, VNU, require, require_java, run_axe
 from tests.factories import make_post
 from tests.media_helpers import image_bytes, upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-NODE_MODULES = Path(settings.BASE_DIR) / "node_modules"
-AXE = NODE_MODULES / "axe-core" / "axe.min.js"
-VNU = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "authors"
 PASSWORD = "a long test password"
 LOGIN = "ada-login-3391"
 ALL_LOADED = """selector => [...document.querySelectorAll(selector)]
     .every(img => img.complete && img.naturalWidth > 0)"""
-
-
-def require(path: Path, what: str) -> None:
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} missing: run `npm ci` ({what})")
-        pytest.skip(f"{path} missing: run `npm ci` ({what})")
-
-
-def run_axe(page: Page, exclude: str = "") -> list:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        """async ([tags, exclude]) => await axe.run(
-            exclude ? {exclude: [[exclude]]} : document,
-            {runOnly: {type: 'tag', values: tags}})""",
-        [AXE_TAGS, exclude],
-    )
-    return [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
 
 
 def shot(page: Page, name: str) -> None:
@@ -126,12 +103,7 @@ def test_a_reader_follows_the_byline_to_the_author_page(page: Page, live_server,
 
 def test_the_author_page_is_valid_html(page: Page, live_server, ada, tmp_path):
     """The Nu HTML checker finds no error on the author page, its index or a post."""
-    require(VNU, "vnu-jar")
-    java = shutil.which("java")
-    if java is None:
-        if os.environ.get("CI"):
-            pytest.fail("java is needed for the Nu HTML checker")
-        pytest.skip("java not found")
+    java = require_java()
     grace = User.objects.create_user("grace", first_name="Grace", last_name="Hopper")
     make_post(title="Compilers", author=grace)
     files = []
@@ -167,8 +139,7 @@ def test_an_author_edits_their_profile_in_the_admin(page: Page, live_server, ada
     expect(page.get_by_label("Display name:")).to_be_visible()
     expect(page.get_by_label("User:")).to_have_count(0)
     if AXE.exists():
-        # Django's own autocompletes (select2) are left out: their comboboxes have no name.
-        assert run_axe(page, exclude=".select2-container") == []
+        assert run_axe(page, exclude=AUTOCOMPLETES) == []
     page.get_by_label("Display name:").fill("Ada, Countess of Lovelace")
     page.get_by_label("Bio:").fill("Now writing about *looms*.")
     shot(page, "admin-profile")

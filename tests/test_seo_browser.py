@@ -3,7 +3,6 @@ and the published page carries the tags; axe finds nothing on either."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,13 @@ from blog import seo
 from blog.media.images import store_upload
 from blog.media.markup import share_rendition
 from blog.models import Post
+from tests.audit import AUTOCOMPLETES, AXE, require, run_axe
 from tests.factories import make_post
 from tests.media_helpers import image_bytes, upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "seo"
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 PASSWORD = "a long test password"
 LONG_DESCRIPTION = (
     "Cross-posting a long article between two blogs without losing its search ranking takes "
@@ -54,31 +52,12 @@ def log_in(page: Page, base: str) -> None:
     expect(page.get_by_role("link", name="Posts")).to_be_visible()
 
 
-def axe_problems(page: Page) -> list:
-    page.add_script_tag(path=str(AXE))
-    # Django's own autocompletes (select2) are left out: their comboboxes have no name.
-    result = page.evaluate(
-        """async (tags) => await axe.run(
-            {exclude: [[".select2-container"]]},
-            {runOnly: {type: 'tag', values: tags}})""",
-        AXE_TAGS,
-    )
-    return [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
-
-
-def require_axe() -> None:
-    if not AXE.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{AXE} missing: run `npm ci`")
-        pytest.skip(f"{AXE} missing: run `npm ci`")
-
-
 def test_previews_follow_the_seo_fields_and_the_page_has_the_tags(
     browser, live_server, author, media_root
 ):
     """Typing in the SEO fields redraws the search result and the card; saved, the post's
     page carries the title, description, canonical URL, robots and social image."""
-    require_axe()
+    require(AXE, "axe-core")
     image, _ = store_upload(upload(image_bytes(1600, 900), "card.jpg"))
     image.alt_text = "Two blogs side by side"
     image.save()
@@ -132,7 +111,7 @@ def test_previews_follow_the_seo_fields_and_the_page_has_the_tags(
     expect(card_image).to_have_attribute("src", share_rendition(image).url)
     page.get_by_label("Hide from search engines").check()
     shot(page, "change-form-seo")
-    assert axe_problems(page) == []
+    assert run_axe(page, exclude=AUTOCOMPLETES) == []
 
     page.get_by_role("button", name="Save and continue editing").click()
     expect(page.locator(".messagelist")).to_contain_text("changed successfully")
@@ -155,6 +134,6 @@ def test_previews_follow_the_seo_fields_and_the_page_has_the_tags(
         "content", "https://dev.example/alice/cross-posting"
     )
     shot(page, "post-page")
-    assert axe_problems(page) == []
+    assert run_axe(page, exclude=AUTOCOMPLETES) == []
     context.close()
     assert csp_errors == []

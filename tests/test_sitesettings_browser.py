@@ -3,7 +3,6 @@ once, with the page cache on; the settings form passes axe."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -14,14 +13,13 @@ from playwright.sync_api import Browser, Page, expect
 
 from blog.media.images import store_upload
 from blog.sitesettings.models import SiteSettings
+from tests.audit import AUTOCOMPLETES, AXE, require, run_axe
 from tests.factories import make_post
 from tests.media_helpers import image_bytes, upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "sitesettings"
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 PASSWORD = "a long test password"
 SETTINGS_PATH = "/admin/blog/sitesettings/1/change/"
 
@@ -108,25 +106,14 @@ def test_change_the_site_title_in_the_admin_and_see_it_at_once(browser: Browser,
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_no_violations_on_the_settings_form(browser: Browser, site, scheme):
     """The settings form passes axe's WCAG 2.2 AA and best-practice rules."""
-    if not AXE.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{AXE} missing: run `npm ci`")
-        pytest.skip(f"{AXE} missing: run `npm ci`")
+    require(AXE, "axe-core")
     # axe is injected as a script: the Content-Security-Policy must not block it.
     context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.emulate_media(color_scheme=scheme)
     log_in(page, site)
     page.goto(site + SETTINGS_PATH)
-    page.add_script_tag(path=str(AXE))
-    # Django's own autocompletes (select2) are left out: their comboboxes have no name.
-    result = page.evaluate(
-        """async (tags) => await axe.run(
-            {exclude: [[".select2-container"]]},
-            {runOnly: {type: 'tag', values: tags}})""",
-        AXE_TAGS,
-    )
-    problems = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+    problems = run_axe(page, exclude=AUTOCOMPLETES)
     shot(page, f"admin-form-{scheme}")
     context.close()
     assert problems == [], problems
