@@ -23,7 +23,7 @@ from taggit.models import Tag
 from blog.links import absolute
 from blog.media.markup import largest_fallback_url
 from blog.models import MAX_FILTER_TAGS, TAG_SEPARATOR, Post, attach_tag_lists
-from blog.profiles import BYLINE_RELATION, AuthorProfile, profile_of, public_name
+from blog.profiles import BYLINE_RELATION, AuthorProfile, byline
 from blog.rendering.sanitize import map_url_attributes
 from blog.rendering.text import strip_control_characters
 from blog.sitesettings.reading import Site, current
@@ -162,14 +162,13 @@ class PostFeed(Feed):
 
     def item_author_name(self, post: Post) -> str | None:
         # A display name or none (the feed's own author stands in): never a login name.
-        return public_name(post.author) or None
+        author = byline(post.author)
+        return author["name"] if author else None
 
     def item_author_link(self, post: Post) -> str | None:
         """The author page (Atom's ``<uri>``), for an author who has one."""
-        profile = profile_of(post.author) if post.author else None
-        if profile is None or not public_name(post.author, profile):
-            return None
-        return absolute(profile.get_absolute_url())
+        author = byline(post.author)
+        return absolute(author["url"]) if author and author["url"] else None
 
     def item_categories(self, post: Post) -> list[str]:
         return [tag.name for tag in post.tag_list]

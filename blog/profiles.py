@@ -153,6 +153,17 @@ def public_name(user: Any, profile: AuthorProfile | None = None) -> str:
     return user.get_full_name().strip()
 
 
+def byline(user: Any) -> dict[str, str] | None:
+    """How readers are shown ``user`` as an author: ``{"name": …, "url": …}`` (``url`` ""
+    without an author page), or None when they have no public name. Bylines, feeds and
+    JSON-LD all say it this way; a login name is never shown."""
+    name = public_name(user)
+    if not name:
+        return None
+    profile = profile_of(user)
+    return {"name": name, "url": profile.get_absolute_url() if profile else ""}
+
+
 def profile_of(user: Any) -> AuthorProfile | None:
     """``user``'s profile, or None (read with the user when selected with it)."""
     try:

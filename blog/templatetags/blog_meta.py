@@ -18,7 +18,8 @@ from blog import search, seo
 from blog.links import absolute
 from blog.media.markup import largest_fallback_url
 from blog.models import Post
-from blog.profiles import AuthorProfile, profile_of, public_name
+from blog.profiles import AuthorProfile
+from blog.profiles import byline as author_byline
 
 register = template.Library()
 
@@ -81,12 +82,7 @@ def byline(post: Post) -> dict[str, str] | None:
     """``{"name": …, "url": …}`` for the post's author (``url`` "" without an author page),
     or None when the author has no public name: a login name is never shown. Reads nothing:
     the posts of every page come with their author and profile (``with_byline``)."""
-    author = post.author if post.author_id else None
-    name = public_name(author)
-    if not name:
-        return None
-    profile = profile_of(author)
-    return {"name": name, "url": profile.get_absolute_url() if profile else ""}
+    return author_byline(post.author if post.author_id else None)
 
 
 @register.simple_tag(takes_context=True)
